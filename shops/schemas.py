@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from ninja import Field, Schema
+
+from .domain import Shop
+
+
+class CertificationOut(Schema):
+    id: str = Field(description="Neon account custom field id")
+    name: str
+
+
+class ShopOut(Schema):
+    slug: str
+    name: str
+    slack_channel: str
+    color: str | None
+    required_certifications: list[CertificationOut]
+    certification_rule: str = Field(description="any: one of them suffices; all: every one is needed")
+    open_tasks: int
+    task_counts: dict[str, int] = Field(description="Tasks per status")
+
+    @staticmethod
+    def from_shop(shop: Shop) -> ShopOut:
+        return ShopOut(
+            slug=shop.slug,
+            name=shop.name,
+            slack_channel=shop.slack_channel,
+            color=shop.color,
+            required_certifications=[
+                CertificationOut(id=c.neon_field_id, name=c.name) for c in shop.required_certifications
+            ],
+            certification_rule=shop.certification_rule.value,
+            open_tasks=shop.open_tasks,
+            task_counts={k: max(0, v) for k, v in shop.task_counts.items()},
+        )
+
+
+class ShopListOut(Schema):
+    items: list[ShopOut]

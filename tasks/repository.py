@@ -1,0 +1,311 @@
+"""Task storage: the TaskRepository port and its DynamoDB implementation.
+
+Keys (DESIGN.md section 3):
+  task          PK=TASK#{id}        SK=TASK
+  by shop       GSI1PK=SHOP#{shop}  GSI1SK={STATUS}#{created}#{id}   (status prefix filters)
+  by status     GSI2PK=STATUS#{S}   GSI2SK={created}#{id}            (STATUS#OPEN = open feed)
+A deleted task keeps its item (for history) but loses its GSI keys, so it leaves every feed.
+Every write moves the per-status counters on the shop items in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.exceptions import TransactWriteError
+
+from voldash_site.dynamodb import cursor as cursors
+from voldash_site.dynamodb.counters import counter_key, counter_update_actions
+from voldash_site.dynamodb.items import (
+    INDEX_KEYS,
+    TableItem,
+    cancellation_codes,
+    ensure_configured,
+    query_page,
+    storage_errors,
+    transaction,
+)
+from voldash_site.errors import Conflict
+
+from .domain import Assignee, Task, TaskStatus, TaskType, Urgency
+
+HISTORY_ON_DETAIL = 20
+# With an urgency filter, DynamoDB is asked to read this many times the page size in the
+# same single request, so a filtered page is rarely short.
+FILTER_READ_AHEAD = 4
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[Task]
+    next_cursor: str | None
+
+
+class TaskRepository(Protocol):
+    def get(self, task_id: str) -> Task | None: ...
+
+    def list_by_shop(
+        self,
+        shop: str,
+        *,
+        status: TaskStatus | None = None,
+        urgency: Urgency | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> TaskPage: ...
+
+    def list_by_status(
+        self,
+        status: TaskStatus,
+        *,
+        urgency: Urgency | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> TaskPage: ...
+
+    def upsert(self, task: Task) -> None: ...
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class _TaskItem(TableItem, discriminator="Task"):
+    task_id = UnicodeAttribute(attr_name="id")
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    shop = UnicodeAttribute()
+    status = UnicodeAttribute()
+    urgency = UnicodeAttribute()
+    task_type = UnicodeAttribute(default=TaskType.PROBLEM.value)
+    problem_type = UnicodeAttribute(null=True)
+    asset = UnicodeAttribute(null=True)
+    estimate_minutes = NumberAttribute(null=True)
+    assignee_id = UnicodeAttribute(null=True)
+    assignee_name = UnicodeAttribute(null=True)
+    clickup_url = UnicodeAttribute(null=True)
+    discourse_url = UnicodeAttribute(null=True)
+    slack_url = UnicodeAttribute(null=True)
+    list_id = UnicodeAttribute(null=True)
+    contact_details = UnicodeAttribute(null=True)
+    source_updated_ms = NumberAttribute(null=True)
+    deleted = BooleanAttribute(default=False)
+    tags = ListAttribute(of=UnicodeAttribute, null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    revision = NumberAttribute(default=0)
+
+    @classmethod
+    def from_task(cls, task: Task, revision: int) -> _TaskItem:
+        item = cls(
+            pk=f"TASK#{task.id}",
+            sk="TASK",
+            task_id=task.id,
+            title=task.title,
+            description=task.description,
+            shop=task.shop,
+            status=task.status.value,
+            urgency=task.urgency.value,
+            task_type=task.task_type.value,
+            problem_type=task.problem_type,
+            asset=task.asset,
+            estimate_minutes=task.estimate_minutes,
+            assignee_id=task.assignee.neon_id if task.assignee else None,
+            assignee_name=task.assignee.name if task.assignee else None,
+            clickup_url=task.clickup_url,
+            discourse_url=task.discourse_url,
+            slack_url=task.slack_url,
+            list_id=task.list_id,
+            contact_details=task.contact_details,
+            source_updated_ms=task.source_updated_ms,
+            deleted=task.deleted,
+            tags=list(task.tags) or None,
+            created_at=task.created_at,
+            updated_at=task.updated_at,
+            revision=revision,
+        )
+        if not task.deleted:
+            created = _stamp(task.created_at)
+            item.gsi1pk = f"SHOP#{task.shop}"
+            item.gsi1sk = f"{task.status.value}#{created}#{task.id}"
+            item.gsi2pk = f"STATUS#{task.status.value}"
+            item.gsi2sk = f"{created}#{task.id}"
+        return item
+
+    def to_task(self) -> Task:
+        assignee = (
+            Assignee(neon_id=self.assignee_id, name=self.assignee_name or "")
+            if self.assignee_id
+            else None
+        )
+        return Task(
+            id=self.task_id,
+            title=self.title,
+            description=self.description or "",
+            shop=self.shop,
+            status=TaskStatus(self.status),
+            urgency=Urgency(self.urgency),
+            task_type=TaskType(self.task_type),
+            problem_type=self.problem_type,
+            asset=self.asset,
+            estimate_minutes=int(self.estimate_minutes) if self.estimate_minutes is not None else None,
+            assignee=assignee,
+            clickup_url=self.clickup_url,
+            discourse_url=self.discourse_url,
+            slack_url=self.slack_url,
+            list_id=self.list_id,
+            contact_details=self.contact_details,
+            source_updated_ms=int(self.source_updated_ms) if self.source_updated_ms is not None else None,
+            deleted=bool(self.deleted),
+            tags=tuple(self.tags or ()),
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+        )
+
+
+def _counted(task: Task | None) -> tuple[str, TaskStatus] | None:
+    if task is None or task.deleted:
+        return None
+    return (task.shop, task.status)
+
+
+class DynamoTaskRepository:
+    def __init__(self, *, cursor_secret: str) -> None:
+        ensure_configured()
+        self._secret = cursor_secret
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, task_id: str) -> Task | None:
+        """One Query on the task's item collection: the task and its newest history."""
+        page = query_page(
+            TableItem,
+            f"TASK#{task_id}",
+            limit=1 + HISTORY_ON_DETAIL,
+            newest_first=True,
+            consistent=True,
+        )
+        for item in page.items:
+            if isinstance(item, _TaskItem):
+                return item.to_task()
+        return None
+
+    def list_by_shop(
+        self,
+        shop: str,
+        *,
+        status: TaskStatus | None = None,
+        urgency: Urgency | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> TaskPage:
+        key_condition = _TaskItem.gsi1sk.startswith(f"{status.value}#") if status else None
+        scope = f"tasks|GSI1|{shop}|{status or '*'}|{urgency or '*'}"
+        return self._page(
+            "GSI1",
+            f"SHOP#{shop}",
+            scope=scope,
+            key_condition=key_condition,
+            urgency=urgency,
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def list_by_status(
+        self,
+        status: TaskStatus,
+        *,
+        urgency: Urgency | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> TaskPage:
+        scope = f"tasks|GSI2|{status}|{urgency or '*'}"
+        return self._page(
+            "GSI2", f"STATUS#{status.value}", scope=scope, urgency=urgency, limit=limit, cursor=cursor
+        )
+
+    def _page(self, index, hash_key, *, scope, urgency, limit, cursor, key_condition=None) -> TaskPage:
+        start = cursors.decode(cursor, scope=scope, secret=self._secret, allowed_keys=INDEX_KEYS[index])
+        page = query_page(
+            _TaskItem,
+            hash_key,
+            index=index,
+            range_key_condition=key_condition,
+            filter_condition=(_TaskItem.urgency == urgency.value) if urgency else None,
+            newest_first=True,
+            start_key=start,
+            limit=limit,
+            read_ahead=FILTER_READ_AHEAD if urgency else 1,
+        )
+        return TaskPage(
+            items=[item.to_task() for item in page.items],
+            next_cursor=cursors.encode(page.last_key, scope=scope, secret=self._secret),
+        )
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def upsert(self, task: Task, *, attempts: int = 5) -> None:
+        """Store ``task`` as the current state and keep shop counters exact.
+
+        Optimistic: the write is conditioned on the revision read just before, so a
+        concurrent writer makes this one re-read and re-apply instead of double counting.
+        """
+        for _ in range(attempts):
+            current = self._get_item(task.id)
+            if current is not None and current.to_task() == task:
+                return  # nothing changed: no write, no revision churn
+            try:
+                self._write(task, current)
+                return
+            except TransactWriteError as exc:
+                if "ConditionalCheckFailed" not in cancellation_codes(exc) and not _is_conflict(exc):
+                    raise
+        raise Conflict(f"Task {task.id} kept changing underneath; try again.")
+
+    def _get_item(self, task_id: str) -> _TaskItem | None:
+        with storage_errors():
+            try:
+                return _TaskItem.get(f"TASK#{task_id}", "TASK", consistent_read=True)
+            except _TaskItem.DoesNotExist:
+                return None
+
+    def _write(self, task: Task, current: _TaskItem | None) -> None:
+        revision = int(current.revision) if current is not None else 0
+        item = _TaskItem.from_task(task, revision=revision + 1)
+        condition = (
+            _TaskItem.revision == revision if current is not None else _TaskItem.pk.does_not_exist()
+        )
+        before = _counted(current.to_task() if current is not None else None)
+        after = _counted(task)
+        with storage_errors(), transaction() as tx:
+            tx.save(item, condition=condition)
+            for shop, deltas in _counter_moves(before, after).items():
+                tx.update(counter_key(shop), actions=counter_update_actions(shop, deltas))
+
+
+def _counter_moves(
+    before: tuple[str, TaskStatus] | None, after: tuple[str, TaskStatus] | None
+) -> dict[str, dict[str, int]]:
+    moves: dict[str, dict[str, int]] = {}
+    if before == after:
+        return moves
+    if before is not None:
+        shop, status = before
+        moves.setdefault(shop, {})[status.value] = moves.get(shop, {}).get(status.value, 0) - 1
+    if after is not None:
+        shop, status = after
+        moves.setdefault(shop, {})[status.value] = moves.get(shop, {}).get(status.value, 0) + 1
+    return moves
+
+
+def _is_conflict(exc: TransactWriteError) -> bool:
+    return "TransactionConflict" in cancellation_codes(exc)

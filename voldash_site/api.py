@@ -1,0 +1,115 @@
+"""The NinjaAPI root for /api/v1/: routers, and the one place domain errors become HTTP."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Router, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from voldash_site.dynamodb.items import ping
+from voldash_site.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StorageUnavailable,
+)
+from voldash_site.schemas import ErrorOut
+
+logger = logging.getLogger("voldash.api")
+
+api = NinjaAPI(
+    title="voldash API",
+    version="1",
+    description=(
+        "Backend of the Asmbly Volunteer Dashboard: the task feed mirrored from ClickUp, "
+        "shops, and (later) claims, hours and points. Errors share one body: "
+        "`{code, message, detail}`."
+    ),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+
+STATUS_FOR: list[tuple[type[DomainError], int]] = [
+    (InvalidInput, 400),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (StorageUnavailable, 503),
+]
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str, detail=None) -> HttpResponse:
+    response = api.create_response(request, {"code": code, "message": message, "detail": detail}, status=status)
+    if status == 503:
+        response["Retry-After"] = "5"
+    return response
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    status = next((s for cls, s in STATUS_FOR if isinstance(exc, cls)), 400)
+    if status >= 500:
+        logger.warning("api.dependency_unavailable", extra={"path": request.path, "code": exc.code})
+    return error_response(request, status, exc.code, exc.message, exc.detail)
+
+
+def _describe(error: dict) -> str:
+    where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body"))
+    return f"{where}: {error.get('msg', 'invalid value')}" if where else error.get("msg", "invalid value")
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors
+    ]
+    message = "; ".join(_describe(e) for e in errors) or "The request is invalid."
+    return error_response(request, 422, "validation_error", message, errors)
+
+
+@api.exception_handler(Http404)
+def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", str(exc) or "Not found.")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "not_authenticated", "Log in first.")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("api.unhandled_error", extra={"path": request.path})
+    return error_response(request, 500, "internal_error", "Something went wrong on our side.")
+
+
+health_router = Router(tags=["health"])
+
+
+class HealthOut(Schema):
+    status: str
+    table: str
+    env: str
+
+
+@health_router.get("", response={200: HealthOut, 503: ErrorOut}, summary="Liveness and table reachability")
+def health(request: HttpRequest):
+    """One GetItem against the table; 503 when DynamoDB cannot be reached."""
+    from django.conf import settings
+
+    table = ping()
+    return {"status": "ok", "table": table, "env": settings.VOLDASH_ENV}
+
+
+api.add_router("/health", health_router)
+api.add_router("/shops", "shops.api.router")
+api.add_router("/tasks", "tasks.api.router")

@@ -1,0 +1,48 @@
+"""Domain errors shared by every app.
+
+Pure Python: domain and use-case modules raise these; one exception handler in
+``voldash_site.api`` maps them to HTTP status codes and the ``{code, message, detail}`` body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class. ``code`` is stable (clients switch on it); ``message`` is for humans."""
+
+    code: str = "error"
+
+    def __init__(self, message: str, *, detail: Any = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        if code is not None:
+            self.code = code
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class InvalidInput(DomainError):
+    code = "invalid_request"
+
+
+class InvalidCursor(InvalidInput):
+    code = "invalid_cursor"
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class StorageUnavailable(DomainError):
+    """The database could not be reached; nothing was changed. Safe to retry."""
+
+    code = "storage_unavailable"
