@@ -12,6 +12,7 @@ repository's package.json) and needs Java 17+. Used by ``make run`` (data on dis
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -74,21 +75,33 @@ def start(port: int, db_path: Path | None = None, log_path: Path | None = None) 
     """Start DynamoDB Local on 127.0.0.1:port (in memory unless db_path) and wait until it answers."""
     java = check_java()
     jar = find_jar()
-    args = [java, f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}", "-Xmx1g",
-            "-jar", str(jar), "-port", str(port), "-sharedDb", "-disableTelemetry"]
+    args = [
+        java,
+        f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
+        "-Xmx1g",
+        "-jar",
+        str(jar),
+        "-port",
+        str(port),
+        "-sharedDb",
+        "-disableTelemetry",
+    ]
     if db_path is None:
         args.append("-inMemory")
     else:
         db_path.mkdir(parents=True, exist_ok=True)
         args += ["-dbPath", str(db_path)]
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    proc = subprocess.Popen(args, cwd=jar.parent, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        args, cwd=jar.parent, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise DynamoDBLocalError(f"DynamoDB Local exited with code {proc.returncode}"
-                                     + (f"; see {log_path}" if log_path else ""))
+            raise DynamoDBLocalError(
+                f"DynamoDB Local exited with code {proc.returncode}"
+                + (f"; see {log_path}" if log_path else "")
+            )
         if is_up(port):
             return proc
         time.sleep(0.1)
@@ -110,7 +123,9 @@ def _pidfile(port: int) -> Path:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_start = sub.add_parser("start", help="start in the background (no-op if already running)")
     p_start.add_argument("--port", type=int, default=8001)
@@ -128,18 +143,19 @@ def main() -> int:
                 return 0
             pidfile = _pidfile(args.port)
             pidfile.parent.mkdir(parents=True, exist_ok=True)
-            proc = start(args.port, args.db_path.resolve() if args.db_path else None,
-                         log_path=pidfile.with_suffix(".log"))
+            proc = start(
+                args.port,
+                args.db_path.resolve() if args.db_path else None,
+                log_path=pidfile.with_suffix(".log"),
+            )
             pidfile.write_text(str(proc.pid))
             where = args.db_path or "memory"
             print(f"DynamoDB Local on http://127.0.0.1:{args.port} (data: {where}, pid {proc.pid})")
         elif args.command == "stop":
             pidfile = _pidfile(args.port)
             if pidfile.exists():
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(int(pidfile.read_text()), signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
                 pidfile.unlink()
                 print("DynamoDB Local stopped")
     except DynamoDBLocalError as exc:

@@ -143,9 +143,7 @@ class _TaskItem(TableItem, discriminator="Task"):
 
     def to_task(self) -> Task:
         assignee = (
-            Assignee(neon_id=self.assignee_id, name=self.assignee_name or "")
-            if self.assignee_id
-            else None
+            Assignee(neon_id=self.assignee_id, name=self.assignee_name or "") if self.assignee_id else None
         )
         return Task(
             id=self.task_id,
@@ -281,9 +279,7 @@ class DynamoTaskRepository:
     def _write(self, task: Task, current: _TaskItem | None) -> None:
         revision = int(current.revision) if current is not None else 0
         item = _TaskItem.from_task(task, revision=revision + 1)
-        condition = (
-            _TaskItem.revision == revision if current is not None else _TaskItem.pk.does_not_exist()
-        )
+        condition = _TaskItem.revision == revision if current is not None else _TaskItem.pk.does_not_exist()
         before = _counted(current.to_task() if current is not None else None)
         after = _counted(task)
         with storage_errors(), transaction() as tx:

@@ -67,7 +67,9 @@ class TaskOut(Schema):
             asset=task.asset,
             estimate_minutes=task.estimate_minutes,
             points=task.points,
-            assignee=AssigneeOut(id=task.assignee.neon_id, name=task.assignee.name) if task.assignee else None,
+            assignee=AssigneeOut(id=task.assignee.neon_id, name=task.assignee.name)
+            if task.assignee
+            else None,
             clickup_url=task.clickup_url,
             discourse_url=task.discourse_url,
             slack_url=task.slack_url,

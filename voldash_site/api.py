@@ -43,7 +43,9 @@ STATUS_FOR: list[tuple[type[DomainError], int]] = [
 
 
 def error_response(request: HttpRequest, status: int, code: str, message: str, detail=None) -> HttpResponse:
-    response = api.create_response(request, {"code": code, "message": message, "detail": detail}, status=status)
+    response = api.create_response(
+        request, {"code": code, "message": message, "detail": detail}, status=status
+    )
     if status == 503:
         response["Retry-After"] = "5"
     return response
@@ -64,9 +66,7 @@ def _describe(error: dict) -> str:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [
-        {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors
-    ]
+    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors]
     message = "; ".join(_describe(e) for e in errors) or "The request is invalid."
     return error_response(request, 422, "validation_error", message, errors)
 

@@ -9,6 +9,6 @@ from apig_wsgi import make_lambda_handler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voldash_site.settings")
 
-from voldash_site.wsgi import application  # noqa: E402 - settings module must be set first
+from voldash_site.wsgi import application
 
 handler = make_lambda_handler(application)

@@ -15,9 +15,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 VOLDASH_ENV = os.environ.get("VOLDASH_ENV", "local")
 if VOLDASH_ENV not in {"local", "test", "dev", "staging", "prod"}:
-    raise ImproperlyConfigured(
-        f"VOLDASH_ENV={VOLDASH_ENV!r} is not one of local, test, dev, staging, prod"
-    )
+    raise ImproperlyConfigured(f"VOLDASH_ENV={VOLDASH_ENV!r} is not one of local, test, dev, staging, prod")
 IS_LOCAL = VOLDASH_ENV in {"local", "test"}
 
 

@@ -19,9 +19,7 @@ from pynamodb.attributes import (
 )
 
 from voldash_site.dynamodb import cursor as cursors
-from voldash_site.dynamodb.items import INDEX_KEYS, ensure_configured, query_page, storage_errors
-
-from voldash_site.dynamodb.items import TableItem
+from voldash_site.dynamodb.items import INDEX_KEYS, TableItem, ensure_configured, query_page, storage_errors
 
 from .domain import Role, Volunteer
 
@@ -37,7 +35,9 @@ class VolunteerRepository(Protocol):
 
     def save(self, volunteer: Volunteer) -> None: ...
 
-    def list_by_name(self, *, prefix: str = "", limit: int = 50, cursor: str | None = None) -> VolunteerPage: ...
+    def list_by_name(
+        self, *, prefix: str = "", limit: int = 50, cursor: str | None = None
+    ) -> VolunteerPage: ...
 
 
 class _VolunteerItem(TableItem, discriminator="Volunteer"):
@@ -81,7 +81,9 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
             name=self.name,
             email=self.email,
             membership_active=bool(self.membership_active),
-            membership_expires=date.fromisoformat(self.membership_expires) if self.membership_expires else None,
+            membership_expires=date.fromisoformat(self.membership_expires)
+            if self.membership_expires
+            else None,
             roles=frozenset(Role(r) for r in self.roles or ()),
             lead_of=tuple(self.lead_of or ()),
             certifications=frozenset(self.certifications or ()),

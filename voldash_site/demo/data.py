@@ -23,57 +23,135 @@ DISCOURSE = "https://yo.asmbly.org"
 # (asset, [(summary, additional info, problem type)])
 PROBLEMS: dict[str, list[tuple[str, list[tuple[str, str, str]]]]] = {
     "woodshop": [
-        ("Table Saw 2 - Sawstop", [
-            ("Blade is dull and burning cuts", "Burn marks on oak rips, blade has a chipped tooth.", "Equipment"),
-            ("Brake cartridge fired", "Cartridge fired on a wet board; spare cartridges are in Bin A4.", "Equipment"),
-            ("Fence won't lock square", "Fence drifts about 1/32 over 24 inches when locked.", "Equipment"),
-        ]),
-        ("Router Table, Router and lift", [
-            ("Lift crank slips", "Height changes mid-cut. Set screw on the crank looks stripped.", "Equipment"),
-        ]),
-        ("Laguna Small CNC", [
-            ("Spindle makes grinding noise", "Noise starts above 12k RPM. Stopped using it.", "Equipment"),
-            ("Spoilboard needs resurfacing", "Deep grooves from through-cuts; parts no longer sit flat.", "Equipment"),
-        ]),
+        (
+            "Table Saw 2 - Sawstop",
+            [
+                (
+                    "Blade is dull and burning cuts",
+                    "Burn marks on oak rips, blade has a chipped tooth.",
+                    "Equipment",
+                ),
+                (
+                    "Brake cartridge fired",
+                    "Cartridge fired on a wet board; spare cartridges are in Bin A4.",
+                    "Equipment",
+                ),
+                (
+                    "Fence won't lock square",
+                    "Fence drifts about 1/32 over 24 inches when locked.",
+                    "Equipment",
+                ),
+            ],
+        ),
+        (
+            "Router Table, Router and lift",
+            [
+                (
+                    "Lift crank slips",
+                    "Height changes mid-cut. Set screw on the crank looks stripped.",
+                    "Equipment",
+                ),
+            ],
+        ),
+        (
+            "Laguna Small CNC",
+            [
+                (
+                    "Spindle makes grinding noise",
+                    "Noise starts above 12k RPM. Stopped using it.",
+                    "Equipment",
+                ),
+                (
+                    "Spoilboard needs resurfacing",
+                    "Deep grooves from through-cuts; parts no longer sit flat.",
+                    "Equipment",
+                ),
+            ],
+        ),
         ("Jointer", [("Knives need replacing", "Tear-out on every pass, even with the grain.", "Equipment")]),
-        ("Planer", [("Replace blades on planer", "The blades are showing signs of wear and tear.", "Equipment")]),
-        ("Bandsaw", [("Blade keeps wandering", "Tracking adjusts but drifts back after a few cuts.", "Equipment")]),
-        ("Dust Collector", [
-            ("Bag is full", "Suction at the table saw port is weak.", "Cleaning"),
-            ("Blast gate stuck open", "Gate at the jointer will not close.", "Facilities"),
-        ]),
-        ("Drum Sander", [("Sandpaper torn", "Paper tore near the left clip; 120 grit rolls in cabinet B.", "Supplies")]),
+        (
+            "Planer",
+            [("Replace blades on planer", "The blades are showing signs of wear and tear.", "Equipment")],
+        ),
+        (
+            "Bandsaw",
+            [("Blade keeps wandering", "Tracking adjusts but drifts back after a few cuts.", "Equipment")],
+        ),
+        (
+            "Dust Collector",
+            [
+                ("Bag is full", "Suction at the table saw port is weak.", "Cleaning"),
+                ("Blast gate stuck open", "Gate at the jointer will not close.", "Facilities"),
+            ],
+        ),
+        (
+            "Drum Sander",
+            [("Sandpaper torn", "Paper tore near the left clip; 120 grit rolls in cabinet B.", "Supplies")],
+        ),
     ],
     "metal-shop": [
-        ("Metal Lathe - Grizzly", [
-            ("Chuck key missing", "Nobody could find it after Saturday's class.", "Equipment"),
-            ("Carriage feed lever sticks", "Needs cleaning and oil; chips packed in the apron.", "Equipment"),
-        ]),
-        ("Tormach PCNC 1100", [
-            ("Coolant tank low and smells", "Coolant needs a full change and tank clean.", "Equipment"),
-            ("Way covers damaged", "Rear way cover is bent and catching the table.", "Equipment"),
-        ]),
-        ("MIG Welder", [("Gas regulator leaking", "Hissing at the bottle connection; bottle closed.", "Equipment")]),
+        (
+            "Metal Lathe - Grizzly",
+            [
+                ("Chuck key missing", "Nobody could find it after Saturday's class.", "Equipment"),
+                (
+                    "Carriage feed lever sticks",
+                    "Needs cleaning and oil; chips packed in the apron.",
+                    "Equipment",
+                ),
+            ],
+        ),
+        (
+            "Tormach PCNC 1100",
+            [
+                ("Coolant tank low and smells", "Coolant needs a full change and tank clean.", "Equipment"),
+                ("Way covers damaged", "Rear way cover is bent and catching the table.", "Equipment"),
+            ],
+        ),
+        (
+            "MIG Welder",
+            [("Gas regulator leaking", "Hissing at the bottle connection; bottle closed.", "Equipment")],
+        ),
         ("Manual Mill", [("DRO reads wrong on X", "Drifts about 0.01 in. over full travel.", "Equipment")]),
         ("Horizontal Bandsaw", [("Coolant pump dead", "Blade overheating on steel.", "Equipment")]),
         ("Grinder", [("Wheel out of round", "Heavy vibration; needs dressing or replacement.", "Equipment")]),
     ],
     "electronics": [
-        ("Soldering Station 3", [("Iron won't heat", "Display shows error E-1, tip stays cold.", "Equipment")]),
+        (
+            "Soldering Station 3",
+            [("Iron won't heat", "Display shows error E-1, tip stays cold.", "Equipment")],
+        ),
         ("Oscilloscope", [("Channel 2 probe broken", "Ground clip snapped off.", "Supplies")]),
         ("Fume Extractor", [("Filter needs replacing", "Filter is brown and smells burnt.", "Supplies")]),
-        ("Bench Power Supply", [("Current limit not working", "Output ignores the CC setting.", "Equipment")]),
+        (
+            "Bench Power Supply",
+            [("Current limit not working", "Output ignores the CC setting.", "Equipment")],
+        ),
     ],
     "lasers": [
-        ("Dorian", [
-            ("Mirror 2 dirty, weak cuts", "Cuts need 3 passes in 1/4 ply.", "Equipment"),
-            ("Exhaust fan not starting", "Smoke in the room when running; do not use until fixed.", "Equipment"),
-        ]),
+        (
+            "Dorian",
+            [
+                ("Mirror 2 dirty, weak cuts", "Cuts need 3 passes in 1/4 ply.", "Equipment"),
+                (
+                    "Exhaust fan not starting",
+                    "Smoke in the room when running; do not use until fixed.",
+                    "Equipment",
+                ),
+            ],
+        ),
         ("Tarkin", [("Water chiller alarm", "Chiller beeps with flow error after 10 minutes.", "Equipment")]),
-        ("Blue - laser", [
-            ("Honeycomb bed warped", "Material will not sit flat, focus varies across the bed.", "Equipment"),
-            ("Air assist weak", "Flames on acrylic; compressor sounds fine.", "Equipment"),
-        ]),
+        (
+            "Blue - laser",
+            [
+                (
+                    "Honeycomb bed warped",
+                    "Material will not sit flat, focus varies across the bed.",
+                    "Equipment",
+                ),
+                ("Air assist weak", "Flames on acrylic; compressor sounds fine.", "Equipment"),
+            ],
+        ),
     ],
     "3d-printing": [
         ("Prusa MK4 #2", [("Nozzle clogged", "Under-extrusion after the first layer.", "Equipment")]),
@@ -89,7 +167,10 @@ PROBLEMS: dict[str, list[tuple[str, list[tuple[str, str, str]]]]] = {
     "ceramics": [
         ("Kiln 1 (Skutt)", [("Element burned out", "Kiln stalls at 1800F.", "Equipment")]),
         ("Pottery Wheel 4", [("Pedal sticks at full speed", "Wheel runs away; unplugged.", "Equipment")]),
-        ("Glaze Area", [("Glaze buckets need labeling", "Several unlabeled buckets on the shelf.", "Cleaning")]),
+        (
+            "Glaze Area",
+            [("Glaze buckets need labeling", "Several unlabeled buckets on the shelf.", "Cleaning")],
+        ),
         ("Slab Roller", [("Canvas torn", "Replacement canvas is in the ceramics closet.", "Supplies")]),
     ],
     "general": [
@@ -113,12 +194,23 @@ PREVENTATIVE: dict[str, list[tuple[str, str]]] = {
 
 REPORTERS = ("Jamie", "Chris P.", "Taylor", "Ana", "Devon", "Marcus", "Lena", "Omar")
 
-STATUS_WEIGHTS = ((TaskStatus.OPEN, 55), (TaskStatus.IN_PROGRESS, 20), (TaskStatus.ON_HOLD, 10), (TaskStatus.DONE, 15))
+STATUS_WEIGHTS = (
+    (TaskStatus.OPEN, 55),
+    (TaskStatus.IN_PROGRESS, 20),
+    (TaskStatus.ON_HOLD, 10),
+    (TaskStatus.DONE, 15),
+)
 URGENCY_WEIGHTS = ((Urgency.CRITICAL, 8), (Urgency.HIGH, 22), (Urgency.MEDIUM, 45), (Urgency.LOW, 25))
 ESTIMATES = (None, 15, 30, 30, 45, 60, 60, 90, 120, 180, 240)
 SHOP_WEIGHTS = {
-    "woodshop": 24, "metal-shop": 16, "electronics": 8, "lasers": 12,
-    "3d-printing": 10, "textiles": 6, "ceramics": 8, "general": 16,
+    "woodshop": 24,
+    "metal-shop": 16,
+    "electronics": 8,
+    "lasers": 12,
+    "3d-printing": 10,
+    "textiles": 6,
+    "ceramics": 8,
+    "general": 16,
 }
 
 
@@ -136,8 +228,13 @@ def demo_volunteers(today: date, now: datetime) -> list[Volunteer]:
     def member(neon_id: str, name: str, certs: tuple[str, ...], **kw: object) -> Volunteer:
         email = name.lower().split()[0] + "@example.org"
         base: dict[str, object] = {
-            "neon_id": neon_id, "name": name, "email": email, "membership_active": True,
-            "membership_expires": active_until, "certifications": frozenset(certs), "updated_at": now,
+            "neon_id": neon_id,
+            "name": name,
+            "email": email,
+            "membership_active": True,
+            "membership_expires": active_until,
+            "certifications": frozenset(certs),
+            "updated_at": now,
         }
         base.update(kw)
         return Volunteer(**base)  # type: ignore[arg-type]
@@ -147,20 +244,31 @@ def demo_volunteers(today: date, now: datetime) -> list[Volunteer]:
         member("1002", "Priya Natarajan", ("520", "678", "679", "676")),
         member("1003", "Sam Okafor", ()),
         member(
-            "1004", "Jordan Lee", ("84", "440", "677", "274"),
-            roles=frozenset({Role.VOLUNTEER, Role.SHOP_LEAD}), lead_of=("woodshop",),
+            "1004",
+            "Jordan Lee",
+            ("84", "440", "677", "274"),
+            roles=frozenset({Role.VOLUNTEER, Role.SHOP_LEAD}),
+            lead_of=("woodshop",),
         ),
         member(
-            "1005", "Morgan Chen", ("84", "520", "86", "683"),
+            "1005",
+            "Morgan Chen",
+            ("84", "520", "86", "683"),
             roles=frozenset({Role.VOLUNTEER, Role.STAFF}),
         ),
         member(
-            "1006", "Casey Brooks", ("84",), membership_active=False,
+            "1006",
+            "Casey Brooks",
+            ("84",),
+            membership_active=False,
             membership_expires=today - timedelta(days=45),
         ),
         member(
-            "1007", "Riley Garcia", ("86", "680", "683", "684"),
-            roles=frozenset({Role.VOLUNTEER, Role.SHOP_LEAD}), lead_of=("lasers", "3d-printing"),
+            "1007",
+            "Riley Garcia",
+            ("86", "680", "683", "684"),
+            roles=frozenset({Role.VOLUNTEER, Role.SHOP_LEAD}),
+            lead_of=("lasers", "3d-printing"),
         ),
         member("1008", "Dana Whitfield", ("1248",)),
     ]
@@ -169,6 +277,11 @@ def demo_volunteers(today: date, now: datetime) -> list[Volunteer]:
 def _pick(rng: random.Random, weighted: tuple[tuple[object, int], ...]) -> object:
     values, weights = zip(*weighted, strict=True)
     return rng.choices(values, weights=weights, k=1)[0]
+
+
+def _slack_permalink(epoch_seconds: int, micros: int) -> str:
+    # Slack permalinks are {workspace}/archives/{channel}/p{ts without the dot}.
+    return f"{SLACK_WORKSPACE}/archives/{PROBLEM_REPORT_CHANNEL}/p{epoch_seconds}{micros:06d}"
 
 
 def _clickup_id(rng: random.Random) -> str:
@@ -182,8 +295,7 @@ def build_demo_data(*, tasks: int = 60, seed: int = 1, now: datetime) -> DemoDat
     volunteers = demo_volunteers(today, now)
     certified = {
         shop.slug: [
-            v for v in volunteers
-            if v.membership_active and not shop.missing_certifications(v.certifications)
+            v for v in volunteers if v.membership_active and not shop.missing_certifications(v.certifications)
         ]
         for shop in ASMBLY_SHOPS
     }
@@ -247,7 +359,7 @@ def build_demo_data(*, tasks: int = 60, seed: int = 1, now: datetime) -> DemoDat
                 assignee=assignee,
                 clickup_url=f"https://app.clickup.com/t/{task_id}",
                 discourse_url=discourse,
-                slack_url=f"{SLACK_WORKSPACE}/archives/{PROBLEM_REPORT_CHANNEL}/p{ts}{rng.randint(0, 999999):06d}",
+                slack_url=_slack_permalink(ts, rng.randint(0, 999999)),
                 list_id="901310067725" if task_type is TaskType.PROBLEM else "901310894771",
                 contact_details=contact,
                 source_updated_ms=int(updated.timestamp() * 1000),

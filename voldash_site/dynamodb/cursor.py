@@ -41,7 +41,9 @@ def encode(last_key: dict[str, Any] | None, *, scope: str, secret: str) -> str |
     return _b64(payload) + "." + _b64(_signature(secret, scope, payload))
 
 
-def decode(cursor: str | None, *, scope: str, secret: str, allowed_keys: tuple[str, ...]) -> dict[str, Any] | None:
+def decode(
+    cursor: str | None, *, scope: str, secret: str, allowed_keys: tuple[str, ...]
+) -> dict[str, Any] | None:
     if cursor is None or cursor == "":
         return None
     if len(cursor) > MAX_CURSOR_LENGTH or cursor.count(".") != 1:
