@@ -60,18 +60,24 @@ print(json.dumps({"import_ms": (t1 - t0) * 1000, "first_request_ms": (t2 - t1) *
                   "status": response["statusCode"]}))
 """
 
-# Run with `python -c`: serve N requests cycling through the given events, then report peak RSS.
+# Run with `python -c`: serve N requests cycling through the given events, then report peak RSS
+# (ru_maxrss, plus Linux's VmHWM from /proc as a cross-check when it exists).
 RSS_CODE = """
-import json, resource, sys
+import json, os, resource, sys
+def peaks():
+    vmhwm = None
+    if os.path.exists("/proc/self/status"):
+        with open("/proc/self/status") as fh:
+            vmhwm = next((int(l.split()[1]) for l in fh if l.startswith("VmHWM:")), None)
+    return {"maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "vmhwm_kib": vmhwm}
 from voldash_site.lambda_handler import handler
 events, n = json.loads(sys.argv[1]), int(sys.argv[2])
-after_import = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after_import = peaks()
 statuses = {}
 for i in range(n):
     code = handler(events[i % len(events)], None)["statusCode"]
     statuses[str(code)] = statuses.get(str(code), 0) + 1
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"maxrss_after_import": after_import, "maxrss": peak, "statuses": statuses}))
+print(json.dumps({"after_import": after_import, "after_requests": peaks(), "statuses": statuses}))
 """
 
 
@@ -84,10 +90,11 @@ class Endpoint:
     key: str
     path: str
     query: str = ""
+    shown_path: str | None = None  # e.g. the route template instead of a concrete id
 
     @property
     def label(self) -> str:
-        return f"GET {self.path}" + (f"?{self.query}" if self.query else "")
+        return f"GET {self.shown_path or self.path}" + (f"?{self.query}" if self.query else "")
 
 
 @dataclass(frozen=True)
@@ -261,11 +268,21 @@ def count_dynamodb_calls(handler: Handler, endpoint: Endpoint) -> dict[str, Any]
     return {"total": log.total, "by_operation": dict(sorted(log.by_operation.items()))}
 
 
-def run_child(code: str, args: list[str], env: dict[str, str]) -> tuple[dict[str, Any], float]:
-    """Run ``python -c code *args`` in a fresh interpreter; return its last JSON line and wall ms."""
+def run_child(
+    code: str, args: list[str], env: dict[str, str], *, own_rusage: bool = False
+) -> tuple[dict[str, Any], float]:
+    """Run ``python -c code *args`` in a fresh interpreter; return its last JSON line and wall ms.
+
+    ``own_rusage``: on Linux, ru_maxrss survives exec, so a child spawned from this (large)
+    process would report at least our RSS. Going through ``sh``, which forks before exec'ing
+    Python, gives the child a fresh high-water mark.
+    """
+    command = [sys.executable, "-c", code, *args]
+    if own_rusage:
+        command = ["/bin/sh", "-c", '"$0" "$@"; exit $?', *command]
     started = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", code, *args],
+        command,
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -306,14 +323,21 @@ def maxrss_mb(raw: int) -> float:
 
 def peak_rss(env: dict[str, str], endpoints: list[Endpoint], requests: int = RSS_REQUESTS) -> dict[str, Any]:
     events = json.dumps([make_event(e.path, e.query) for e in endpoints])
-    out, _ = run_child(RSS_CODE, [events, str(requests)], env)
+    out, _ = run_child(RSS_CODE, [events, str(requests)], env, own_rusage=True)
     bad = {code: n for code, n in out["statuses"].items() if code != "200"}
     if bad:
         raise BenchError(f"peak RSS run: non-200 responses {bad}")
+
+    def vmhwm_mb(stage: str) -> float | None:
+        kib = out[stage]["vmhwm_kib"]
+        return kib / 1024 if kib is not None else None
+
     return {
         "requests": requests,
-        "after_import_mb": maxrss_mb(out["maxrss_after_import"]),
-        "peak_mb": maxrss_mb(out["maxrss"]),
+        "after_import_mb": maxrss_mb(out["after_import"]["maxrss"]),
+        "peak_mb": maxrss_mb(out["after_requests"]["maxrss"]),
+        "vmhwm_after_import_mb": vmhwm_mb("after_import"),
+        "vmhwm_peak_mb": vmhwm_mb("after_requests"),
     }
 
 
@@ -329,47 +353,69 @@ def machine() -> dict[str, Any]:
     }
 
 
+LABEL_WIDTH = 56
+
+
+def _row(label: str, *cells: str) -> str:
+    return f"{label:<{LABEL_WIDTH}}" + "".join(f"{c:>10}" for c in cells)
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _mb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
 def render(results: dict[str, Any]) -> str:
     m = results["machine"]
     p = results["params"]
     lines = [
         f"voldash read benchmark | {m['platform']} | {m['cpu_count']} CPUs | Python {m['python']} "
         f"| {m['date_utc']}",
-        f"DynamoDB Local (in memory), table {TABLE}: {p['tasks']} seeded tasks; "
-        f"{p['requests']} timed requests per row after {p['warmup']} warm-up",
+        f"DynamoDB Local (in memory) | {p['tasks']} seeded tasks | {p['requests']} timed requests per row "
+        f"after {p['warmup']} warm-up | {{id}} = {p['task_id']}",
         "",
-        f"{'Latency (ms)':<58}{'p50':>8}{'p95':>8}{'p99':>8}",
+        _row("Latency, handler in process (ms)", "p50", "p95", "p99"),
     ]
     for key, row in results["latency"].items():
         lat = row["handler"]
-        lines.append(f"({key}) {row['label']:<54}{lat['p50']:>8.2f}{lat['p95']:>8.2f}{lat['p99']:>8.2f}")
+        lines.append(_row(f"({key}) {row['label']}", _ms(lat["p50"]), _ms(lat["p95"]), _ms(lat["p99"])))
         if "boto3" in row:
             raw = row["boto3"]
-            label = f"    raw {row['boto3_label']}"
-            lines.append(f"{label:<58}{raw['p50']:>8.2f}{raw['p95']:>8.2f}{raw['p99']:>8.2f}")
-            same = "same page" if row["boto3_same_page"] else "PAGE DIFFERS from handler"
-            lines.append(f"    handler p50 / boto3 p50 = {row['ratio_p50']:.2f}x  ({same})")
-    lines += ["", f"{'DynamoDB requests per call':<58}{'total':>8}  by operation"]
+            lines.append(
+                _row(f"      {row['boto3_label']}", _ms(raw["p50"]), _ms(raw["p95"]), _ms(raw["p99"]))
+            )
+            same = "same page" if row["boto3_same_page"] else "PAGE DIFFERS from the handler's"
+            lines.append(f"      handler p50 / boto3 p50 = {row['ratio_p50']:.2f}x ({same})")
+
+    lines += ["", _row("DynamoDB requests per call", "total") + "  by operation"]
     for key, row in results["ddb_calls"].items():
         ops = ", ".join(f"{op}={n}" for op, n in row["by_operation"].items()) or "-"
-        lines.append(f"({key}) {row['label']:<54}{row['total']:>8}  {ops}")
+        lines.append(_row(f"({key}) {row['label']}", str(row["total"])) + f"  {ops}")
+
     cold = results["cold_start"]
     lines += [
         "",
-        f"Cold start: median of {cold['runs']} fresh processes, first request = {cold['endpoint']}",
-        f"  import voldash_site.lambda_handler        {cold['median_import_ms']:>9.1f} ms",
-        f"  first handler() call                      {cold['median_first_request_ms']:>9.1f} ms",
-        f"  import + first call                       {cold['median_import_plus_first_ms']:>9.1f} ms",
-        f"  process wall time (incl. interpreter)     {cold['median_process_wall_ms']:>9.1f} ms",
+        _row(f"Cold start, median of {cold['runs']} fresh processes (ms)", "median"),
+        _row("  import voldash_site.lambda_handler", f"{cold['median_import_ms']:.1f}"),
+        _row("  first handler() call, request (a)", f"{cold['median_first_request_ms']:.1f}"),
+        _row("  import + first call", f"{cold['median_import_plus_first_ms']:.1f}"),
+        _row(
+            "  process wall time, from the parent (incl. interpreter)",
+            f"{cold['median_process_wall_ms']:.1f}",
+        ),
     ]
+
     rss = results["peak_rss"]
     lines += [
         "",
-        f"Peak RSS of a fresh process (ru_maxrss), {rss['requests']} requests cycling (a)-(d)",
-        f"  after import                              {rss['after_import_mb']:>9.1f} MB",
-        f"  {'after ' + str(rss['requests']) + ' requests':<40}{rss['peak_mb']:>9.1f} MB",
+        _row("Peak RSS of a fresh process (MB), (a)-(d) in turn", "ru_maxrss", "VmHWM"),
+        _row("  after import", _mb(rss["after_import_mb"]), _mb(rss["vmhwm_after_import_mb"])),
+        _row(f"  after {rss['requests']} requests", _mb(rss["peak_mb"]), _mb(rss["vmhwm_peak_mb"])),
         "",
-        f"Total benchmark time: {results['elapsed_s']:.1f} s",
+        f"Total time, DynamoDB Local start to results: {results['elapsed_s']:.1f} s",
     ]
     return "\n".join(lines)
 
@@ -382,7 +428,6 @@ def progress(message: str) -> None:
 
 
 def run(tasks: int, requests: int, endpoint_url: str) -> dict[str, Any]:
-    started = time.perf_counter()
     os.environ.update(bench_env(endpoint_url))
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -403,7 +448,7 @@ def run(tasks: int, requests: int, endpoint_url: str) -> dict[str, Any]:
     endpoints = [
         by_shop,
         open_feed,
-        Endpoint("c", f"/api/v1/tasks/{task_id}"),
+        Endpoint("c", f"/api/v1/tasks/{task_id}", shown_path="/api/v1/tasks/{id}"),
         Endpoint("d", "/api/v1/shops"),
     ]
 
@@ -447,7 +492,6 @@ def run(tasks: int, requests: int, endpoint_url: str) -> dict[str, Any]:
         "ddb_calls": ddb_calls,
         "cold_start": cold,
         "peak_rss": rss,
-        "elapsed_s": time.perf_counter() - started,
     }
 
 
@@ -468,6 +512,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    started = time.perf_counter()
     launcher = load_launcher()
     port = launcher.free_port()
     progress(f"starting DynamoDB Local on 127.0.0.1:{port}")
@@ -479,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         launcher.stop(proc)
+    results["elapsed_s"] = time.perf_counter() - started
     print(render(results))
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

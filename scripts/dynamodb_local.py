@@ -157,6 +157,9 @@ def main() -> int:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(int(pidfile.read_text()), signal.SIGTERM)
                 pidfile.unlink()
+                deadline = time.monotonic() + 15
+                while is_up(args.port) and time.monotonic() < deadline:
+                    time.sleep(0.1)
                 print("DynamoDB Local stopped")
     except DynamoDBLocalError as exc:
         print(f"error: {exc}", file=sys.stderr)
