@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import HttpRequest
 from ninja import Path, Query, Router
 
+from voldash_site.auth import remember, session_auth, viewer_from_session
 from voldash_site.container import get_container
 from voldash_site.schemas import ErrorOut
+from volunteers.use_cases import build_viewer
 
-from . import use_cases
-from .schemas import TASK_ID_PATTERN, ShopSlug, StatusParam, TaskOut, TaskPageOut, UrgencyParam
+from . import lifecycle, use_cases
+from .schemas import (
+    TASK_ID_PATTERN,
+    ActionOut,
+    ActivityListOut,
+    ActivityOut,
+    CompleteIn,
+    ReleaseIn,
+    ShopSlug,
+    StatusParam,
+    TaskDetailOut,
+    TaskOut,
+    TaskPageOut,
+    UrgencyParam,
+)
 
 router = Router(tags=["tasks"])
+activity_router = Router(tags=["activity"])
+TaskId = Path(..., pattern=TASK_ID_PATTERN, description="The ClickUp task id")
+ACTION_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 503: ErrorOut}
 
 
 @router.get(
@@ -28,22 +48,111 @@ def list_tasks(
     cursor: str | None = Query(None, max_length=2048, description="next_cursor of the previous page"),
 ):
     """Newest first. Without `shop` and `status`, the open feed. Each page is one DynamoDB
-    Query; a filtered page may hold fewer than `limit` items and still have a next page."""
+    Query; a filtered page may hold fewer than `limit` items and still have a next page.
+    When logged in, each task says whether the viewer can claim it."""
+    container = get_container()
     page = use_cases.list_tasks(
-        tasks=get_container().tasks,
-        shop=shop,
-        status=status,
-        urgency=urgency,
-        limit=limit,
-        cursor=cursor,
+        tasks=container.tasks, shop=shop, status=status, urgency=urgency, limit=limit, cursor=cursor
     )
-    return TaskPageOut(items=[TaskOut.from_task(t) for t in page.items], next_cursor=page.next_cursor)
+    viewer = viewer_from_session(request)
+    return TaskPageOut(
+        items=[TaskOut.from_task(t, viewer, container.claim_limit) for t in page.items],
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get(
     "/{task_id}",
-    response={200: TaskOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
-    summary="One task",
+    response={200: TaskDetailOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    summary="One task with its recent history",
 )
-def get_task(request: HttpRequest, task_id: str = Path(..., pattern=TASK_ID_PATTERN)):
-    return TaskOut.from_task(use_cases.get_task(tasks=get_container().tasks, task_id=task_id))
+def get_task(request: HttpRequest, task_id: str = TaskId):
+    container = get_container()
+    detail = use_cases.get_task_detail(tasks=container.tasks, task_id=task_id)
+    return TaskDetailOut.from_detail(detail, viewer_from_session(request), container.claim_limit)
+
+
+def _after_action(request: HttpRequest, result: lifecycle.ActionResult) -> ActionOut:
+    """Refresh the session's viewer from the fresh profile the action read."""
+    container = get_container()
+    actor = replace(result.actor, open_claims=result.actor_open_claims)
+    viewer = build_viewer(actor, container.shop_directory.all(), now=container.clock())
+    remember(request, viewer)
+    return ActionOut(
+        task=TaskOut.from_task(result.task, viewer, container.claim_limit), open_claims=viewer.open_claims
+    )
+
+
+@router.post(
+    "/{task_id}/claim",
+    auth=session_auth,
+    response={200: ActionOut, **ACTION_ERRORS},
+    summary="Claim an open task",
+)
+def claim_task(request: HttpRequest, task_id: str = TaskId):
+    """Needs an active membership, the shop's certifications and fewer open claims than the
+    limit (403 with a stable `code` and `detail.missing_certifications` otherwise). Of several
+    simultaneous claims exactly one wins; the others get 409 `already_claimed`."""
+    result = lifecycle.claim_task(
+        task_id=task_id, actor_id=request.auth.neon_id, deps=get_container().lifecycle()
+    )
+    return _after_action(request, result)
+
+
+@router.post(
+    "/{task_id}/release",
+    auth=session_auth,
+    response={200: ActionOut, **ACTION_ERRORS},
+    summary="Give a claimed task back (holder or shop lead)",
+)
+def release_task(request: HttpRequest, task_id: str = TaskId, body: ReleaseIn | None = None):
+    result = lifecycle.release_task(
+        task_id=task_id,
+        actor_id=request.auth.neon_id,
+        reason=body.reason if body else None,
+        deps=get_container().lifecycle(),
+    )
+    return _after_action(request, result)
+
+
+@router.post(
+    "/{task_id}/complete",
+    auth=session_auth,
+    response={200: ActionOut, **ACTION_ERRORS},
+    summary="Mark a claimed task done and log hours (holder or shop lead)",
+)
+def complete_task(request: HttpRequest, body: CompleteIn, task_id: str = TaskId):
+    """Credits the task's points to the volunteer holding it and logs the hours as PENDING
+    until a shop lead approves them."""
+    result = lifecycle.complete_task(
+        task_id=task_id,
+        actor_id=request.auth.neon_id,
+        hours=body.hours,
+        note=body.note,
+        deps=get_container().lifecycle(),
+    )
+    return _after_action(request, result)
+
+
+@activity_router.get(
+    "",
+    auth=session_auth,
+    response={200: ActivityListOut, 401: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    summary="Recent claims and completions across the makerspace (members only)",
+)
+def recent_activity(request: HttpRequest, limit: int = Query(20, ge=1, le=50)):
+    entries = get_container().tasks.recent_activity(limit=limit)
+    return ActivityListOut(
+        items=[
+            ActivityOut(
+                at=e.at,
+                action=e.action.value,
+                volunteer=e.assignee_name or e.actor_name,
+                task_id=e.task_id,
+                task_title=e.task_title,
+                shop=e.shop,
+                hours=e.hours,
+            )
+            for e in entries
+        ]
+    )

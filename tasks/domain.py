@@ -89,3 +89,107 @@ class Task:
 
     def with_changes(self, **changes: object) -> Task:
         return replace(self, **changes)
+
+
+class HistorySource(StrEnum):
+    API = "api"  # a volunteer through the dashboard
+    STAFF = "staff"  # a shop lead or staff member on the staff pages
+    CLICKUP = "clickup"  # a change that came from ClickUp (webhook or sweep)
+    SYSTEM = "system"  # voldash itself (e.g. seeding, maintenance)
+
+
+class HistoryAction(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    CLAIMED = "claimed"
+    RELEASED = "released"
+    COMPLETED = "completed"
+    REASSIGNED = "reassigned"
+    REOPENED = "reopened"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of a task: who, when, what, from where."""
+
+    task_id: str
+    at: datetime
+    action: HistoryAction
+    source: HistorySource
+    actor_id: str | None = None  # Neon account id (None for ClickUp/system)
+    actor_name: str | None = None
+    from_status: TaskStatus | None = None
+    to_status: TaskStatus | None = None
+    assignee_id: str | None = None
+    assignee_name: str | None = None
+    note: str | None = None
+    hours: float | None = None
+    event_id: str = ""
+    task_title: str = ""
+    shop: str = ""
+
+    @property
+    def is_public_activity(self) -> bool:
+        """Claims and completions show up in the makerspace-wide activity feed."""
+        return self.action in (HistoryAction.CLAIMED, HistoryAction.COMPLETED)
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    task: Task
+    history: tuple[HistoryEntry, ...] = ()
+
+
+class Refusal(StrEnum):
+    """Why a volunteer cannot claim a task (stable codes the frontend switches on)."""
+
+    NOT_A_MEMBER = "membership_inactive"
+    MISSING_CERTIFICATIONS = "missing_certifications"
+    CLAIM_LIMIT = "claim_limit_reached"
+    NOT_OPEN = "task_not_open"
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    can_claim: bool
+    reason: Refusal | None = None
+    message: str | None = None
+    missing_certifications: tuple[str, ...] = ()
+
+
+DEFAULT_CLAIM_LIMIT = 3
+
+
+def claim_eligibility(
+    *,
+    task: Task,
+    membership_active: bool,
+    missing_certifications: tuple[str, ...],
+    open_claims: int,
+    claim_limit: int = DEFAULT_CLAIM_LIMIT,
+) -> Eligibility:
+    """Whether someone may claim ``task``. Order matters: the first failing rule is reported."""
+    if not task.is_open or task.assignee is not None:
+        return Eligibility(False, Refusal.NOT_OPEN, "This task is not open for claiming.")
+    if not membership_active:
+        return Eligibility(False, Refusal.NOT_A_MEMBER, "Claiming needs an active Asmbly membership.")
+    if missing_certifications:
+        names = ", ".join(missing_certifications)
+        return Eligibility(
+            False,
+            Refusal.MISSING_CERTIFICATIONS,
+            f"This shop needs a certification you do not have yet: {names}.",
+            tuple(missing_certifications),
+        )
+    if open_claims >= claim_limit:
+        return Eligibility(
+            False,
+            Refusal.CLAIM_LIMIT,
+            f"You already hold {open_claims} tasks (the limit is {claim_limit}); "
+            "finish or release one first.",
+        )
+    return Eligibility(True)
+
+
+MAX_HOURS_PER_TASK = 12

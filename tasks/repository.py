@@ -34,9 +34,20 @@ from voldash_site.dynamodb.items import (
     storage_errors,
     transaction,
 )
+from voldash_site.dynamodb.unit_of_work import Load, Write, put, update
 from voldash_site.errors import Conflict
 
-from .domain import Assignee, Task, TaskStatus, TaskType, Urgency
+from .domain import (
+    Assignee,
+    HistoryAction,
+    HistoryEntry,
+    HistorySource,
+    Task,
+    TaskDetail,
+    TaskStatus,
+    TaskType,
+    Urgency,
+)
 
 HISTORY_ON_DETAIL = 20
 # With an urgency filter, DynamoDB is asked to read this many times the page size in the
@@ -73,6 +84,24 @@ class TaskRepository(Protocol):
     ) -> TaskPage: ...
 
     def upsert(self, task: Task) -> None: ...
+
+    def get_detail(self, task_id: str) -> TaskDetail | None: ...
+
+    def load(self, task_id: str) -> Load: ...
+
+    def transition_writes(
+        self,
+        task: Task,
+        *,
+        to_status: TaskStatus,
+        assignee: Assignee | None,
+        at: datetime,
+        tag: str = "task",
+    ) -> list[Write]: ...
+
+    def history_write(self, entry: HistoryEntry) -> Write: ...
+
+    def recent_activity(self, *, limit: int = 20) -> list[HistoryEntry]: ...
 
 
 def _stamp(moment: datetime) -> str:
@@ -170,6 +199,75 @@ class _TaskItem(TableItem, discriminator="Task"):
         )
 
 
+ACTIVITY_PK = "ACTIVITY"
+
+
+class _HistoryItem(TableItem, discriminator="TaskHistory"):
+    """PK=TASK#{id} SK=HIST#{at}#{event_id}; claims and completions also GSI1PK=ACTIVITY."""
+
+    task_id = UnicodeAttribute(attr_name="task_id")
+    at = UTCDateTimeAttribute()
+    action = UnicodeAttribute()
+    source = UnicodeAttribute()
+    actor_id = UnicodeAttribute(null=True)
+    actor_name = UnicodeAttribute(null=True)
+    from_status = UnicodeAttribute(null=True)
+    to_status = UnicodeAttribute(null=True)
+    assignee_id = UnicodeAttribute(null=True)
+    assignee_name = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)
+    hours = NumberAttribute(null=True)
+    event_id = UnicodeAttribute()
+    task_title = UnicodeAttribute(default="")
+    shop = UnicodeAttribute(default="")
+
+    @classmethod
+    def from_entry(cls, e: HistoryEntry) -> _HistoryItem:
+        stamp = _stamp(e.at)
+        item = cls(
+            pk=f"TASK#{e.task_id}",
+            sk=f"HIST#{stamp}#{e.event_id}",
+            task_id=e.task_id,
+            at=e.at,
+            action=e.action.value,
+            source=e.source.value,
+            actor_id=e.actor_id,
+            actor_name=e.actor_name,
+            from_status=e.from_status.value if e.from_status else None,
+            to_status=e.to_status.value if e.to_status else None,
+            assignee_id=e.assignee_id,
+            assignee_name=e.assignee_name,
+            note=e.note,
+            hours=e.hours,
+            event_id=e.event_id,
+            task_title=e.task_title,
+            shop=e.shop,
+        )
+        if e.is_public_activity:
+            item.gsi1pk = ACTIVITY_PK
+            item.gsi1sk = f"{stamp}#{e.event_id}"
+        return item
+
+    def to_entry(self) -> HistoryEntry:
+        return HistoryEntry(
+            task_id=self.task_id,
+            at=self.at,
+            action=HistoryAction(self.action),
+            source=HistorySource(self.source),
+            actor_id=self.actor_id,
+            actor_name=self.actor_name,
+            from_status=TaskStatus(self.from_status) if self.from_status else None,
+            to_status=TaskStatus(self.to_status) if self.to_status else None,
+            assignee_id=self.assignee_id,
+            assignee_name=self.assignee_name,
+            note=self.note,
+            hours=float(self.hours) if self.hours is not None else None,
+            event_id=self.event_id,
+            task_title=self.task_title or "",
+            shop=self.shop or "",
+        )
+
+
 def _counted(task: Task | None) -> tuple[str, TaskStatus] | None:
     if task is None or task.deleted:
         return None
@@ -184,7 +282,12 @@ class DynamoTaskRepository:
     # -- reads -----------------------------------------------------------------------------
 
     def get(self, task_id: str) -> Task | None:
-        """One Query on the task's item collection: the task and its newest history."""
+        detail = self.get_detail(task_id)
+        return detail.task if detail else None
+
+    def get_detail(self, task_id: str) -> TaskDetail | None:
+        """One Query on the task's item collection: the task (SK=TASK sorts after every
+        HIST#...) and its newest history entries."""
         page = query_page(
             TableItem,
             f"TASK#{task_id}",
@@ -192,10 +295,66 @@ class DynamoTaskRepository:
             newest_first=True,
             consistent=True,
         )
-        for item in page.items:
-            if isinstance(item, _TaskItem):
-                return item.to_task()
-        return None
+        task = next((i.to_task() for i in page.items if isinstance(i, _TaskItem)), None)
+        if task is None:
+            return None
+        history = tuple(i.to_entry() for i in page.items if isinstance(i, _HistoryItem))
+        return TaskDetail(task=task, history=history)
+
+    def load(self, task_id: str) -> Load:
+        return Load(pk=f"TASK#{task_id}", sk="TASK", parse=lambda item: item.to_task())
+
+    def recent_activity(self, *, limit: int = 20) -> list[HistoryEntry]:
+        """Claims and completions across the makerspace, newest first: one Query on GSI1."""
+        page = query_page(_HistoryItem, ACTIVITY_PK, index="GSI1", newest_first=True, limit=limit)
+        return [i.to_entry() for i in page.items]
+
+    # -- conditional writes used by the lifecycle use cases ---------------------------------
+
+    def transition_writes(
+        self,
+        task: Task,
+        *,
+        to_status: TaskStatus,
+        assignee: Assignee | None,
+        at: datetime,
+        tag: str = "task",
+    ) -> list[Write]:
+        """Move ``task`` (as loaded) to ``to_status``/``assignee``, only if it is still exactly
+        as loaded: same status, shop and assignee, not deleted. Counters move with it."""
+        created = _stamp(task.created_at)
+        actions = [
+            _TaskItem.status.set(to_status.value),
+            _TaskItem.gsi1sk.set(f"{to_status.value}#{created}#{task.id}"),
+            _TaskItem.gsi2pk.set(f"STATUS#{to_status.value}"),
+            _TaskItem.updated_at.set(at),
+            _TaskItem.revision.add(1),
+        ]
+        if assignee is None:
+            actions += [_TaskItem.assignee_id.remove(), _TaskItem.assignee_name.remove()]
+        else:
+            actions += [
+                _TaskItem.assignee_id.set(assignee.neon_id),
+                _TaskItem.assignee_name.set(assignee.name),
+            ]
+        condition = (
+            (_TaskItem.status == task.status.value)
+            & (_TaskItem.shop == task.shop)
+            & (_TaskItem.deleted == False)  # noqa: E712 - a pynamodb condition, not a comparison
+        )
+        if task.assignee is None:
+            condition &= _TaskItem.assignee_id.does_not_exist()
+        else:
+            condition &= _TaskItem.assignee_id == task.assignee.neon_id
+        key = _TaskItem(pk=f"TASK#{task.id}", sk="TASK")
+        writes = [update(key, actions, condition=condition, tag=tag)]
+        moves = _counter_moves((task.shop, task.status), (task.shop, to_status))
+        for shop, deltas in moves.items():
+            writes.append(update(counter_key(shop), counter_update_actions(shop, deltas)))
+        return writes
+
+    def history_write(self, entry: HistoryEntry) -> Write:
+        return put(_HistoryItem.from_entry(entry), condition=_HistoryItem.pk.does_not_exist(), tag="history")
 
     def list_by_shop(
         self,

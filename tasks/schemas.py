@@ -9,8 +9,18 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator
 
 from shops.catalog import SHOP_SLUGS
+from volunteers.domain import Viewer
 
-from .domain import Task, TaskStatus, TaskType, Urgency
+from .domain import (
+    MAX_HOURS_PER_TASK,
+    HistoryEntry,
+    Task,
+    TaskDetail,
+    TaskStatus,
+    TaskType,
+    Urgency,
+    claim_eligibility,
+)
 
 ShopSlug = Literal[SHOP_SLUGS]  # type: ignore[valid-type]
 TASK_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -34,6 +44,40 @@ class AssigneeOut(Schema):
     name: str
 
 
+class ViewerTaskOut(Schema):
+    """What the logged-in viewer may do with this task (null when anonymous)."""
+
+    can_claim: bool
+    reason: str | None = Field(
+        description="membership_inactive, missing_certifications, claim_limit_reached or task_not_open"
+    )
+    message: str | None
+    missing_certifications: list[str]
+    is_mine: bool = Field(description="The viewer holds this task (may release or complete it)")
+    can_manage: bool = Field(description="The viewer may release or complete it (holder or shop lead)")
+
+    @staticmethod
+    def for_viewer(task: Task, viewer: Viewer | None, claim_limit: int) -> ViewerTaskOut | None:
+        if viewer is None:
+            return None
+        verdict = claim_eligibility(
+            task=task,
+            membership_active=viewer.membership_active,
+            missing_certifications=viewer.missing_by_shop.get(task.shop, ()),
+            open_claims=viewer.open_claims,
+            claim_limit=claim_limit,
+        )
+        mine = task.assignee is not None and task.assignee.neon_id == viewer.neon_id
+        return ViewerTaskOut(
+            can_claim=verdict.can_claim,
+            reason=verdict.reason.value if verdict.reason else None,
+            message=verdict.message,
+            missing_certifications=list(verdict.missing_certifications),
+            is_mine=mine,
+            can_manage=task.assignee is not None and (mine or viewer.leads_shop(task.shop)),
+        )
+
+
 class TaskOut(Schema):
     id: str = Field(description="The ClickUp task id")
     title: str
@@ -52,9 +96,10 @@ class TaskOut(Schema):
     slack_url: str | None
     created_at: datetime
     updated_at: datetime
+    viewer: ViewerTaskOut | None = Field(None, description="Present when logged in")
 
     @staticmethod
-    def from_task(task: Task) -> TaskOut:
+    def from_task(task: Task, viewer: Viewer | None = None, claim_limit: int = 3) -> TaskOut:
         return TaskOut(
             id=task.id,
             title=task.title,
@@ -75,7 +120,73 @@ class TaskOut(Schema):
             slack_url=task.slack_url,
             created_at=task.created_at,
             updated_at=task.updated_at,
+            viewer=ViewerTaskOut.for_viewer(task, viewer, claim_limit),
         )
+
+
+class HistoryOut(Schema):
+    at: datetime
+    action: str = Field(description="created, updated, claimed, released, completed, reassigned, ...")
+    source: str = Field(description="api, staff, clickup or system")
+    actor: str | None = Field(description="Display name of who did it (null for ClickUp/system)")
+    from_status: TaskStatus | None
+    to_status: TaskStatus | None
+    assignee: str | None
+    note: str | None
+    hours: float | None
+
+    @staticmethod
+    def from_entry(e: HistoryEntry) -> HistoryOut:
+        return HistoryOut(
+            at=e.at,
+            action=e.action.value,
+            source=e.source.value,
+            actor=e.actor_name,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            assignee=e.assignee_name,
+            note=e.note,
+            hours=e.hours,
+        )
+
+
+class TaskDetailOut(TaskOut):
+    history: list[HistoryOut] = Field(description="Recent activity, newest first (up to 20)")
+
+    @staticmethod
+    def from_detail(detail: TaskDetail, viewer: Viewer | None, claim_limit: int) -> TaskDetailOut:
+        base = TaskOut.from_task(detail.task, viewer, claim_limit)
+        return TaskDetailOut(**base.model_dump(), history=[HistoryOut.from_entry(e) for e in detail.history])
+
+
+class ReleaseIn(Schema):
+    reason: str | None = Field(None, max_length=2000, description="Optional: why it goes back to open")
+
+
+class CompleteIn(Schema):
+    hours: float = Field(
+        ..., gt=0, le=MAX_HOURS_PER_TASK, description="Hours spent, more than 0 and at most 12"
+    )
+    note: str | None = Field(None, max_length=2000, description="Optional note for the shop lead")
+
+
+class ActionOut(Schema):
+    task: TaskOut
+    open_claims: int = Field(description="How many tasks the viewer now holds")
+
+
+class ActivityOut(Schema):
+    at: datetime
+    action: str = Field(description="claimed or completed")
+    volunteer: str | None
+    task_id: str
+    task_title: str
+    shop: str
+    hours: float | None
+
+
+class ActivityListOut(Schema):
+    items: list[ActivityOut]
 
 
 class TaskPageOut(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from voldash_site.errors import InvalidInput, NotFound
 
-from .domain import Task, TaskStatus, Urgency
+from .domain import Task, TaskDetail, TaskStatus, Urgency
 from .repository import TaskPage, TaskRepository
 
 MAX_PAGE = 100
@@ -33,3 +33,11 @@ def get_task(*, tasks: TaskRepository, task_id: str) -> Task:
     if task is None or task.deleted:
         raise NotFound(f"No task with id {task_id!r}.", detail={"id": task_id})
     return task
+
+
+def get_task_detail(*, tasks: TaskRepository, task_id: str) -> TaskDetail:
+    """The task and its recent history: one Query on the task's item collection."""
+    detail = tasks.get_detail(task_id)
+    if detail is None or detail.task.deleted:
+        raise NotFound(f"No task with id {task_id!r}.", detail={"id": task_id})
+    return detail

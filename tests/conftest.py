@@ -92,3 +92,42 @@ def table(table_config: TableConfig, ddb_client, settings) -> Iterator[TableConf
     set_container(None)
     yield table_config
     set_container(None)
+
+
+# --- the named cast ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def cast(table):
+    """Asmbly's shops and the demo cast (see voldash_site/demo/data.py):
+    1001 Alex Rivera (member; Woodshop Safety, Small Lasers), 1002 Priya (metal shop),
+    1003 Sam Okafor (member, no certifications), 1004 Jordan Lee (woodshop lead),
+    1005 Morgan Chen (staff), 1006 Casey Brooks (lapsed member), 1007 Riley Garcia (lasers and
+    3D printing lead), 1008 Dana Whitfield (ceramics)."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from shops.catalog import ASMBLY_SHOPS
+    from voldash_site.container import get_container
+    from voldash_site.demo.data import demo_volunteers
+
+    container = get_container()
+    now = datetime.now(UTC)
+    people = {v.neon_id: v for v in demo_volunteers(now.date(), now)}
+    leads: dict[str, tuple[str, ...]] = {}
+    for v in people.values():
+        for shop in v.lead_of:
+            leads[shop] = (*leads.get(shop, ()), v.neon_id)
+    for shop in ASMBLY_SHOPS:
+        container.shops.save(replace(shop, leads=leads.get(shop.slug, ())))
+    for v in people.values():
+        container.volunteers.save(v)
+    return people
+
+
+def login(client, neon_id: str) -> None:
+    """Log ``client`` in through the (local/test only) dev login."""
+    from django.test import Client
+
+    response = Client.post(client, "/auth/dev-login", {"neon_id": neon_id})  # a form post, as a browser
+    assert response.status_code == 302, response.content

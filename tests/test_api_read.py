@@ -67,6 +67,8 @@ def test_a_task_carries_what_the_frontend_shows(client, store):
         "slack_url": "https://asmbly-makerspace.slack.com/archives/C063LH7MB45/p1",
         "created_at": task.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": task.updated_at.isoformat().replace("+00:00", "Z"),
+        "viewer": None,  # anonymous
+        "history": [],
     }
     assert "512-555" not in str(body)  # reporter contact details never reach the public API
 

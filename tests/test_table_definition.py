@@ -15,7 +15,7 @@ from voldash_site.dynamodb.schema import create_table_kwargs, table_properties
 def test_the_definition_has_what_the_design_requires():
     props = table_properties()
     assert [k["AttributeName"] for k in props["KeySchema"]] == ["PK", "SK"]
-    assert {ix["IndexName"] for ix in props["GlobalSecondaryIndexes"]} == {"GSI1", "GSI2"}
+    assert {ix["IndexName"] for ix in props["GlobalSecondaryIndexes"]} == {"GSI1", "GSI2", "GSI3"}
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
@@ -57,18 +57,44 @@ def test_ddb_create_table_creates_the_defined_table_once(fresh_table, ddb_client
     assert "already exists" in again and "none missing" in again
 
 
-def test_drift_is_reported_in_words(table_config, ddb_client):
-    name = f"voldash-drift-{uuid.uuid4().hex[:8]}"
+def test_an_index_added_to_the_file_is_added_to_an_existing_table(table_config, ddb_client):
+    name = f"voldash-older-{uuid.uuid4().hex[:8]}"
     kwargs = create_table_kwargs(name)
-    kwargs["GlobalSecondaryIndexes"] = kwargs["GlobalSecondaryIndexes"][:1]
+    kwargs["GlobalSecondaryIndexes"] = [
+        ix for ix in kwargs["GlobalSecondaryIndexes"] if ix["IndexName"] != "GSI3"
+    ]
     kwargs["AttributeDefinitions"] = [
-        a for a in kwargs["AttributeDefinitions"] if not a["AttributeName"].startswith("GSI2")
+        a for a in kwargs["AttributeDefinitions"] if not a["AttributeName"].startswith("GSI3")
     ]
     ddb_client.create_table(**kwargs)
     try:
         result = ensure_table(TableConfig(name, "us-east-1", table_config.endpoint_url), client=ddb_client)
         assert result.created is False
-        assert result.drift == ["index GSI2 is missing"]
+        assert result.added_indexes == ["GSI3"]
+        assert result.drift == []
+        names = {
+            ix["IndexName"]
+            for ix in ddb_client.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
+        }
+        assert names == {"GSI1", "GSI2", "GSI3"}
+    finally:
+        ddb_client.delete_table(TableName=name)
+
+
+def test_drift_is_reported_in_words(table_config, ddb_client):
+    name = f"voldash-drift-{uuid.uuid4().hex[:8]}"
+    kwargs = create_table_kwargs(name)
+    kwargs["GlobalSecondaryIndexes"][0] = {
+        **kwargs["GlobalSecondaryIndexes"][0],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    }
+    ddb_client.create_table(**kwargs)
+    try:
+        result = ensure_table(TableConfig(name, "us-east-1", table_config.endpoint_url), client=ddb_client)
+        assert result.drift == [
+            "index GSI1 is ([('GSI1PK', 'HASH'), ('GSI1SK', 'RANGE')], 'KEYS_ONLY'), "
+            "expected ([('GSI1PK', 'HASH'), ('GSI1SK', 'RANGE')], 'ALL')"
+        ]
     finally:
         ddb_client.delete_table(TableName=name)
 

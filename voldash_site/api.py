@@ -9,14 +9,8 @@ from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from voldash_site.dynamodb.items import ping
-from voldash_site.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    StorageUnavailable,
-)
+from voldash_site.errors import DomainError
+from voldash_site.http_errors import status_for
 from voldash_site.schemas import ErrorOut
 
 logger = logging.getLogger("voldash.api")
@@ -33,14 +27,6 @@ api = NinjaAPI(
     docs_url="/docs",
 )
 
-STATUS_FOR: list[tuple[type[DomainError], int]] = [
-    (InvalidInput, 400),
-    (Forbidden, 403),
-    (NotFound, 404),
-    (Conflict, 409),
-    (StorageUnavailable, 503),
-]
-
 
 def error_response(request: HttpRequest, status: int, code: str, message: str, detail=None) -> HttpResponse:
     response = api.create_response(
@@ -53,7 +39,7 @@ def error_response(request: HttpRequest, status: int, code: str, message: str, d
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    status = next((s for cls, s in STATUS_FOR if isinstance(exc, cls)), 400)
+    status = status_for(exc)
     if status >= 500:
         logger.warning("api.dependency_unavailable", extra={"path": request.path, "code": exc.code})
     return error_response(request, status, exc.code, exc.message, exc.detail)
@@ -83,6 +69,15 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        return error_response(
+            request,
+            403,
+            "csrf_failed",
+            "CSRF check failed: send the csrftoken cookie's value as X-CSRFToken.",
+        )
+    if exc.status_code == 400 and "parse" in str(exc).lower():
+        return error_response(request, 400, "invalid_body", "The request body is not valid JSON.")
     return error_response(request, exc.status_code, "http_error", str(exc))
 
 
@@ -113,3 +108,5 @@ def health(request: HttpRequest):
 api.add_router("/health", health_router)
 api.add_router("/shops", "shops.api.router")
 api.add_router("/tasks", "tasks.api.router")
+api.add_router("/activity", "tasks.api.activity_router")
+api.add_router("", "volunteers.api.router")

@@ -46,3 +46,15 @@ class StorageUnavailable(DomainError):
     """The database could not be reached; nothing was changed. Safe to retry."""
 
     code = "storage_unavailable"
+
+
+class WriteRefused(DomainError):
+    """A conditional write was refused: ``tags`` names the conditions that failed;
+    ``conflict`` means a concurrent transaction got there first (retrying may succeed)."""
+
+    code = "conflict"
+
+    def __init__(self, tags: set[str], *, conflict: bool = False) -> None:
+        super().__init__("The data changed while we were writing; nothing was changed.")
+        self.tags = tags
+        self.conflict = conflict

@@ -6,6 +6,7 @@ Everything environment-specific comes from environment variables (DESIGN.md sect
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -53,7 +54,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "voldash_site.middleware.RequestLogMiddleware",
 ]
 
@@ -83,6 +87,50 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Uploads and request bodies are small JSON or webhook payloads.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# --- Sessions and CSRF: signed cookies, no database (DESIGN.md section 6) -----------------
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+SESSION_COOKIE_NAME = "voldash_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not IS_LOCAL
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_SAVE_EVERY_REQUEST = False
+# The SPA reads the csrftoken cookie (or GET /api/v1/csrf) and sends it back as X-CSRFToken.
+CSRF_COOKIE_HTTPONLY = False
+CSRF_COOKIE_SECURE = not IS_LOCAL
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+CSRF_FAILURE_VIEW = "voldash_site.urls.csrf_failure"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+X_FRAME_OPTIONS = "DENY"
+
+# Where the browser lands after logging in or out (the SPA on the same CloudFront domain).
+FRONTEND_URL = os.environ.get("FRONTEND_URL", "/")
+
+# A dev login that picks a demo volunteer: local and test only. dev, staging and prod cannot
+# turn it on, whatever the environment says.
+DEV_LOGIN_ENABLED = IS_LOCAL and env_bool("VOLDASH_DEV_LOGIN", True)
+
+# --- Volunteers and claims ------------------------------------------------------------------
+CLAIM_LIMIT = int(os.environ.get("CLAIM_LIMIT", "3"))
+SHOP_CACHE_SECONDS = float(os.environ.get("SHOP_CACHE_SECONDS", "300"))
+
+# --- Neon CRM (DESIGN.md section 7) ----------------------------------------------------------
+NEON_API_URL = os.environ.get("NEON_API_URL", "https://api.neoncrm.com/v2")
+NEON_OAUTH_AUTHORIZE_URL = os.environ.get(
+    "NEON_OAUTH_AUTHORIZE_URL", "https://asmbly.app.neoncrm.com/np/oauth/auth"
+)
+NEON_OAUTH_TOKEN_URL = os.environ.get("NEON_OAUTH_TOKEN_URL", "https://app.neoncrm.com/np/oauth/token")
+NEON_ORG_ID = os.environ.get("NEON_ORG_ID", "")
+NEON_API_KEY = os.environ.get("NEON_API_KEY", "")
+NEON_OAUTH_CLIENT_ID = os.environ.get("NEON_OAUTH_CLIENT_ID", "")
+NEON_OAUTH_CLIENT_SECRET = os.environ.get("NEON_OAUTH_CLIENT_SECRET", "")
+NEON_WEBHOOK_USERNAME = os.environ.get("NEON_WEBHOOK_USERNAME", "")
+NEON_WEBHOOK_PASSWORD = os.environ.get("NEON_WEBHOOK_PASSWORD", "")
+# Which Neon Individual Types make someone staff or a shop lead (JSON), e.g.
+# {"staff": ["Paid Staff", "Leader"], "shop_lead": ["Space Lead", "Super Steward"]}
+NEON_ROLE_TYPES = json.loads(os.environ.get("NEON_ROLE_TYPES", "") or "null")
 
 # --- DynamoDB ----------------------------------------------------------------------------
 DYNAMODB_TABLE = os.environ.get("DYNAMODB_TABLE", f"voldash-{VOLDASH_ENV}")

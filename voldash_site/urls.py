@@ -2,6 +2,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
 from voldash_site.api import api
+from volunteers import views as auth_views
 
 
 def index(request: HttpRequest) -> JsonResponse:
@@ -11,6 +12,10 @@ def index(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("", index),
     path("api/v1/", api.urls),
+    path("auth/neon/login", auth_views.neon_login, name="neon-login"),
+    path("auth/neon/callback", auth_views.neon_callback, name="neon-callback"),
+    path("auth/logout", auth_views.logout, name="logout"),
+    path("auth/dev-login", auth_views.dev_login, name="dev-login"),
 ]
 
 
@@ -29,3 +34,14 @@ def json_500(request: HttpRequest) -> JsonResponse:
 
 handler404 = json_404
 handler500 = json_500
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+    return JsonResponse(
+        {
+            "code": "csrf_failed",
+            "message": "CSRF check failed: send the csrftoken cookie's value as X-CSRFToken.",
+            "detail": None,
+        },
+        status=403,
+    )

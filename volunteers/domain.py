@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+# Months, days and streaks are counted in the makerspace's own time zone (Austin, TX).
+MAKERSPACE_TZ = ZoneInfo("America/Chicago")
 
 
 class Role(StrEnum):
@@ -34,3 +38,95 @@ class Volunteer:
 
     def leads_shop(self, shop: str) -> bool:
         return self.is_staff or (Role.SHOP_LEAD in self.roles and shop in self.lead_of)
+
+
+class HoursStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True)
+class HoursEntry:
+    """Time logged for a completed task; a shop lead approves or rejects it."""
+
+    neon_id: str
+    task_id: str
+    task_title: str
+    shop: str
+    hours: float
+    points: int
+    completed_at: datetime
+    status: HoursStatus = HoursStatus.PENDING
+    note: str | None = None
+    reviewed_by: str | None = None
+
+    @property
+    def month(self) -> str:
+        return self.completed_at.astimezone(MAKERSPACE_TZ).strftime("%Y-%m")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A task a volunteer currently holds (a small copy for the 'My tasks' page)."""
+
+    neon_id: str
+    task_id: str
+    task_title: str
+    shop: str
+    claimed_at: datetime
+
+
+@dataclass(frozen=True)
+class MonthTotals:
+    month: str  # YYYY-MM
+    points: int = 0
+    hours: float = 0.0
+    tasks: int = 0
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    rank: int
+    neon_id: str
+    name: str
+    points: int
+    hours: float
+    tasks: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    hours_this_month: float
+    hours_lifetime: float
+    pending_hours: float
+    tasks_completed: int
+    tasks_this_month: int
+    points: int
+    points_this_month: int
+    current_streak_days: int
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The logged-in volunteer as the session remembers them (signed cookie, no database).
+
+    A snapshot taken at login and after each claim, release or completion; list pages use it
+    to say per task whether it can be claimed. Actions re-check against fresh data.
+    """
+
+    neon_id: str
+    name: str
+    roles: frozenset[Role]
+    lead_of: tuple[str, ...]
+    membership_active: bool
+    open_claims: int
+    missing_by_shop: dict[str, tuple[str, ...]]  # shop slug -> names of missing certifications
+    refreshed_at: datetime
+
+    @property
+    def is_staff(self) -> bool:
+        return Role.STAFF in self.roles
+
+    def leads_shop(self, shop: str) -> bool:
+        return self.is_staff or shop in self.lead_of

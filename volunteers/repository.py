@@ -1,13 +1,22 @@
-"""Volunteer profiles.
+"""Volunteer storage: the profile, current claims, hours log and monthly totals share the
+volunteer's partition, so "my stats" is one Query.
 
-  PK=VOLUNTEER#{neon_id}  SK=PROFILE
-  GSI1PK=VOLUNTEERS       GSI1SK={name lower-cased}#{neon_id}    (staff search by name)
-The same partition will hold the volunteer's claims and hours log.
+  PK=VOLUNTEER#{id}  SK=PROFILE         profile (from Neon) + lifetime counters
+                                        GSI1PK=VOLUNTEERS GSI1SK={name lower}#{id} (staff search)
+  PK=VOLUNTEER#{id}  SK=CLAIM#{task}    a task they hold now
+  PK=VOLUNTEER#{id}  SK=HOURS#{at}#{task}  hours logged for a completed task
+                                        GSI2PK=HOURS#PENDING GSI2SK={shop}#{at} while pending
+  PK=VOLUNTEER#{id}  SK=MONTH#{YYYY-MM} monthly totals
+                                        GSI3PK=LEADERBOARD#{YYYY-MM} GSI3SK=points (number)
+
+Profile fields that come from Neon are written with SET, so a refresh never clobbers the
+counters that claims and completions move atomically with ADD.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from pynamodb.attributes import (
@@ -17,17 +26,46 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.expressions.condition import Condition
 
 from voldash_site.dynamodb import cursor as cursors
 from voldash_site.dynamodb.items import INDEX_KEYS, TableItem, ensure_configured, query_page, storage_errors
+from voldash_site.dynamodb.unit_of_work import Load, Write, delete, put, update
 
-from .domain import Role, Volunteer
+from .domain import Claim, HoursEntry, HoursStatus, LeaderboardRow, MonthTotals, Role, Volunteer
+
+PROFILE_SK = "PROFILE"
+# "My stats" reads the profile, the monthly totals and the newest hours entries in one Query.
+STATS_READ_LIMIT = 400
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
 class VolunteerPage:
     items: list[Volunteer]
     next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class HoursPage:
+    items: list[HoursEntry]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class VolunteerRecord:
+    """Everything in the volunteer's partition that "my stats" needs."""
+
+    volunteer: Volunteer | None
+    lifetime_points: int
+    lifetime_hours: float
+    pending_hours: float
+    tasks_completed: int
+    months: dict[str, MonthTotals]
+    recent_hours: list[HoursEntry]
 
 
 class VolunteerRepository(Protocol):
@@ -38,6 +76,26 @@ class VolunteerRepository(Protocol):
     def list_by_name(
         self, *, prefix: str = "", limit: int = 50, cursor: str | None = None
     ) -> VolunteerPage: ...
+
+    def load(self, neon_id: str) -> Load: ...
+
+    def claim_writes(
+        self, volunteer: Volunteer, claim: Claim, *, limit: int, required: tuple[str, ...], require_all: bool
+    ) -> list[Write]: ...
+
+    def unclaim_writes(self, neon_id: str, task_id: str) -> list[Write]: ...
+
+    def complete_writes(self, holder_id: str, holder_name: str, entry: HoursEntry) -> list[Write]: ...
+
+    def claims(self, neon_id: str) -> list[Claim]: ...
+
+    def hours(
+        self, neon_id: str, *, month: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> HoursPage: ...
+
+    def record(self, neon_id: str) -> VolunteerRecord: ...
+
+    def leaderboard(self, month: str, *, limit: int = 20) -> list[LeaderboardRow]: ...
 
 
 class _VolunteerItem(TableItem, discriminator="Volunteer"):
@@ -50,32 +108,15 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
     lead_of = ListAttribute(of=UnicodeAttribute, default=list)
     certifications = ListAttribute(of=UnicodeAttribute, default=list)
     clickup_user_id = NumberAttribute(null=True)
-    open_claims = NumberAttribute(default=0)
     updated_at = UTCDateTimeAttribute(null=True)
-
-    @classmethod
-    def from_volunteer(cls, v: Volunteer) -> _VolunteerItem:
-        return cls(
-            pk=f"VOLUNTEER#{v.neon_id}",
-            sk="PROFILE",
-            gsi1pk="VOLUNTEERS",
-            gsi1sk=f"{v.name.lower()}#{v.neon_id}",
-            neon_id=v.neon_id,
-            name=v.name,
-            email=v.email,
-            membership_active=v.membership_active,
-            membership_expires=v.membership_expires.isoformat() if v.membership_expires else None,
-            roles=sorted(r.value for r in v.roles),
-            lead_of=list(v.lead_of),
-            certifications=sorted(v.certifications),
-            clickup_user_id=v.clickup_user_id,
-            open_claims=v.open_claims,
-            updated_at=v.updated_at,
-        )
+    # Counters, moved only with ADD inside transactions.
+    open_claims = NumberAttribute(null=True)
+    tasks_completed = NumberAttribute(null=True)
+    points_lifetime = NumberAttribute(null=True)
+    hours_lifetime = NumberAttribute(null=True)
+    hours_pending = NumberAttribute(null=True)
 
     def to_volunteer(self) -> Volunteer:
-        from datetime import date
-
         return Volunteer(
             neon_id=self.neon_id,
             name=self.name,
@@ -88,9 +129,95 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
             lead_of=tuple(self.lead_of or ()),
             certifications=frozenset(self.certifications or ()),
             clickup_user_id=int(self.clickup_user_id) if self.clickup_user_id is not None else None,
-            open_claims=int(self.open_claims or 0),
+            open_claims=max(0, int(self.open_claims or 0)),
             updated_at=self.updated_at,
         )
+
+
+class _ClaimItem(TableItem, discriminator="VolunteerClaim"):
+    neon_id = UnicodeAttribute()
+    task_id = UnicodeAttribute()
+    task_title = UnicodeAttribute()
+    shop = UnicodeAttribute()
+    claimed_at = UTCDateTimeAttribute()
+
+    def to_claim(self) -> Claim:
+        return Claim(self.neon_id, self.task_id, self.task_title, self.shop, self.claimed_at)
+
+
+class _HoursItem(TableItem, discriminator="HoursEntry"):
+    neon_id = UnicodeAttribute()
+    task_id = UnicodeAttribute()
+    task_title = UnicodeAttribute()
+    shop = UnicodeAttribute()
+    hours = NumberAttribute()
+    points = NumberAttribute()
+    completed_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    reviewed_by = UnicodeAttribute(null=True)
+
+    @classmethod
+    def from_entry(cls, e: HoursEntry) -> _HoursItem:
+        item = cls(
+            pk=f"VOLUNTEER#{e.neon_id}",
+            sk=f"HOURS#{_stamp(e.completed_at)}#{e.task_id}",
+            neon_id=e.neon_id,
+            task_id=e.task_id,
+            task_title=e.task_title,
+            shop=e.shop,
+            hours=e.hours,
+            points=e.points,
+            completed_at=e.completed_at,
+            status=e.status.value,
+            note=e.note,
+            reviewed_by=e.reviewed_by,
+        )
+        if e.status is HoursStatus.PENDING:
+            item.gsi2pk = "HOURS#PENDING"
+            item.gsi2sk = f"{e.shop}#{_stamp(e.completed_at)}#{e.neon_id}"
+        return item
+
+    def to_entry(self) -> HoursEntry:
+        return HoursEntry(
+            neon_id=self.neon_id,
+            task_id=self.task_id,
+            task_title=self.task_title,
+            shop=self.shop,
+            hours=float(self.hours),
+            points=int(self.points),
+            completed_at=self.completed_at,
+            status=HoursStatus(self.status),
+            note=self.note,
+            reviewed_by=self.reviewed_by,
+        )
+
+
+class _MonthItem(TableItem, discriminator="VolunteerMonth"):
+    neon_id = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    month = UnicodeAttribute(null=True)
+    points = NumberAttribute(null=True)
+    hours = NumberAttribute(null=True)
+    tasks = NumberAttribute(null=True)
+
+    def to_totals(self) -> MonthTotals:
+        return MonthTotals(
+            month=self.month or "",
+            points=int(self.points or 0),
+            hours=float(self.hours or 0),
+            tasks=int(self.tasks or 0),
+        )
+
+
+def _certification_condition(required: tuple[str, ...], require_all: bool) -> Condition | None:
+    if not required:
+        return None
+    parts = [_VolunteerItem.certifications.contains(cert_id) for cert_id in required]
+    combined = parts[0]
+    for part in parts[1:]:
+        combined = (combined & part) if require_all else (combined | part)
+    return combined
 
 
 class DynamoVolunteerRepository:
@@ -98,16 +225,46 @@ class DynamoVolunteerRepository:
         ensure_configured()
         self._secret = cursor_secret
 
+    # -- profile ----------------------------------------------------------------------------
+
     def get(self, neon_id: str) -> Volunteer | None:
         with storage_errors():
             try:
-                return _VolunteerItem.get(f"VOLUNTEER#{neon_id}", "PROFILE").to_volunteer()
+                return _VolunteerItem.get(f"VOLUNTEER#{neon_id}", PROFILE_SK).to_volunteer()
             except _VolunteerItem.DoesNotExist:
                 return None
 
+    def load(self, neon_id: str) -> Load:
+        return Load(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK, parse=lambda item: item.to_volunteer())
+
     def save(self, volunteer: Volunteer) -> None:
+        """Create or refresh the profile fields; counters are left as they are."""
+        v = volunteer
+        key = _VolunteerItem(pk=f"VOLUNTEER#{v.neon_id}", sk=PROFILE_SK)
+        actions = [
+            _VolunteerItem.item_type.set(_VolunteerItem),
+            _VolunteerItem.gsi1pk.set("VOLUNTEERS"),
+            _VolunteerItem.gsi1sk.set(f"{v.name.lower()}#{v.neon_id}"),
+            _VolunteerItem.neon_id.set(v.neon_id),
+            _VolunteerItem.name.set(v.name),
+            _VolunteerItem.membership_active.set(v.membership_active),
+            _VolunteerItem.roles.set(sorted(r.value for r in v.roles)),
+            _VolunteerItem.lead_of.set(list(v.lead_of)),
+            _VolunteerItem.certifications.set(sorted(v.certifications)),
+            _VolunteerItem.open_claims.set(_VolunteerItem.open_claims | 0),
+        ]
+        for attr, value in (
+            (_VolunteerItem.email, v.email),
+            (
+                _VolunteerItem.membership_expires,
+                v.membership_expires.isoformat() if v.membership_expires else None,
+            ),
+            (_VolunteerItem.clickup_user_id, v.clickup_user_id),
+            (_VolunteerItem.updated_at, v.updated_at),
+        ):
+            actions.append(attr.set(value) if value is not None else attr.remove())
         with storage_errors():
-            _VolunteerItem.from_volunteer(volunteer).save()
+            key.update(actions=actions)
 
     def list_by_name(self, *, prefix: str = "", limit: int = 50, cursor: str | None = None) -> VolunteerPage:
         prefix = prefix.strip().lower()
@@ -125,3 +282,134 @@ class DynamoVolunteerRepository:
             items=[i.to_volunteer() for i in page.items],
             next_cursor=cursors.encode(page.last_key, scope=scope, secret=self._secret),
         )
+
+    # -- conditional writes for the task lifecycle ------------------------------------------
+
+    def claim_writes(
+        self, volunteer: Volunteer, claim: Claim, *, limit: int, required: tuple[str, ...], require_all: bool
+    ) -> list[Write]:
+        """Take one of the volunteer's claim slots, only if they are still an active member with
+        the shop's certifications and under the limit: decided by DynamoDB, not by Python."""
+        key = _VolunteerItem(pk=f"VOLUNTEER#{volunteer.neon_id}", sk=PROFILE_SK)
+        condition = (_VolunteerItem.membership_active == True) & (  # noqa: E712 - pynamodb condition
+            _VolunteerItem.open_claims.does_not_exist() | (_VolunteerItem.open_claims < limit)
+        )
+        certs = _certification_condition(required, require_all)
+        if certs is not None:
+            condition &= certs
+        record = _ClaimItem(
+            pk=f"VOLUNTEER#{claim.neon_id}",
+            sk=f"CLAIM#{claim.task_id}",
+            neon_id=claim.neon_id,
+            task_id=claim.task_id,
+            task_title=claim.task_title,
+            shop=claim.shop,
+            claimed_at=claim.claimed_at,
+        )
+        return [
+            update(key, [_VolunteerItem.open_claims.add(1)], condition=condition, tag="volunteer"),
+            put(record),
+        ]
+
+    def unclaim_writes(self, neon_id: str, task_id: str) -> list[Write]:
+        key = _VolunteerItem(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK)
+        record = _ClaimItem(pk=f"VOLUNTEER#{neon_id}", sk=f"CLAIM#{task_id}")
+        return [update(key, [_VolunteerItem.open_claims.add(-1)]), delete(record)]
+
+    def complete_writes(self, holder_id: str, holder_name: str, entry: HoursEntry) -> list[Write]:
+        """Free the claim slot, log the (pending) hours and credit the points, lifetime and
+        for the month's leaderboard, in the caller's transaction."""
+        profile = _VolunteerItem(pk=f"VOLUNTEER#{holder_id}", sk=PROFILE_SK)
+        profile_actions = [
+            _VolunteerItem.open_claims.add(-1),
+            _VolunteerItem.tasks_completed.add(1),
+            _VolunteerItem.points_lifetime.add(entry.points),
+            _VolunteerItem.hours_lifetime.add(entry.hours),
+            _VolunteerItem.hours_pending.add(entry.hours),
+        ]
+        claim = _ClaimItem(pk=f"VOLUNTEER#{holder_id}", sk=f"CLAIM#{entry.task_id}")
+        hours = _HoursItem.from_entry(entry)
+        month = _MonthItem(pk=f"VOLUNTEER#{holder_id}", sk=f"MONTH#{entry.month}")
+        month_actions = [
+            _MonthItem.item_type.set(_MonthItem),
+            _MonthItem.neon_id.set(holder_id),
+            _MonthItem.name.set(holder_name),
+            _MonthItem.month.set(entry.month),
+            _MonthItem.gsi3pk.set(f"LEADERBOARD#{entry.month}"),
+            _MonthItem.gsi3sk.add(entry.points),
+            _MonthItem.points.add(entry.points),
+            _MonthItem.hours.add(entry.hours),
+            _MonthItem.tasks.add(1),
+        ]
+        return [
+            update(profile, profile_actions),
+            delete(claim),
+            put(hours, condition=_HoursItem.pk.does_not_exist(), tag="hours"),
+            update(month, month_actions),
+        ]
+
+    # -- reads for the volunteer's own pages ------------------------------------------------
+
+    def claims(self, neon_id: str) -> list[Claim]:
+        page = query_page(
+            _ClaimItem,
+            f"VOLUNTEER#{neon_id}",
+            range_key_condition=_ClaimItem.sk.startswith("CLAIM#"),
+            limit=100,
+        )
+        return sorted((i.to_claim() for i in page.items), key=lambda c: c.claimed_at, reverse=True)
+
+    def hours(
+        self, neon_id: str, *, month: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> HoursPage:
+        prefix = f"HOURS#{month}" if month else "HOURS#"
+        scope = f"hours|{neon_id}|{month or '*'}"
+        start = cursors.decode(cursor, scope=scope, secret=self._secret, allowed_keys=INDEX_KEYS[None])
+        page = query_page(
+            _HoursItem,
+            f"VOLUNTEER#{neon_id}",
+            range_key_condition=_HoursItem.sk.startswith(prefix),
+            newest_first=True,
+            start_key=start,
+            limit=limit,
+        )
+        return HoursPage(
+            items=[i.to_entry() for i in page.items],
+            next_cursor=cursors.encode(page.last_key, scope=scope, secret=self._secret),
+        )
+
+    def record(self, neon_id: str) -> VolunteerRecord:
+        """One Query, newest first from the top of the partition: PROFILE, MONTH#..., HOURS#..."""
+        page = query_page(
+            TableItem,
+            f"VOLUNTEER#{neon_id}",
+            range_key_condition=TableItem.sk >= "HOURS#",
+            newest_first=True,
+            limit=STATS_READ_LIMIT,
+        )
+        profile = next((i for i in page.items if isinstance(i, _VolunteerItem)), None)
+        months = {m.month: m.to_totals() for m in page.items if isinstance(m, _MonthItem) and m.month}
+        recent = [h.to_entry() for h in page.items if isinstance(h, _HoursItem)]
+        return VolunteerRecord(
+            volunteer=profile.to_volunteer() if profile else None,
+            lifetime_points=int(profile.points_lifetime or 0) if profile else 0,
+            lifetime_hours=float(profile.hours_lifetime or 0) if profile else 0.0,
+            pending_hours=float(profile.hours_pending or 0) if profile else 0.0,
+            tasks_completed=int(profile.tasks_completed or 0) if profile else 0,
+            months=months,
+            recent_hours=recent,
+        )
+
+    def leaderboard(self, month: str, *, limit: int = 20) -> list[LeaderboardRow]:
+        page = query_page(_MonthItem, f"LEADERBOARD#{month}", index="GSI3", newest_first=True, limit=limit)
+        return [
+            LeaderboardRow(
+                rank=i,
+                neon_id=m.neon_id or "",
+                name=m.name or "",
+                points=int(m.points or 0),
+                hours=float(m.hours or 0),
+                tasks=int(m.tasks or 0),
+            )
+            for i, m in enumerate(page.items, 1)
+        ]

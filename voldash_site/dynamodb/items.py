@@ -51,6 +51,15 @@ class GSI2(GlobalSecondaryIndex):
     gsi2sk = UnicodeAttribute(range_key=True, attr_name="GSI2SK")
 
 
+class GSI3(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "GSI3"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True, attr_name="GSI3PK")
+    gsi3sk = NumberAttribute(range_key=True, attr_name="GSI3SK")
+
+
 class TableItem(Model):
     """Base of every item in the table. Not stored by itself (it has no discriminator value)."""
 
@@ -69,18 +78,22 @@ class TableItem(Model):
     gsi1sk = UnicodeAttribute(null=True, attr_name="GSI1SK")
     gsi2pk = UnicodeAttribute(null=True, attr_name="GSI2PK")
     gsi2sk = UnicodeAttribute(null=True, attr_name="GSI2SK")
+    gsi3pk = UnicodeAttribute(null=True, attr_name="GSI3PK")
+    gsi3sk = NumberAttribute(null=True, attr_name="GSI3SK")
     item_type = DiscriminatorAttribute(attr_name="type")
     # TTL (epoch seconds); only short-lived items (sessions, dedup markers) set it.
     expires_at = NumberAttribute(null=True, attr_name="expires_at")
 
     gsi1 = GSI1()
     gsi2 = GSI2()
+    gsi3 = GSI3()
 
 
 INDEX_KEYS: dict[str | None, tuple[str, ...]] = {
     None: ("PK", "SK"),
     "GSI1": ("PK", "SK", "GSI1PK", "GSI1SK"),
     "GSI2": ("PK", "SK", "GSI2PK", "GSI2SK"),
+    "GSI3": ("PK", "SK", "GSI3PK", "GSI3SK"),
 }
 
 _configured: TableConfig | None = None

@@ -14,6 +14,7 @@ class ProvisionResult:
     table_name: str
     created: bool
     drift: list[str] = field(default_factory=list)
+    added_indexes: list[str] = field(default_factory=list)
 
 
 def _index_shape(indexes: list[dict[str, Any]] | None) -> dict[str, Any]:
@@ -67,4 +68,46 @@ def ensure_table(config: TableConfig, client: Any | None = None) -> ProvisionRes
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl},
             )
         return ProvisionResult(config.table_name, created=True)
-    return ProvisionResult(config.table_name, created=False, drift=describe_drift(expected, actual))
+    added = _add_missing_indexes(client, config.table_name, expected, actual)
+    if added:
+        actual = client.describe_table(TableName=config.table_name)["Table"]
+    result = ProvisionResult(config.table_name, created=False, drift=describe_drift(expected, actual))
+    result.added_indexes = added
+    return result
+
+
+def _add_missing_indexes(
+    client: Any, table: str, expected: dict[str, Any], actual: dict[str, Any]
+) -> list[str]:
+    """A new access pattern adds an index: create the ones the file has and the table lacks
+    (one UpdateTable each, as DynamoDB requires), waiting for each to become active."""
+    have = {ix["IndexName"] for ix in actual.get("GlobalSecondaryIndexes") or []}
+    attr_types = {a["AttributeName"]: a["AttributeType"] for a in expected["AttributeDefinitions"]}
+    added = []
+    for index in expected.get("GlobalSecondaryIndexes") or []:
+        if index["IndexName"] in have:
+            continue
+        names = [k["AttributeName"] for k in index["KeySchema"]]
+        client.update_table(
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": n, "AttributeType": attr_types[n]} for n in names],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )
+        _wait_for_index(client, table, index["IndexName"])
+        added.append(index["IndexName"])
+    return added
+
+
+def _wait_for_index(client: Any, table: str, name: str, timeout: float = 120) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        described = client.describe_table(TableName=table)["Table"]
+        status = {
+            ix["IndexName"]: ix.get("IndexStatus") for ix in described.get("GlobalSecondaryIndexes", [])
+        }
+        if status.get(name) == "ACTIVE" and described.get("TableStatus") == "ACTIVE":
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"index {name} of {table} did not become ACTIVE within {timeout:.0f} s")

@@ -6,6 +6,7 @@ their table from the same resource, so key schema, indexes, stream and TTL canno
 
 from __future__ import annotations
 
+import copy
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,8 +46,9 @@ def table_properties(path: Path = TABLE_FILE) -> dict[str, Any]:
 
 
 def create_table_kwargs(table_name: str, path: Path = TABLE_FILE) -> dict[str, Any]:
-    """boto3 ``create_table`` arguments for ``table_name`` built from the template."""
-    props = table_properties(path)
+    """boto3 ``create_table`` arguments for ``table_name`` built from the template (a fresh
+    copy each call: callers may change it without touching the cached definition)."""
+    props = copy.deepcopy(table_properties(path))
     kwargs: dict[str, Any] = {
         "TableName": table_name,
         "AttributeDefinitions": props["AttributeDefinitions"],

@@ -28,6 +28,8 @@ class Command(BaseCommand):
             raise CommandError(f"Could not reach DynamoDB at {where}: {exc}") from exc
         verb = "Created" if result.created else "Table already exists:"
         self.stdout.write(f"{verb} {result.table_name} ({where})")
+        for name in result.added_indexes:
+            self.stdout.write(f"Added index {name} (new in infra/dynamodb.yaml)")
         for line in result.drift:
             self.stderr.write(self.style.WARNING(f"drift: {line}"))
         if not no_shops:

@@ -1,0 +1,36 @@
+"""Outbox messages: side effects (ClickUp write-back, Slack, Discourse) recorded in the same
+transaction as the change that causes them, delivered later by the outbox worker. Pure Python."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Channel(StrEnum):
+    CLICKUP = "clickup"
+    SLACK = "slack"
+    DISCOURSE = "discourse"
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"  # permanent failure, parked for staff
+    SKIPPED = "SKIPPED"  # the channel has no credentials configured
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    channel: Channel
+    action: str  # e.g. "task.claimed"
+    task_id: str
+    payload: dict[str, Any]
+    created_at: datetime
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    status: OutboxStatus = OutboxStatus.PENDING
+    attempts: int = 0
+    last_error: str | None = None

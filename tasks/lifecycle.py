@@ -1,0 +1,300 @@
+"""Claim, release and complete: each one DynamoDB transaction (the task with a condition, a
+history item, the volunteer's counters and records, outbox messages). Concurrency is decided
+by those conditions; Python only explains a refusal."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from integrations.outbox.domain import Channel, OutboxMessage
+from shops.domain import CertificationRule, Shop
+from voldash_site.errors import Conflict, Forbidden, InvalidInput, NotFound, WriteRefused
+from volunteers.domain import Claim, HoursEntry, Volunteer
+
+from .domain import (
+    MAX_HOURS_PER_TASK,
+    Assignee,
+    HistoryAction,
+    HistoryEntry,
+    HistorySource,
+    Task,
+    TaskStatus,
+    claim_eligibility,
+)
+
+MAX_NOTE_LENGTH = 2000
+CONFLICT_RETRIES = 3
+
+
+class UnitOfWork(Protocol):
+    def load(self, *loads: Any) -> list[Any]: ...
+
+    def commit(self, writes: Any, *, idempotency_token: str | None = None) -> None: ...
+
+
+class ShopLookup(Protocol):
+    def get(self, slug: str) -> Shop | None: ...
+
+
+@dataclass
+class LifecycleDeps:
+    tasks: Any  # TaskRepository
+    volunteers: Any  # VolunteerRepository
+    outbox: Any  # OutboxRepository
+    shops: ShopLookup
+    uow: UnitOfWork
+    clock: Callable[[], datetime]
+    claim_limit: int = 3
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    task: Task
+    actor: Volunteer
+    actor_open_claims: int
+
+
+def _load(deps: LifecycleDeps, task_id: str, actor_id: str) -> tuple[Task, Volunteer]:
+    task, actor = deps.uow.load(deps.tasks.load(task_id), deps.volunteers.load(actor_id))
+    if task is None or task.deleted:
+        raise NotFound(f"No task with id {task_id!r}.", detail={"id": task_id})
+    if actor is None:
+        raise Forbidden("We have no profile for you; log in again.", code="profile_missing")
+    return task, actor
+
+
+def _write_back(
+    task: Task,
+    action: str,
+    actor: Volunteer,
+    shop: Shop | None,
+    previous: Assignee | None,
+    now: datetime,
+    text: str,
+) -> list[OutboxMessage]:
+    """ClickUp status/assignee write-back and a Slack note to the shop's channel."""
+    assignee = task.assignee
+    clickup = OutboxMessage(
+        channel=Channel.CLICKUP,
+        action=action,
+        task_id=task.id,
+        created_at=now,
+        payload={
+            "list_id": task.list_id,
+            "status": task.status.value,
+            "assignee": {"neon_id": assignee.neon_id, "name": assignee.name} if assignee else None,
+            "previous_assignee": {"neon_id": previous.neon_id, "name": previous.name} if previous else None,
+            "actor": {"neon_id": actor.neon_id, "name": actor.name, "clickup_user_id": actor.clickup_user_id},
+            "comment": text,
+        },
+    )
+    slack = OutboxMessage(
+        channel=Channel.SLACK,
+        action=action,
+        task_id=task.id,
+        created_at=now,
+        payload={
+            "shop": task.shop,
+            "channel": shop.slack_channel if shop else None,
+            "text": text,
+            "task_title": task.title,
+            "task_url": task.clickup_url,
+        },
+    )
+    return [clickup, slack]
+
+
+def _history(
+    task: Task,
+    action: HistoryAction,
+    actor: Volunteer,
+    source: HistorySource,
+    now: datetime,
+    to: Task,
+    **extra: Any,
+) -> HistoryEntry:
+    return HistoryEntry(
+        task_id=task.id,
+        at=now,
+        action=action,
+        source=source,
+        actor_id=actor.neon_id,
+        actor_name=actor.name,
+        from_status=task.status,
+        to_status=to.status,
+        assignee_id=to.assignee.neon_id
+        if to.assignee
+        else (task.assignee.neon_id if task.assignee else None),
+        assignee_name=to.assignee.name if to.assignee else (task.assignee.name if task.assignee else None),
+        event_id=uuid.uuid4().hex[:12],
+        task_title=task.title,
+        shop=task.shop,
+        **extra,
+    )
+
+
+def _commit(deps: LifecycleDeps, writes: list, *, on_task: str) -> None:
+    try:
+        deps.uow.commit(writes)
+    except WriteRefused as refused:
+        if "task" in refused.tags or (refused.conflict and not refused.tags):
+            raise Conflict(on_task, code="task_changed") from refused
+        raise
+
+
+def claim_task(
+    *, task_id: str, actor_id: str, deps: LifecycleDeps, source: HistorySource = HistorySource.API
+) -> ActionResult:
+    for attempt in range(CONFLICT_RETRIES):
+        task, actor = _load(deps, task_id, actor_id)
+        shop = deps.shops.get(task.shop)
+        missing = tuple(c.name for c in shop.missing_certifications(actor.certifications)) if shop else ()
+        verdict = claim_eligibility(
+            task=task,
+            membership_active=actor.membership_active,
+            missing_certifications=missing,
+            open_claims=actor.open_claims,
+            claim_limit=deps.claim_limit,
+        )
+        if not verdict.can_claim:
+            if verdict.reason and verdict.reason.value == "task_not_open":
+                raise Conflict(
+                    "Someone else holds this task (or it is not open).",
+                    code="already_claimed",
+                    detail={"status": task.status.value},
+                )
+            raise Forbidden(
+                verdict.message or "You cannot claim this task.",
+                code=verdict.reason.value,
+                detail={"missing_certifications": list(verdict.missing_certifications)},
+            )
+        now = deps.clock()
+        assignee = Assignee(actor.neon_id, actor.name)
+        claimed = task.with_changes(status=TaskStatus.IN_PROGRESS, assignee=assignee, updated_at=now)
+        text = f"{actor.name} claimed \u201c{task.title}\u201d ({task.shop}) on the Volunteer Dashboard."
+        writes = [
+            *deps.tasks.transition_writes(task, to_status=claimed.status, assignee=assignee, at=now),
+            deps.tasks.history_write(_history(task, HistoryAction.CLAIMED, actor, source, now, claimed)),
+            *deps.volunteers.claim_writes(
+                actor,
+                Claim(actor.neon_id, task.id, task.title, task.shop, now),
+                limit=deps.claim_limit,
+                required=tuple(c.neon_field_id for c in shop.required_certifications) if shop else (),
+                require_all=bool(shop and shop.certification_rule is CertificationRule.ALL),
+            ),
+            *deps.outbox.enqueue_writes(_write_back(claimed, "task.claimed", actor, shop, None, now, text)),
+        ]
+        try:
+            deps.uow.commit(writes)
+        except WriteRefused as refused:
+            if "task" in refused.tags:
+                raise Conflict("Someone else claimed this task first.", code="already_claimed") from refused
+            if refused.conflict and not refused.tags and attempt + 1 < CONFLICT_RETRIES:
+                continue  # a concurrent transaction touched the same items: look again
+            if refused.conflict and not refused.tags:
+                raise Conflict(
+                    "This task is being changed right now; try again.", code="task_changed"
+                ) from refused
+            # The volunteer's condition failed: their profile changed since we read it.
+            raise Forbidden(
+                "Your membership, certifications or open claims changed; refresh and try again.",
+                code="eligibility_changed",
+            ) from refused
+        return ActionResult(task=claimed, actor=actor, actor_open_claims=actor.open_claims + 1)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _require_holder_or_lead(task: Task, actor: Volunteer, verb: str) -> Assignee:
+    if task.status not in (TaskStatus.IN_PROGRESS, TaskStatus.ON_HOLD) or task.assignee is None:
+        raise Conflict(
+            f"Only a claimed task can be {verb}.",
+            code="task_not_claimed",
+            detail={"status": task.status.value},
+        )
+    if task.assignee.neon_id != actor.neon_id and not actor.leads_shop(task.shop):
+        raise Forbidden(
+            f"Only the volunteer holding this task or a lead of its shop can mark it {verb}.",
+            code="not_your_task",
+        )
+    return task.assignee
+
+
+def release_task(
+    *,
+    task_id: str,
+    actor_id: str,
+    deps: LifecycleDeps,
+    reason: str | None = None,
+    source: HistorySource = HistorySource.API,
+) -> ActionResult:
+    if reason is not None and len(reason) > MAX_NOTE_LENGTH:
+        raise InvalidInput(f"reason is longer than {MAX_NOTE_LENGTH} characters")
+    task, actor = _load(deps, task_id, actor_id)
+    holder = _require_holder_or_lead(task, actor, "released")
+    shop = deps.shops.get(task.shop)
+    now = deps.clock()
+    released = task.with_changes(status=TaskStatus.OPEN, assignee=None, updated_at=now)
+    by = "" if holder.neon_id == actor.neon_id else f" (released by {actor.name})"
+    text = f"{holder.name} released \u201c{task.title}\u201d ({task.shop}){by}; it is open again."
+    writes = [
+        *deps.tasks.transition_writes(task, to_status=TaskStatus.OPEN, assignee=None, at=now),
+        deps.tasks.history_write(
+            _history(task, HistoryAction.RELEASED, actor, source, now, released, note=reason)
+        ),
+        *deps.volunteers.unclaim_writes(holder.neon_id, task.id),
+        *deps.outbox.enqueue_writes(_write_back(released, "task.released", actor, shop, holder, now, text)),
+    ]
+    _commit(deps, writes, on_task="This task changed while you were releasing it; refresh and try again.")
+    own = holder.neon_id == actor.neon_id
+    return ActionResult(
+        task=released, actor=actor, actor_open_claims=max(0, actor.open_claims - (1 if own else 0))
+    )
+
+
+def complete_task(
+    *,
+    task_id: str,
+    actor_id: str,
+    hours: float,
+    deps: LifecycleDeps,
+    note: str | None = None,
+    source: HistorySource = HistorySource.API,
+) -> ActionResult:
+    if not 0 < hours <= MAX_HOURS_PER_TASK:
+        raise InvalidInput(f"hours must be more than 0 and at most {MAX_HOURS_PER_TASK}, got {hours}")
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        raise InvalidInput(f"note is longer than {MAX_NOTE_LENGTH} characters")
+    task, actor = _load(deps, task_id, actor_id)
+    holder = _require_holder_or_lead(task, actor, "complete")
+    shop = deps.shops.get(task.shop)
+    now = deps.clock()
+    done = task.with_changes(status=TaskStatus.DONE, updated_at=now)
+    hours = round(float(hours), 2)
+    entry = HoursEntry(
+        neon_id=holder.neon_id,
+        task_id=task.id,
+        task_title=task.title,
+        shop=task.shop,
+        hours=hours,
+        points=task.points,
+        completed_at=now,
+        note=note,
+    )
+    text = f"{holder.name} completed \u201c{task.title}\u201d ({task.shop}) in {hours:g} h. Thank you!"
+    writes = [
+        *deps.tasks.transition_writes(task, to_status=TaskStatus.DONE, assignee=holder, at=now),
+        deps.tasks.history_write(
+            _history(task, HistoryAction.COMPLETED, actor, source, now, done, note=note, hours=hours)
+        ),
+        *deps.volunteers.complete_writes(holder.neon_id, holder.name, entry),
+        *deps.outbox.enqueue_writes(_write_back(done, "task.completed", actor, shop, holder, now, text)),
+    ]
+    _commit(deps, writes, on_task="This task changed while you were completing it; refresh and try again.")
+    own = holder.neon_id == actor.neon_id
+    return ActionResult(
+        task=done, actor=actor, actor_open_claims=max(0, actor.open_claims - (1 if own else 0))
+    )

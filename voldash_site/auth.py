@@ -1,0 +1,79 @@
+"""Who is calling: the viewer snapshot kept in Django's signed-cookie session.
+
+No database: the session cookie is signed with DJANGO_SECRET_KEY, HttpOnly, SameSite=Lax and
+Secure outside local mode. ``SessionAuth`` is the Ninja auth for endpoints that act; being a
+cookie auth, Ninja enforces CSRF (header ``X-CSRFToken``) on its unsafe methods.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja.security import APIKeyCookie
+
+from volunteers.domain import Role, Viewer
+
+SESSION_KEY = "viewer"
+
+
+def viewer_to_session(viewer: Viewer) -> dict:
+    return {
+        "id": viewer.neon_id,
+        "name": viewer.name,
+        "roles": sorted(r.value for r in viewer.roles),
+        "lead_of": list(viewer.lead_of),
+        "member": viewer.membership_active,
+        "open_claims": viewer.open_claims,
+        "missing": {shop: list(names) for shop, names in viewer.missing_by_shop.items()},
+        "at": viewer.refreshed_at.isoformat(),
+    }
+
+
+def viewer_from_session(request: HttpRequest) -> Viewer | None:
+    data = getattr(request, "session", {}).get(SESSION_KEY)
+    if not isinstance(data, dict) or not data.get("id"):
+        return None
+    try:
+        return Viewer(
+            neon_id=str(data["id"]),
+            name=str(data.get("name", "")),
+            roles=frozenset(Role(r) for r in data.get("roles", [])),
+            lead_of=tuple(data.get("lead_of", [])),
+            membership_active=bool(data.get("member")),
+            open_claims=int(data.get("open_claims", 0)),
+            missing_by_shop={k: tuple(v) for k, v in (data.get("missing") or {}).items()},
+            refreshed_at=datetime.fromisoformat(data["at"]),
+        )
+    except (KeyError, ValueError, TypeError):
+        return None  # a session from an older shape: treat as logged out
+
+
+def log_in(request: HttpRequest, viewer: Viewer) -> None:
+    """Start a fresh session (new key: no fixation) holding the viewer."""
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = viewer_to_session(viewer)
+
+
+def remember(request: HttpRequest, viewer: Viewer) -> None:
+    request.session[SESSION_KEY] = viewer_to_session(viewer)
+
+
+def log_out(request: HttpRequest) -> None:
+    request.session.flush()
+
+
+class SessionAuth(APIKeyCookie):
+    """Authenticated when the signed session holds a viewer. CSRF is checked by Ninja."""
+
+    def __init__(self) -> None:
+        from django.conf import settings
+
+        self.param_name = settings.SESSION_COOKIE_NAME
+        super().__init__(csrf=True)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Viewer | None:
+        return viewer_from_session(request)
+
+
+session_auth = SessionAuth()

@@ -1,0 +1,40 @@
+"""Domain errors to HTTP, in one place (used by the API and by the plain Django views)."""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+
+from voldash_site.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, StorageUnavailable
+
+STATUS_FOR: list[tuple[type[DomainError], int]] = [
+    (InvalidInput, 400),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (StorageUnavailable, 503),
+]
+# Errors defined in apps (a dependency being down, a refused login) register here by code.
+STATUS_FOR_CODE: dict[str, int] = {
+    "neon_unavailable": 503,
+    "login_failed": 400,
+    "conflict": 409,
+}
+
+
+def status_for(exc: DomainError) -> int:
+    for cls, status in STATUS_FOR:
+        if isinstance(exc, cls):
+            return status
+    return STATUS_FOR_CODE.get(exc.code, 400)
+
+
+def error_body(code: str, message: str, detail: object = None) -> dict:
+    return {"code": code, "message": message, "detail": detail}
+
+
+def json_error(exc: DomainError) -> JsonResponse:
+    status = status_for(exc)
+    response = JsonResponse(error_body(exc.code, exc.message, exc.detail), status=status)
+    if status == 503:
+        response["Retry-After"] = "5"
+    return response

@@ -1,0 +1,134 @@
+"""The volunteer's own world: me, stats, tasks, hours; the leaderboard; the CSRF token."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from ninja import Query, Router
+
+from voldash_site.auth import remember, session_auth
+from voldash_site.container import get_container
+from voldash_site.schemas import ErrorOut
+
+from . import use_cases
+from .domain import MAKERSPACE_TZ, HoursStatus
+from .schemas import (
+    ClaimListOut,
+    ClaimOut,
+    CsrfOut,
+    HoursOut,
+    HoursPageOut,
+    LeaderboardOut,
+    LeaderboardRowOut,
+    MeOut,
+    StatsOut,
+)
+
+router = Router(tags=["volunteers"])
+AUTH_ERRORS = {401: ErrorOut, 404: ErrorOut, 503: ErrorOut}
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+@router.get("/csrf", response=CsrfOut, summary="CSRF token for unsafe requests")
+def csrf(request: HttpRequest):
+    """Also sets the `csrftoken` cookie. Send its value as `X-CSRFToken` on every POST."""
+    return CsrfOut(csrf_token=get_token(request))
+
+
+@router.get("/me", auth=session_auth, response={200: MeOut, **AUTH_ERRORS}, summary="The logged-in volunteer")
+def me(request: HttpRequest):
+    """Reads the profile (one GetItem) and refreshes the session's copy of it."""
+    container = get_container()
+    volunteer = use_cases.current_profile(neon_id=request.auth.neon_id, volunteers=container.volunteers)
+    remember(
+        request, use_cases.build_viewer(volunteer, container.shop_directory.all(), now=container.clock())
+    )
+    return MeOut.from_volunteer(volunteer, container.claim_limit)
+
+
+@router.get(
+    "/me/stats",
+    auth=session_auth,
+    response={200: StatsOut, **AUTH_ERRORS},
+    summary="My hours, points, streak",
+)
+def my_stats(request: HttpRequest):
+    container = get_container()
+    stats = use_cases.my_stats(
+        neon_id=request.auth.neon_id, volunteers=container.volunteers, now=container.clock(), tz=MAKERSPACE_TZ
+    )
+    return StatsOut.from_stats(stats)
+
+
+@router.get(
+    "/me/tasks", auth=session_auth, response={200: ClaimListOut, **AUTH_ERRORS}, summary="Tasks I hold now"
+)
+def my_tasks(request: HttpRequest):
+    claims = use_cases.my_claims(neon_id=request.auth.neon_id, volunteers=get_container().volunteers)
+    return ClaimListOut(items=[ClaimOut.from_claim(c) for c in claims])
+
+
+@router.get(
+    "/me/hours",
+    auth=session_auth,
+    response={200: HoursPageOut, 400: ErrorOut, 422: ErrorOut, **AUTH_ERRORS},
+    summary="My hours log, newest first (JSON or CSV)",
+)
+def my_hours(
+    request: HttpRequest,
+    month: str | None = Query(None, pattern=MONTH, description="YYYY-MM; all months when absent"),
+    limit: int = Query(50, ge=1, le=1000),
+    cursor: str | None = Query(None, max_length=2048),
+    format: str = Query("json", pattern="^(json|csv)$", description="json, or csv for an export"),
+):
+    page = use_cases.my_hours(
+        neon_id=request.auth.neon_id,
+        volunteers=get_container().volunteers,
+        month=month,
+        limit=limit,
+        cursor=cursor,
+    )
+    rows = [HoursOut.from_entry(e) for e in page.items]
+    if format == "csv":
+        return _csv(rows, month, page.next_cursor)
+    total = sum(e.hours for e in page.items if e.status is not HoursStatus.REJECTED)
+    return HoursPageOut(items=rows, next_cursor=page.next_cursor, total_hours=round(total, 2))
+
+
+def _csv(rows: list[HoursOut], month: str | None, next_cursor: str | None) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["date", "task_id", "task", "shop", "hours", "points", "status", "note"])
+    for r in rows:
+        local = r.completed_at.astimezone(MAKERSPACE_TZ)
+        # A leading =, +, - or @ would run as a formula in a spreadsheet.
+        safe = [_cell(v) for v in (r.task_title, r.note or "")]
+        writer.writerow(
+            [local.date().isoformat(), r.task_id, safe[0], r.shop, r.hours, r.points, r.status, safe[1]]
+        )
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="volunteer-hours-{month or "all"}.csv"'
+    if next_cursor:
+        response["X-Next-Cursor"] = next_cursor
+    return response
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+@router.get(
+    "/leaderboard",
+    auth=session_auth,
+    response={200: LeaderboardOut, 400: ErrorOut, 422: ErrorOut, **AUTH_ERRORS},
+    summary="Top 20 volunteers of a month by points (members only)",
+)
+def leaderboard(request: HttpRequest, month: str | None = Query(None, pattern=MONTH, description="YYYY-MM")):
+    container = get_container()
+    chosen, rows = use_cases.leaderboard(
+        volunteers=container.volunteers, month=month, now=container.clock(), tz=MAKERSPACE_TZ
+    )
+    return LeaderboardOut(month=chosen, items=[LeaderboardRowOut.from_row(r) for r in rows])
