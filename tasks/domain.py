@@ -51,6 +51,7 @@ def task_points(urgency: Urgency, estimate_minutes: int | None) -> int:
 class Assignee:
     neon_id: str
     name: str
+    clickup_user_id: int | None = None  # most volunteers have no ClickUp seat
 
 
 @dataclass(frozen=True)

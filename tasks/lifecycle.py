@@ -86,8 +86,8 @@ def _write_back(
         payload={
             "list_id": task.list_id,
             "status": task.status.value,
-            "assignee": {"neon_id": assignee.neon_id, "name": assignee.name} if assignee else None,
-            "previous_assignee": {"neon_id": previous.neon_id, "name": previous.name} if previous else None,
+            "assignee": _person(assignee),
+            "previous_assignee": _person(previous),
             "actor": {"neon_id": actor.neon_id, "name": actor.name, "clickup_user_id": actor.clickup_user_id},
             "comment": text,
         },
@@ -106,6 +106,12 @@ def _write_back(
         },
     )
     return [clickup, slack]
+
+
+def _person(who: Assignee | None) -> dict[str, Any] | None:
+    if who is None:
+        return None
+    return {"neon_id": who.neon_id, "name": who.name, "clickup_user_id": who.clickup_user_id}
 
 
 def _history(
@@ -173,7 +179,7 @@ def claim_task(
                 detail={"missing_certifications": list(verdict.missing_certifications)},
             )
         now = deps.clock()
-        assignee = Assignee(actor.neon_id, actor.name)
+        assignee = Assignee(actor.neon_id, actor.name, actor.clickup_user_id)
         claimed = task.with_changes(status=TaskStatus.IN_PROGRESS, assignee=assignee, updated_at=now)
         text = f"{actor.name} claimed \u201c{task.title}\u201d ({task.shop}) on the Volunteer Dashboard."
         writes = [

@@ -21,7 +21,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 
 from voldash_site.dynamodb import cursor as cursors
 from voldash_site.dynamodb.counters import counter_key, counter_update_actions
@@ -53,6 +53,15 @@ HISTORY_ON_DETAIL = 20
 # With an urgency filter, DynamoDB is asked to read this many times the page size in the
 # same single request, so a filtered page is rarely short.
 FILTER_READ_AHEAD = 4
+
+
+@dataclass(frozen=True)
+class StoredTask:
+    """A task as stored, with what optimistic writes need."""
+
+    task: Task
+    revision: int
+    local_status_ms: int | None
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,12 @@ class TaskRepository(Protocol):
 
     def history_write(self, entry: HistoryEntry) -> Write: ...
 
+    def get_stored(self, task_id: str) -> StoredTask | None: ...
+
+    def snapshot_writes(self, task: Task, *, previous: StoredTask | None) -> list[Write]: ...
+
+    def set_discourse_url(self, task_id: str, url: str) -> None: ...
+
     def recent_activity(self, *, limit: int = 20) -> list[HistoryEntry]: ...
 
 
@@ -121,6 +136,7 @@ class _TaskItem(TableItem, discriminator="Task"):
     estimate_minutes = NumberAttribute(null=True)
     assignee_id = UnicodeAttribute(null=True)
     assignee_name = UnicodeAttribute(null=True)
+    assignee_clickup_id = NumberAttribute(null=True)
     clickup_url = UnicodeAttribute(null=True)
     discourse_url = UnicodeAttribute(null=True)
     slack_url = UnicodeAttribute(null=True)
@@ -132,9 +148,12 @@ class _TaskItem(TableItem, discriminator="Task"):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     revision = NumberAttribute(default=0)
+    # When voldash itself last changed the status (epoch ms): a ClickUp snapshot older than
+    # this must not overwrite the status (our write-back may not have reached ClickUp yet).
+    local_status_ms = NumberAttribute(null=True)
 
     @classmethod
-    def from_task(cls, task: Task, revision: int) -> _TaskItem:
+    def from_task(cls, task: Task, revision: int, local_status_ms: int | None = None) -> _TaskItem:
         item = cls(
             pk=f"TASK#{task.id}",
             sk="TASK",
@@ -150,6 +169,7 @@ class _TaskItem(TableItem, discriminator="Task"):
             estimate_minutes=task.estimate_minutes,
             assignee_id=task.assignee.neon_id if task.assignee else None,
             assignee_name=task.assignee.name if task.assignee else None,
+            assignee_clickup_id=task.assignee.clickup_user_id if task.assignee else None,
             clickup_url=task.clickup_url,
             discourse_url=task.discourse_url,
             slack_url=task.slack_url,
@@ -161,6 +181,7 @@ class _TaskItem(TableItem, discriminator="Task"):
             created_at=task.created_at,
             updated_at=task.updated_at,
             revision=revision,
+            local_status_ms=local_status_ms,
         )
         if not task.deleted:
             created = _stamp(task.created_at)
@@ -172,7 +193,15 @@ class _TaskItem(TableItem, discriminator="Task"):
 
     def to_task(self) -> Task:
         assignee = (
-            Assignee(neon_id=self.assignee_id, name=self.assignee_name or "") if self.assignee_id else None
+            Assignee(
+                neon_id=self.assignee_id,
+                name=self.assignee_name or "",
+                clickup_user_id=int(self.assignee_clickup_id)
+                if self.assignee_clickup_id is not None
+                else None,
+            )
+            if self.assignee_id
+            else None
         )
         return Task(
             id=self.task_id,
@@ -330,13 +359,23 @@ class DynamoTaskRepository:
             _TaskItem.updated_at.set(at),
             _TaskItem.revision.add(1),
         ]
+        actions.append(_TaskItem.local_status_ms.set(int(at.timestamp() * 1000)))
         if assignee is None:
-            actions += [_TaskItem.assignee_id.remove(), _TaskItem.assignee_name.remove()]
+            actions += [
+                _TaskItem.assignee_id.remove(),
+                _TaskItem.assignee_name.remove(),
+                _TaskItem.assignee_clickup_id.remove(),
+            ]
         else:
             actions += [
                 _TaskItem.assignee_id.set(assignee.neon_id),
                 _TaskItem.assignee_name.set(assignee.name),
             ]
+            actions.append(
+                _TaskItem.assignee_clickup_id.set(assignee.clickup_user_id)
+                if assignee.clickup_user_id is not None
+                else _TaskItem.assignee_clickup_id.remove()
+            )
         condition = (
             (_TaskItem.status == task.status.value)
             & (_TaskItem.shop == task.shop)
@@ -428,6 +467,51 @@ class DynamoTaskRepository:
                     raise
         raise Conflict(f"Task {task.id} kept changing underneath; try again.")
 
+    def all_in_shops(self, shops: list[str]) -> list[Task]:
+        """Every (non-deleted) task of these shops, page by page (operator sweeps, not the API)."""
+        out: list[Task] = []
+        for shop in shops:
+            cursor = None
+            while True:
+                page = self.list_by_shop(shop, limit=100, cursor=cursor)
+                out += page.items
+                cursor = page.next_cursor
+                if not cursor:
+                    break
+        return out
+
+    def get_stored(self, task_id: str) -> StoredTask | None:
+        """One consistent GetItem."""
+        item = self._get_item(task_id)
+        if item is None:
+            return None
+        local = int(item.local_status_ms) if item.local_status_ms is not None else None
+        return StoredTask(item.to_task(), int(item.revision or 0), local)
+
+    def snapshot_writes(self, task: Task, *, previous: StoredTask | None) -> list[Write]:
+        """Replace the stored task with ``task`` if it is still at ``previous``'s revision
+        (or still absent); shop counters move in the same transaction."""
+        revision = previous.revision if previous else 0
+        item = _TaskItem.from_task(
+            task, revision=revision + 1, local_status_ms=previous.local_status_ms if previous else None
+        )
+        condition = _TaskItem.revision == revision if previous else _TaskItem.pk.does_not_exist()
+        writes = [put(item, condition=condition, tag="task")]
+        for shop, deltas in _counter_moves(
+            _counted(previous.task if previous else None), _counted(task)
+        ).items():
+            writes.append(update(counter_key(shop), counter_update_actions(shop, deltas)))
+        return writes
+
+    def set_discourse_url(self, task_id: str, url: str) -> None:
+        key = _TaskItem(pk=f"TASK#{task_id}", sk="TASK")
+        with storage_errors():
+            try:
+                key.update(actions=[_TaskItem.discourse_url.set(url)], condition=_TaskItem.pk.exists())
+            except UpdateError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+
     def _get_item(self, task_id: str) -> _TaskItem | None:
         with storage_errors():
             try:
@@ -437,7 +521,8 @@ class DynamoTaskRepository:
 
     def _write(self, task: Task, current: _TaskItem | None) -> None:
         revision = int(current.revision) if current is not None else 0
-        item = _TaskItem.from_task(task, revision=revision + 1)
+        local = int(current.local_status_ms) if current is not None and current.local_status_ms else None
+        item = _TaskItem.from_task(task, revision=revision + 1, local_status_ms=local)
         condition = _TaskItem.revision == revision if current is not None else _TaskItem.pk.does_not_exist()
         before = _counted(current.to_task() if current is not None else None)
         after = _counted(task)

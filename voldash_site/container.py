@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from integrations.inbox.repository import DynamoInboxRepository
 from integrations.outbox.repository import DynamoOutboxRepository, OutboxRepository
+from integrations.sync_state import SyncStateRepository
 from shops.directory import ShopDirectory
 from shops.repository import DynamoShopRepository, ShopRepository
 from tasks.lifecycle import LifecycleDeps
@@ -32,8 +34,65 @@ class Container:
     shop_directory: ShopDirectory
     neon: Any
     roles: RoleMapping
+    inbox: DynamoInboxRepository
+    sync_state: SyncStateRepository
+    clickup: Any
+    slack: Any
+    discourse: Any
+    mapping: Any
+    discourse_category: int | None = None
     claim_limit: int = 3
     clock: Callable[[], datetime] = utc_now
+
+    def clickup_sync(self) -> Any:
+        from integrations.clickup.sync import ClickUpSyncDeps
+
+        return ClickUpSyncDeps(
+            tasks=self.tasks,
+            volunteers=self.volunteers,
+            outbox=self.outbox,
+            uow=self.uow,
+            client=self.clickup,
+            mapping=self.mapping,
+            clock=self.clock,
+            discourse_category=self.discourse_category,
+        )
+
+    def neon_sync(self) -> Any:
+        from integrations.neon.sync import NeonSyncDeps
+
+        return NeonSyncDeps(
+            neon=self.neon,
+            volunteers=self.volunteers,
+            shops=self.shop_directory,
+            roles=self.roles,
+            clock=self.clock,
+        )
+
+    def inbox_handlers(self) -> dict:
+        from integrations.clickup.sync import handle_clickup_event
+        from integrations.inbox.domain import Source
+        from integrations.neon.sync import handle_neon_event
+
+        def clickup(event):
+            result = handle_clickup_event(event, self.clickup_sync())
+            self.sync_state.record_event("clickup", self.clock(), ok=True)
+            return result
+
+        def neon(event):
+            return handle_neon_event(event, self.neon_sync())
+
+        return {Source.CLICKUP: clickup, Source.NEON: neon}
+
+    def senders(self) -> dict:
+        from integrations.outbox.delivery import ClickUpSender, DiscourseSender, SlackSender
+        from integrations.outbox.domain import Channel
+
+        return {
+            Channel.CLICKUP: ClickUpSender(self.clickup, self.mapping),
+            Channel.SLACK: SlackSender(self.slack),
+            Channel.DISCOURSE: DiscourseSender(self.discourse, on_topic=self.tasks.set_discourse_url),
+        }
 
     def lifecycle(self) -> LifecycleDeps:
         return LifecycleDeps(
@@ -68,7 +127,28 @@ def build_container() -> Container:
             client_secret=settings.NEON_OAUTH_CLIENT_SECRET,
         )
     )
+    from integrations.clickup.client import ClickUpClient
+    from integrations.clickup.mapping import load_mapping
+    from integrations.discourse.client import DiscourseClient
+    from integrations.slack.client import SlackClient
+
+    mapping = load_mapping()
     return Container(
+        inbox=DynamoInboxRepository(),
+        sync_state=SyncStateRepository(),
+        clickup=ClickUpClient(
+            api_url=settings.CLICKUP_API_URL,
+            token=settings.CLICKUP_API_TOKEN,
+            per_minute=settings.CLICKUP_REQUESTS_PER_MINUTE,
+        ),
+        slack=SlackClient(api_url=settings.SLACK_API_URL, token=settings.SLACK_BOT_TOKEN),
+        discourse=DiscourseClient(
+            base_url=settings.DISCOURSE_URL,
+            api_key=settings.DISCOURSE_API_KEY,
+            api_username=settings.DISCOURSE_API_USERNAME,
+        ),
+        mapping=mapping,
+        discourse_category=settings.DISCOURSE_CATEGORY_ID or mapping.discourse_category_id,
         tasks=DynamoTaskRepository(cursor_secret=secret),
         shops=shops,
         volunteers=DynamoVolunteerRepository(cursor_secret=secret),

@@ -132,6 +132,24 @@ NEON_WEBHOOK_PASSWORD = os.environ.get("NEON_WEBHOOK_PASSWORD", "")
 # {"staff": ["Paid Staff", "Leader"], "shop_lead": ["Space Lead", "Super Steward"]}
 NEON_ROLE_TYPES = json.loads(os.environ.get("NEON_ROLE_TYPES", "") or "null")
 
+# --- ClickUp, Slack, Discourse (DESIGN.md section 7) ----------------------------------------
+CLICKUP_API_URL = os.environ.get("CLICKUP_API_URL", "https://api.clickup.com/api/v2")
+CLICKUP_API_TOKEN = os.environ.get("CLICKUP_API_TOKEN", "")
+CLICKUP_WEBHOOK_SECRET = os.environ.get("CLICKUP_WEBHOOK_SECRET", "")
+# Sent by ClickUp Automations ("Call webhook") in the X-Voldash-Secret header or ?secret=.
+CLICKUP_AUTOMATION_SECRET = os.environ.get("CLICKUP_AUTOMATION_SECRET", "")
+# Asmbly's plan allows 100 requests/minute/token; stay under it.
+CLICKUP_REQUESTS_PER_MINUTE = int(os.environ.get("CLICKUP_REQUESTS_PER_MINUTE", "90"))
+SLACK_API_URL = os.environ.get("SLACK_API_URL", "https://slack.com/api")
+SLACK_BOT_TOKEN = os.environ.get("SLACK_BOT_TOKEN", "")
+DISCOURSE_URL = os.environ.get("DISCOURSE_URL", "https://yo.asmbly.org")
+DISCOURSE_API_KEY = os.environ.get("DISCOURSE_API_KEY", "")
+DISCOURSE_API_USERNAME = os.environ.get("DISCOURSE_API_USERNAME", "")
+# Overrides the mapping's discourse.category_id (59 = Asmbly's problem reports).
+DISCOURSE_CATEGORY_ID = (
+    int(os.environ["DISCOURSE_CATEGORY_ID"]) if os.environ.get("DISCOURSE_CATEGORY_ID") else None
+)
+
 # --- DynamoDB ----------------------------------------------------------------------------
 DYNAMODB_TABLE = os.environ.get("DYNAMODB_TABLE", f"voldash-{VOLDASH_ENV}")
 DYNAMODB_ENDPOINT_URL = os.environ.get("DYNAMODB_ENDPOINT_URL") or None

@@ -1,6 +1,8 @@
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from integrations.clickup.webhooks import clickup_webhook
+from integrations.neon.webhooks import neon_webhook
 from voldash_site.api import api
 from volunteers import views as auth_views
 
@@ -16,6 +18,8 @@ urlpatterns = [
     path("auth/neon/callback", auth_views.neon_callback, name="neon-callback"),
     path("auth/logout", auth_views.logout, name="logout"),
     path("auth/dev-login", auth_views.dev_login, name="dev-login"),
+    path("webhooks/clickup", clickup_webhook, name="webhook-clickup"),
+    path("webhooks/neon", neon_webhook, name="webhook-neon"),
 ]
 
 

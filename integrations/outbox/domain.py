@@ -3,9 +3,10 @@ transaction as the change that causes them, delivered later by the outbox worker
 
 from __future__ import annotations
 
+import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -34,3 +35,20 @@ class OutboxMessage:
     status: OutboxStatus = OutboxStatus.PENDING
     attempts: int = 0
     last_error: str | None = None
+    next_attempt_at: datetime | None = None
+    response: str | None = None
+    finished_at: datetime | None = None
+
+
+MAX_ATTEMPTS = 8
+BASE_DELAY_SECONDS = 15
+MAX_DELAY_SECONDS = 3600
+
+
+def backoff(
+    attempts: int, *, retry_after: float | None = None, rng: random.Random | None = None
+) -> timedelta:
+    """Exponential backoff with jitter, capped; never sooner than the service asked."""
+    base = min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** max(0, attempts - 1))
+    delay = base * (rng or random).uniform(0.5, 1.0)
+    return timedelta(seconds=max(delay, retry_after or 0))

@@ -7,15 +7,18 @@ items to the delivery function in the cloud.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import UpdateError
 
-from voldash_site.dynamodb.items import TableItem, ensure_configured, query_page
+from voldash_site.dynamodb.items import TableItem, ensure_configured, query_page, storage_errors
 from voldash_site.dynamodb.unit_of_work import Write, put
 
 from .domain import Channel, OutboxMessage, OutboxStatus
+
+KEEP_SENT_DAYS = 30
 
 
 def _stamp(moment: datetime) -> str:
@@ -27,6 +30,25 @@ class OutboxRepository(Protocol):
 
     def list_by_status(self, status: OutboxStatus, *, limit: int = 100) -> list[OutboxMessage]: ...
 
+    def get(self, message_id: str) -> OutboxMessage | None: ...
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[OutboxMessage]: ...
+
+    def lease(self, message: OutboxMessage, now: datetime, *, seconds: int = 120) -> bool: ...
+
+    def mark(
+        self,
+        message: OutboxMessage,
+        status: OutboxStatus,
+        now: datetime,
+        *,
+        detail: str | None = None,
+        response: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None: ...
+
+    def retry(self, message_id: str, now: datetime) -> bool: ...
+
 
 class _OutboxItem(TableItem, discriminator="Outbox"):
     message_id = UnicodeAttribute(attr_name="id")
@@ -37,7 +59,11 @@ class _OutboxItem(TableItem, discriminator="Outbox"):
     status = UnicodeAttribute()
     attempts = NumberAttribute(default=0)
     last_error = UnicodeAttribute(null=True)
+    response = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
+    next_attempt_at = UTCDateTimeAttribute(null=True)
+    lease_until = UTCDateTimeAttribute(null=True)
+    finished_at = UTCDateTimeAttribute(null=True)
 
     @classmethod
     def from_message(cls, m: OutboxMessage) -> _OutboxItem:
@@ -68,7 +94,14 @@ class _OutboxItem(TableItem, discriminator="Outbox"):
             status=OutboxStatus(self.status),
             attempts=int(self.attempts or 0),
             last_error=self.last_error,
+            next_attempt_at=self.next_attempt_at,
+            response=self.response,
+            finished_at=self.finished_at,
         )
+
+
+def _key(message_id: str) -> _OutboxItem:
+    return _OutboxItem(pk=f"OUTBOX#{message_id}", sk="OUTBOX")
 
 
 class DynamoOutboxRepository:
@@ -82,5 +115,105 @@ class DynamoOutboxRepository:
         ]
 
     def list_by_status(self, status: OutboxStatus, *, limit: int = 100) -> list[OutboxMessage]:
-        page = query_page(_OutboxItem, f"OUTBOX#{status.value}", index="GSI2", limit=limit)
+        page = query_page(
+            _OutboxItem,
+            f"OUTBOX#{status.value}",
+            index="GSI2",
+            limit=limit,
+            newest_first=status is not OutboxStatus.PENDING,
+        )
         return [i.to_message() for i in page.items]
+
+    def get(self, message_id: str) -> OutboxMessage | None:
+        with storage_errors():
+            try:
+                return _OutboxItem.get(f"OUTBOX#{message_id}", "OUTBOX", consistent_read=True).to_message()
+            except _OutboxItem.DoesNotExist:
+                return None
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[OutboxMessage]:
+        """Pending messages whose (re)try time has come, oldest first: one Query."""
+        page = query_page(
+            _OutboxItem,
+            "OUTBOX#PENDING",
+            index="GSI2",
+            limit=limit,
+            range_key_condition=_OutboxItem.gsi2sk <= f"{_stamp(now)}#~",
+        )
+        return [i.to_message() for i in page.items]
+
+    def lease(self, message: OutboxMessage, now: datetime, *, seconds: int = 120) -> bool:
+        """Take the message for delivery unless another worker holds it or it is done."""
+        condition = (_OutboxItem.status == OutboxStatus.PENDING.value) & (
+            _OutboxItem.lease_until.does_not_exist() | (_OutboxItem.lease_until < now)
+        )
+        with storage_errors():
+            try:
+                _key(message.id).update(
+                    actions=[
+                        _OutboxItem.lease_until.set(now + timedelta(seconds=seconds)),
+                        _OutboxItem.attempts.add(1),
+                    ],
+                    condition=condition,
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
+
+    def mark(
+        self,
+        message: OutboxMessage,
+        status: OutboxStatus,
+        now: datetime,
+        *,
+        detail: str | None = None,
+        response: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        """SENT/SKIPPED/FAILED end a message (FAILED waits for staff); PENDING with
+        ``next_attempt_at`` schedules the next try."""
+        due = next_attempt_at or now
+        actions = [
+            _OutboxItem.status.set(status.value),
+            _OutboxItem.gsi2pk.set(f"OUTBOX#{status.value}"),
+            _OutboxItem.gsi2sk.set(f"{_stamp(due)}#{message.id}"),
+            _OutboxItem.lease_until.remove(),
+        ]
+        actions.append(
+            _OutboxItem.last_error.set(detail[:2000]) if detail else _OutboxItem.last_error.remove()
+        )
+        if response is not None:
+            actions.append(_OutboxItem.response.set(response[:4000]))
+        if status is OutboxStatus.PENDING:
+            actions.append(_OutboxItem.next_attempt_at.set(due))
+        else:
+            actions += [_OutboxItem.finished_at.set(now), _OutboxItem.next_attempt_at.remove()]
+        if status is OutboxStatus.SENT:
+            actions.append(
+                _OutboxItem.expires_at.set(int((now + timedelta(days=KEEP_SENT_DAYS)).timestamp()))
+            )
+        with storage_errors():
+            _key(message.id).update(actions=actions)
+
+    def retry(self, message_id: str, now: datetime) -> bool:
+        """Staff: send a failed or skipped message again now."""
+        with storage_errors():
+            try:
+                _key(message_id).update(
+                    actions=[
+                        _OutboxItem.status.set(OutboxStatus.PENDING.value),
+                        _OutboxItem.gsi2pk.set("OUTBOX#PENDING"),
+                        _OutboxItem.gsi2sk.set(f"{_stamp(now)}#{message_id}"),
+                        _OutboxItem.attempts.set(0),
+                        _OutboxItem.lease_until.remove(),
+                        _OutboxItem.next_attempt_at.remove(),
+                    ],
+                    condition=_OutboxItem.status.is_in(OutboxStatus.FAILED.value, OutboxStatus.SKIPPED.value),
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True

@@ -74,7 +74,11 @@ def test_a_certified_member_claims_an_open_task(woodshop_task):
     messages = {m.channel: m for m in outbox()}
     assert set(messages) == {Channel.CLICKUP, Channel.SLACK}
     assert messages[Channel.CLICKUP].payload["status"] == "IN_PROGRESS"
-    assert messages[Channel.CLICKUP].payload["assignee"] == {"neon_id": ALEX, "name": "Alex Rivera"}
+    assert messages[Channel.CLICKUP].payload["assignee"] == {
+        "neon_id": ALEX,
+        "name": "Alex Rivera",
+        "clickup_user_id": None,
+    }
     assert messages[Channel.CLICKUP].payload["list_id"] == "901310067725"
     assert messages[Channel.SLACK].payload["channel"] == "woodshop"
     assert "Alex Rivera claimed" in messages[Channel.SLACK].payload["text"]

@@ -1,0 +1,270 @@
+"""The ClickUp side of the sync pattern: events are hints, ClickUp's API is the truth.
+
+``apply_snapshot`` is the one place a ClickUp task becomes our task: webhooks (after a re-read
+of ``GET /task/{id}``), Automation payloads and the reconcile sweep all go through it, so a
+replayed, duplicated or out-of-order event can change nothing that a newer one already set.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from integrations.inbox.domain import InboxEvent, InboxStatus
+from integrations.outbox.domain import Channel, OutboxMessage
+from tasks.domain import HistoryEntry, HistorySource, Task
+from tasks.sync import SyncKind, SyncOutcome, decide_sync
+from voldash_site.errors import WriteRefused
+from volunteers.domain import HoursEntry
+
+from .mapping import ClickUpMapping, normalize_task
+
+logger = logging.getLogger("voldash.sync.clickup")
+SERVICE = "clickup"
+WRITE_RETRIES = 4
+# A task ClickUp closes while a volunteer holds it is credited with its estimate (or this),
+# pending a lead's confirmation.
+DEFAULT_CLOSED_HOURS = 1.0
+
+
+@dataclass
+class ClickUpSyncDeps:
+    tasks: Any
+    volunteers: Any
+    outbox: Any
+    uow: Any
+    client: Any  # ClickUpClient
+    mapping: ClickUpMapping
+    clock: Callable[[], datetime]
+    discourse_category: int | None = None
+
+
+def _history(
+    task: Task, before: Task | None, outcome: SyncOutcome, now: datetime, event: str
+) -> HistoryEntry:
+    holder = outcome.release_holder or outcome.complete_holder or task.assignee
+    note = ", ".join(outcome.changed) if outcome.changed else None
+    return HistoryEntry(
+        task_id=task.id,
+        at=now,
+        action=outcome.action,  # type: ignore[arg-type]
+        source=HistorySource.CLICKUP,
+        actor_name="ClickUp",
+        from_status=before.status if before else None,
+        to_status=task.status,
+        assignee_id=holder.neon_id if holder else None,
+        assignee_name=holder.name if holder else None,
+        note=f"{event}: {note}" if note else event,
+        event_id=uuid.uuid4().hex[:12],
+        task_title=task.title,
+        shop=task.shop,
+        hours=None,
+    )
+
+
+def _discourse_message(task: Task, deps: ClickUpSyncDeps, now: datetime) -> OutboxMessage:
+    local = now.strftime("%Y-%m-%d")
+    title = f"{local} - {task.shop} - {task.title}"
+    if len(title) < 20:
+        title = f"{title} (repair request)"
+    raw = (
+        f"**{task.title}**\n\n{task.description or 'No details were given.'}\n\n"
+        f"Shop: {task.shop} · Urgency: {task.urgency.value}\n\n"
+        f"Track it in ClickUp: {task.clickup_url}\n\n_Posted by the Asmbly Volunteer Dashboard._"
+    )
+    return OutboxMessage(
+        channel=Channel.DISCOURSE,
+        action="task.major_repair",
+        task_id=task.id,
+        created_at=now,
+        payload={
+            "title": title[:250],
+            "raw": raw,
+            "category": deps.discourse_category,
+            "external_id": f"voldash-{task.id}"[:50],
+        },
+    )
+
+
+def _wants_topic(outcome: SyncOutcome, before: Task | None, deps: ClickUpSyncDeps) -> bool:
+    task = outcome.task
+    if task is None or task.deleted or task.discourse_url or task.status.value == "DONE":
+        return False
+    if task.urgency not in deps.mapping.discourse_urgencies:
+        return False
+    became_major = before is not None and before.urgency not in deps.mapping.discourse_urgencies
+    return outcome.kind is SyncKind.CREATED or became_major
+
+
+def apply_snapshot(
+    task_id: str, raw: dict[str, Any] | None, deps: ClickUpSyncDeps, *, event: str
+) -> SyncOutcome:
+    """Bring our copy of ``task_id`` in line with ClickUp's ``raw`` task (None: deleted)."""
+    now = deps.clock()
+    incoming: Task | None = None
+    if raw is not None:
+        normalized = normalize_task(raw, deps.mapping, now=now)
+        incoming = normalized.task
+        if normalized.reason and incoming is not None:
+            logger.info("sync.clickup.normalized", extra={"task_id": task_id, "note": normalized.reason})
+    for _ in range(WRITE_RETRIES):
+        stored = deps.tasks.get_stored(task_id)
+        before = stored.task if stored else None
+        outcome = decide_sync(before, incoming, local_status_ms=stored.local_status_ms if stored else None)
+        if outcome.kind in (SyncKind.STALE, SyncKind.IGNORED) or outcome.task is None:
+            return outcome
+        task = outcome.task
+        writes = deps.tasks.snapshot_writes(task, previous=stored)
+        if outcome.action is not None and outcome.kind is not SyncKind.TOUCHED:
+            writes.append(deps.tasks.history_write(_history(task, before, outcome, now, event)))
+        if outcome.release_holder:
+            writes += deps.volunteers.unclaim_writes(outcome.release_holder.neon_id, task_id)
+        if outcome.complete_holder:
+            holder = outcome.complete_holder
+            hours = round(task.estimate_minutes / 60, 2) if task.estimate_minutes else DEFAULT_CLOSED_HOURS
+            entry = HoursEntry(
+                neon_id=holder.neon_id,
+                task_id=task_id,
+                task_title=task.title,
+                shop=task.shop,
+                hours=min(hours, 12.0),
+                points=task.points,
+                completed_at=now,
+                note="Closed in ClickUp; hours estimated from the task, please confirm",
+            )
+            writes += deps.volunteers.complete_writes(holder.neon_id, holder.name, entry)
+        if _wants_topic(outcome, before, deps):
+            writes += deps.outbox.enqueue_writes([_discourse_message(task, deps, now)])
+        try:
+            deps.uow.commit(writes)
+        except WriteRefused as refused:
+            if "task" in refused.tags or refused.conflict:
+                continue  # changed underneath (a claim, another event): decide again on fresh data
+            raise
+        logger.info(
+            "sync.clickup.applied", extra={"task_id": task_id, "kind": outcome.kind.value, "event": event}
+        )
+        return outcome
+    raise RuntimeError(f"task {task_id} kept changing while syncing; will retry")
+
+
+def event_task_id(payload: dict[str, Any]) -> str | None:
+    if isinstance(payload.get("payload"), dict):  # Automation "Call webhook"
+        value = payload["payload"].get("id")
+    else:
+        value = payload.get("task_id")
+    return str(value) if value else None
+
+
+def handle_clickup_event(event: InboxEvent, deps: ClickUpSyncDeps) -> tuple[InboxStatus, str]:
+    """Inbox handler: re-read the task from ClickUp (the event is only a hint) and apply it."""
+    task_id = event.subject_id
+    # Even an Automation payload carrying the whole task is re-read: its shape differs between
+    # ClickUp's docs and what Asmbly's automations send (status_id, not a status name).
+    raw = None if event.kind == "taskDeleted" else deps.client.get_task(task_id)
+    outcome = apply_snapshot(task_id, raw, deps, event=event.kind)
+    status = InboxStatus.IGNORED if outcome.kind is SyncKind.IGNORED else InboxStatus.DONE
+    return status, outcome.kind.value
+
+
+# -- the reconcile sweep -------------------------------------------------------------------
+
+OVERLAP_MS = 5 * 60 * 1000
+
+
+@dataclass
+class SweepReport:
+    full: bool
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    touched: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    ignored: int = 0
+    errors: list[str] = field(default_factory=list)
+    requests: int = 0
+    drift: dict[str, list[str]] = field(default_factory=dict)
+    watermark_ms: int | None = None
+
+    def as_stats(self) -> dict[str, Any]:
+        return {
+            "fetched": self.fetched,
+            "created": self.created,
+            "updated": self.updated,
+            "touched": self.touched,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "ignored": self.ignored,
+            "errors": self.errors[:20],
+            "clickup_requests": self.requests,
+        }
+
+
+def sweep(
+    deps: ClickUpSyncDeps,
+    *,
+    since_ms: int | None,
+    full: bool,
+    known_task_ids: Callable[[], set[str]] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SweepReport:
+    """Pull tasks updated since ``since_ms`` (minus an overlap) from every synced list and
+    apply them. ``full`` pulls everything and marks our tasks ClickUp no longer has as deleted;
+    what changed is reported as drift (webhooks that never arrived)."""
+    report = SweepReport(full=full)
+    start_requests = getattr(deps.client, "requests_made", 0)
+    after = None if full or since_ms is None else max(0, since_ms - OVERLAP_MS)
+    seen: set[str] = set()
+    newest = since_ms
+    for list_id in deps.mapping.lists:
+        page = 0
+        while True:
+            tasks, last_page = deps.client.list_tasks(list_id, page=page, updated_after_ms=after)
+            for raw in tasks:
+                task_id = str(raw.get("id"))
+                seen.add(task_id)
+                report.fetched += 1
+                updated_ms = int(raw.get("date_updated") or 0)
+                newest = max(newest or 0, updated_ms)
+                try:
+                    outcome = apply_snapshot(task_id, raw, deps, event="sweep")
+                except Exception as exc:  # one bad task must not stop the sweep
+                    report.errors.append(f"{task_id}: {type(exc).__name__}: {exc}")
+                    continue
+                _count(report, outcome, task_id)
+                if progress:
+                    progress(1)
+            if last_page or not tasks:
+                break
+            page += 1
+    if full and known_task_ids is not None:
+        for task_id in sorted(known_task_ids() - seen):
+            outcome = apply_snapshot(task_id, None, deps, event="sweep")
+            _count(report, outcome, task_id)
+    report.requests = getattr(deps.client, "requests_made", 0) - start_requests
+    report.watermark_ms = newest
+    return report
+
+
+def _count(report: SweepReport, outcome: SyncOutcome, task_id: str) -> None:
+    kind = outcome.kind
+    if kind is SyncKind.CREATED:
+        report.created += 1
+        report.drift.setdefault("missing", []).append(task_id)
+    elif kind is SyncKind.UPDATED:
+        report.updated += 1
+        report.drift.setdefault("changed", []).append(f"{task_id} ({', '.join(outcome.changed)})")
+    elif kind is SyncKind.TOUCHED:
+        report.touched += 1
+    elif kind is SyncKind.DELETED:
+        report.deleted += 1
+        report.drift.setdefault("deleted", []).append(task_id)
+    elif kind is SyncKind.STALE:
+        report.unchanged += 1
+    else:
+        report.ignored += 1

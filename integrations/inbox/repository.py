@@ -1,0 +1,214 @@
+"""Inbox storage.
+
+  PK=INBOX#{id}  SK=EVENT   GSI2PK=INBOX#{queue}  GSI2SK={due}#{id}
+Queues: PENDING (new), RETRY (failed, due again at GSI2SK), FAILED (gave up; staff replay),
+so "what to process now" and "what failed" are one Query each. Processed events lose their
+queue keys and expire after ``KEEP_DONE_DAYS`` (TTL).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import PutError, UpdateError
+
+from voldash_site.dynamodb.items import TableItem, ensure_configured, query_page, storage_errors
+
+from .domain import InboxEvent, InboxStatus, Source
+
+KEEP_DONE_DAYS = 30
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class InboxRepository(Protocol):
+    def store(self, event: InboxEvent) -> bool: ...
+
+    def get(self, event_id: str) -> InboxEvent | None: ...
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[InboxEvent]: ...
+
+    def failed(self, *, limit: int = 100) -> list[InboxEvent]: ...
+
+    def lease(self, event: InboxEvent, now: datetime, *, seconds: int = 120) -> bool: ...
+
+    def finish(self, event: InboxEvent, status: InboxStatus, result: str, now: datetime) -> None: ...
+
+    def fail(
+        self, event: InboxEvent, error: str, next_attempt_at: datetime | None, now: datetime
+    ) -> None: ...
+
+    def replay(self, event_id: str, now: datetime) -> bool: ...
+
+
+class _InboxItem(TableItem, discriminator="InboxEvent"):
+    event_id = UnicodeAttribute(attr_name="id")
+    source = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    subject_id = UnicodeAttribute()
+    body = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    attempts = NumberAttribute(default=0)
+    next_attempt_at = UTCDateTimeAttribute(null=True)
+    lease_until = UTCDateTimeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    result = UnicodeAttribute(null=True)
+    processed_at = UTCDateTimeAttribute(null=True)
+
+    def to_event(self) -> InboxEvent:
+        return InboxEvent(
+            id=self.event_id,
+            source=Source(self.source),
+            kind=self.kind,
+            subject_id=self.subject_id,
+            body=self.body,
+            received_at=self.received_at,
+            status=InboxStatus(self.status),
+            attempts=int(self.attempts or 0),
+            next_attempt_at=self.next_attempt_at,
+            last_error=self.last_error,
+            result=self.result,
+        )
+
+
+def _key(event_id: str) -> _InboxItem:
+    return _InboxItem(pk=f"INBOX#{event_id}", sk="EVENT")
+
+
+class DynamoInboxRepository:
+    def __init__(self) -> None:
+        ensure_configured()
+
+    def store(self, event: InboxEvent) -> bool:
+        """Conditional put: False when this delivery is already in the inbox."""
+        item = _InboxItem(
+            pk=f"INBOX#{event.id}",
+            sk="EVENT",
+            gsi2pk="INBOX#PENDING",
+            gsi2sk=f"{_stamp(event.received_at)}#{event.id}",
+            event_id=event.id,
+            source=event.source.value,
+            kind=event.kind,
+            subject_id=event.subject_id,
+            body=event.body,
+            received_at=event.received_at,
+            status=InboxStatus.PENDING.value,
+            attempts=0,
+        )
+        with storage_errors():
+            try:
+                item.save(condition=_InboxItem.pk.does_not_exist())
+            except PutError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
+
+    def get(self, event_id: str) -> InboxEvent | None:
+        with storage_errors():
+            try:
+                return _InboxItem.get(f"INBOX#{event_id}", "EVENT", consistent_read=True).to_event()
+            except _InboxItem.DoesNotExist:
+                return None
+
+    def due(self, now: datetime, *, limit: int = 100) -> list[InboxEvent]:
+        """New events, then failed ones whose retry time has come (one Query per queue)."""
+        fresh = query_page(_InboxItem, "INBOX#PENDING", index="GSI2", limit=limit)
+        retry = query_page(
+            _InboxItem,
+            "INBOX#RETRY",
+            index="GSI2",
+            limit=limit,
+            range_key_condition=_InboxItem.gsi2sk <= f"{_stamp(now)}#~",
+        )
+        return [i.to_event() for i in fresh.items + retry.items][:limit]
+
+    def failed(self, *, limit: int = 100) -> list[InboxEvent]:
+        """Events that failed: waiting for a retry, or given up on (newest first)."""
+        out = []
+        for queue in ("INBOX#RETRY", "INBOX#FAILED"):
+            out += [
+                i.to_event()
+                for i in query_page(_InboxItem, queue, index="GSI2", limit=limit, newest_first=True).items
+            ]
+        return out
+
+    def lease(self, event: InboxEvent, now: datetime, *, seconds: int = 120) -> bool:
+        """Take the event for processing unless another worker holds it."""
+        key = _key(event.id)
+        condition = _InboxItem.status.is_in(InboxStatus.PENDING.value, InboxStatus.FAILED.value) & (
+            _InboxItem.lease_until.does_not_exist() | (_InboxItem.lease_until < now)
+        )
+        with storage_errors():
+            try:
+                key.update(
+                    actions=[
+                        _InboxItem.lease_until.set(now + timedelta(seconds=seconds)),
+                        _InboxItem.attempts.add(1),
+                    ],
+                    condition=condition,
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True
+
+    def finish(self, event: InboxEvent, status: InboxStatus, result: str, now: datetime) -> None:
+        with storage_errors():
+            _key(event.id).update(
+                actions=[
+                    _InboxItem.status.set(status.value),
+                    _InboxItem.result.set(result[:1000]),
+                    _InboxItem.processed_at.set(now),
+                    _InboxItem.gsi2pk.remove(),
+                    _InboxItem.gsi2sk.remove(),
+                    _InboxItem.lease_until.remove(),
+                    _InboxItem.next_attempt_at.remove(),
+                    _InboxItem.expires_at.set(int((now + timedelta(days=KEEP_DONE_DAYS)).timestamp())),
+                ]
+            )
+
+    def fail(self, event: InboxEvent, error: str, next_attempt_at: datetime | None, now: datetime) -> None:
+        queue = "INBOX#RETRY" if next_attempt_at else "INBOX#FAILED"
+        due = next_attempt_at or now
+        actions = [
+            _InboxItem.status.set(InboxStatus.FAILED.value),
+            _InboxItem.last_error.set(error[:2000]),
+            _InboxItem.gsi2pk.set(queue),
+            _InboxItem.gsi2sk.set(f"{_stamp(due)}#{event.id}"),
+            _InboxItem.lease_until.remove(),
+        ]
+        actions.append(
+            _InboxItem.next_attempt_at.set(next_attempt_at)
+            if next_attempt_at
+            else _InboxItem.next_attempt_at.remove()
+        )
+        with storage_errors():
+            _key(event.id).update(actions=actions)
+
+    def replay(self, event_id: str, now: datetime) -> bool:
+        """Staff: process this event again now (whatever happened to it before)."""
+        with storage_errors():
+            try:
+                _key(event_id).update(
+                    actions=[
+                        _InboxItem.status.set(InboxStatus.PENDING.value),
+                        _InboxItem.gsi2pk.set("INBOX#PENDING"),
+                        _InboxItem.gsi2sk.set(f"{_stamp(now)}#{event_id}"),
+                        _InboxItem.lease_until.remove(),
+                        _InboxItem.next_attempt_at.remove(),
+                        _InboxItem.expires_at.remove(),
+                    ],
+                    condition=_InboxItem.pk.exists(),
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    return False
+                raise
+        return True

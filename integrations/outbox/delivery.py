@@ -1,0 +1,232 @@
+"""Deliver outbox messages: ClickUp write-back, Slack notes, Discourse topics.
+
+Transient failures (429, 5xx, timeouts) come back later with exponential backoff and jitter
+(never sooner than the service's Retry-After) up to ``MAX_ATTEMPTS``; permanent ones (other
+4xx, Slack ``ok:false`` errors such as ``channel_not_found``) are parked as FAILED with the
+response for staff to read and retry. A channel with no credentials marks its messages
+SKIPPED, visibly, and nothing crashes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from integrations.http import IntegrationError
+
+from .domain import MAX_ATTEMPTS, Channel, OutboxMessage, OutboxStatus, backoff
+from .repository import OutboxRepository
+
+logger = logging.getLogger("voldash.outbox")
+
+
+class Sender(Protocol):
+    @property
+    def configured(self) -> bool: ...
+
+    def send(self, message: OutboxMessage) -> str: ...
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    skipped: int = 0
+    retrying: int = 0
+    failed: int = 0
+    busy: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.skipped + self.retrying + self.failed
+
+
+def deliver_one(
+    message: OutboxMessage,
+    *,
+    outbox: OutboxRepository,
+    senders: dict[Channel, Sender],
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
+    if not outbox.lease(message, now):
+        report.busy += 1
+        return
+    sender = senders.get(message.channel)
+    if sender is None or not sender.configured:
+        outbox.mark(
+            message,
+            OutboxStatus.SKIPPED,
+            now,
+            detail=f"{message.channel.value} has no credentials configured",
+        )
+        report.skipped += 1
+        return
+    attempts = message.attempts + 1
+    try:
+        result = sender.send(message)
+    except IntegrationError as exc:
+        if exc.permanent:
+            outbox.mark(message, OutboxStatus.FAILED, now, detail=str(exc), response=exc.body)
+            report.failed += 1
+        elif attempts >= MAX_ATTEMPTS:
+            outbox.mark(
+                message,
+                OutboxStatus.FAILED,
+                now,
+                detail=f"gave up after {attempts} attempts: {exc}",
+                response=exc.body,
+            )
+            report.failed += 1
+        else:
+            outbox.mark(
+                message,
+                OutboxStatus.PENDING,
+                now,
+                detail=str(exc),
+                response=exc.body,
+                next_attempt_at=now + backoff(attempts, retry_after=exc.retry_after),
+            )
+            report.retrying += 1
+        report.errors.append(f"{message.id} {message.channel.value}: {exc}")
+        logger.warning(
+            "outbox.delivery.failed",
+            extra={
+                "message_id": message.id,
+                "channel": message.channel.value,
+                "task_id": message.task_id,
+                "permanent": exc.permanent,
+                "status": exc.status,
+                "attempts": attempts,
+            },
+        )
+        return
+    except Exception as exc:  # a bug or an unexpected answer: keep the message, try again later
+        logger.exception("outbox.delivery.error", extra={"message_id": message.id})
+        outbox.mark(
+            message,
+            OutboxStatus.PENDING,
+            now,
+            detail=f"{type(exc).__name__}: {exc}",
+            next_attempt_at=now + backoff(attempts),
+        )
+        report.retrying += 1
+        return
+    outbox.mark(message, OutboxStatus.SENT, now, response=result)
+    report.sent += 1
+
+
+def deliver_due(
+    *,
+    outbox: OutboxRepository,
+    senders: dict[Channel, Sender],
+    clock: Callable[[], datetime],
+    limit: int = 100,
+    rounds: int = 10,
+) -> DeliveryReport:
+    report = DeliveryReport()
+    for _ in range(rounds):
+        batch = outbox.due(clock(), limit=limit)
+        if not batch:
+            break
+        before = report.handled + report.busy
+        for message in batch:
+            deliver_one(message, outbox=outbox, senders=senders, now=clock(), report=report)
+        if report.handled + report.busy == before:
+            break
+    return report
+
+
+def deliver_ids(
+    ids: list[str], *, outbox: OutboxRepository, senders: dict[Channel, Sender], clock: Callable[[], datetime]
+) -> DeliveryReport:
+    """Deliver these messages now (the stream handler: new outbox items as they are written)."""
+    report = DeliveryReport()
+    for message_id in ids:
+        message = outbox.get(message_id)
+        if message is not None and message.status is OutboxStatus.PENDING:
+            deliver_one(message, outbox=outbox, senders=senders, now=clock(), report=report)
+    return report
+
+
+# -- senders -----------------------------------------------------------------------------
+
+
+class ClickUpSender:
+    """Status (the list's own status name) and assignees; volunteers without a ClickUp seat
+    are named in a comment instead."""
+
+    def __init__(self, client: Any, mapping: Any) -> None:
+        self.client = client
+        self.mapping = mapping
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client.configured)
+
+    def send(self, message: OutboxMessage) -> str:
+        p = message.payload
+        body: dict[str, Any] = {}
+        lm = self.mapping.list_for(p.get("list_id"))
+        from tasks.domain import TaskStatus
+
+        if lm is not None and p.get("status"):
+            name = lm.write_back.get(TaskStatus(p["status"]))
+            if name:
+                body["status"] = name
+        new = (p.get("assignee") or {}).get("clickup_user_id")
+        old = (p.get("previous_assignee") or {}).get("clickup_user_id")
+        add, rem = ([new] if new else []), ([old] if old and old != new else [])
+        if add or rem:
+            body["assignees"] = {"add": add, "rem": rem}
+        done = []
+        if body:
+            self.client.update_task(message.task_id, body)
+            done.append(f"updated {sorted(body)}")
+        named_without_seat = (p.get("assignee") and not new) or (p.get("previous_assignee") and not old)
+        if named_without_seat and p.get("comment"):
+            self.client.comment(message.task_id, p["comment"])
+            done.append("commented")
+        return ", ".join(done) or "nothing to write"
+
+
+class SlackSender:
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client.configured)
+
+    def send(self, message: OutboxMessage) -> str:
+        channel = message.payload.get("channel")
+        if not channel:
+            raise IntegrationError(
+                "slack", f"shop {message.payload.get('shop')!r} has no Slack channel", permanent=True
+            )
+        text = message.payload.get("text") or ""
+        if message.payload.get("task_url"):
+            text = f"{text} <{message.payload['task_url']}|Open in ClickUp>"
+        body = self.client.post_message(channel=channel, text=text)
+        return f"posted ts={body.get('ts')} channel={body.get('channel')}"
+
+
+class DiscourseSender:
+    def __init__(self, client: Any, *, on_topic: Callable[[str, str], None]) -> None:
+        self.client = client
+        self.on_topic = on_topic  # (task_id, topic url): saves the link on the task
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.client.configured)
+
+    def send(self, message: OutboxMessage) -> str:
+        p = message.payload
+        url = self.client.create_topic(
+            title=p["title"], raw=p["raw"], category=p.get("category"), external_id=p["external_id"]
+        )
+        self.on_topic(message.task_id, url)
+        return f"topic {url}"
