@@ -66,5 +66,5 @@ def inbox_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def reconcile_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     report = run_sweep(get_container(), full=bool((event or {}).get("full")))
     result = report.as_stats()
-    logger.info("worker.reconcile.done", extra={k: v for k, v in result.items() if k != "errors"})
+    logger.info("worker.reconcile.done", extra={f"sweep_{k}": v for k, v in result.items() if k != "errors"})
     return result

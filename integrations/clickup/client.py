@@ -30,7 +30,8 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
+        # 1% slack: evenly spaced at exactly 60/N seconds, N+1 starts fit in a closed minute.
+        self.interval = 60.0 / per_minute * 1.01 if per_minute > 0 else 0.0
         self._clock = clock
         self._sleep = sleep
         self._next = 0.0

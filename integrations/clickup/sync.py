@@ -146,7 +146,7 @@ def apply_snapshot(
                 continue  # changed underneath (a claim, another event): decide again on fresh data
             raise
         logger.info(
-            "sync.clickup.applied", extra={"task_id": task_id, "kind": outcome.kind.value, "event": event}
+            "sync.clickup.applied", extra={"task_id": task_id, "kind": outcome.kind.value, "trigger": event}
         )
         return outcome
     raise RuntimeError(f"task {task_id} kept changing while syncing; will retry")

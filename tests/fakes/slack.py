@@ -1,0 +1,243 @@
+"""A fake Slack Web API (``chat.postMessage``, ``auth.test``) served over real HTTP on 127.0.0.1, for tests.
+
+It reproduces the contracts in ``shared/reference/external-apis.md`` §3 and ``asmbly.md`` §3:
+
+- ``POST /api/chat.postMessage`` with ``Authorization: Bearer <bot token>`` (or a ``token`` form field),
+  a JSON (``application/json; charset=utf-8``) or form-encoded body.
+- Logical errors are HTTP 200 with ``{"ok": false, "error": ...}``: ``not_authed``, ``invalid_auth``,
+  ``channel_not_found``, ``is_archived``, ``not_in_channel``, ``no_text``, ``msg_too_long``,
+  ``invalid_blocks``, ``invalid_json``; JSON without ``charset`` succeeds with a ``missing_charset``
+  warning, as Slack does.
+- Success: ``{"ok": true, "channel", "ts", "message": {...}}`` with ``ts`` a unique, increasing string.
+- Rate limiting (``rate_limit_next``): HTTP 429, ``Retry-After: <seconds>``, ``{"ok": false,
+  "error": "ratelimited"}``.
+
+Channels are given by id or by name (with or without ``#``). The default channels are Asmbly's area
+channels plus ``stewards`` and ``facilities`` (``C063LH7MB45``, where problem reports go).
+
+Test hooks beyond Slack: ``messages`` (successful posts), ``archived`` and ``not_in`` (channel ids or
+names), ``clock`` (seconds; drives ``ts``), ``requests``, ``fail_next`` and ``delay_next``.
+
+Usage::
+
+    with FakeSlack() as slack:
+        httpx.post(f"{slack.api_url}/chat.postMessage", json={"channel": "#woodshop", "text": "hi"},
+                   headers={"Authorization": f"Bearer {slack.token}"})
+        assert slack.messages[0]["channel"] == "C0WOOD001"
+"""
+
+from __future__ import annotations
+
+import copy
+import hmac
+import json
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+from tests.fakes._server import FakeServer, RecordedRequest, Response, json_response
+
+MAX_TEXT_LENGTH: Final = 40_000
+MAX_BLOCKS: Final = 50
+BOT_ID: Final = "B0FAKE"
+
+DEFAULT_CHANNELS: Final[dict[str, str]] = {
+    "woodshop": "C0WOOD001",
+    "metal-shop": "C0METL001",
+    "electronics": "C0ELEC001",
+    "lasers": "C0LASR001",
+    "3d-printing": "C03DPR001",
+    "textiles": "C0TEXT001",
+    "ceramics": "C0CERA001",
+    "stewards": "C0STEW001",
+    "facilities": "C063LH7MB45",
+}
+_MESSAGE_FIELDS: Final = ("username", "icon_emoji", "icon_url", "thread_ts")
+
+
+def _ok(payload: dict[str, Any]) -> Response:
+    return json_response(200, {"ok": True, **payload})
+
+
+def _error(error: str) -> Response:
+    return json_response(200, {"ok": False, "error": error})
+
+
+class FakeSlack(FakeServer):
+    """Slack's Web API for a bot token, in memory, behind a real HTTP server."""
+
+    thread_name = "fake-slack"
+
+    def __init__(
+        self,
+        *,
+        token: str = "xoxb-test-token",  # noqa: S107 - a test credential
+        channels: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.token = token
+        self.channels: dict[str, str] = dict(DEFAULT_CHANNELS if channels is None else channels)
+        self.messages: list[dict[str, Any]] = []
+        self.archived: set[str] = set()
+        self.not_in: set[str] = set()
+        self.clock: Callable[[], float] = time.time
+        self._rate_limits: list[list[Any]] = []  # [method, retry_after, remaining]
+        self._last_ts = 0
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api"
+
+    def rate_limit_next(self, retry_after: int, times: int = 1, *, method: str = "chat.postMessage") -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP 429 and ``Retry-After``."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        with self._lock:
+            self._rate_limits.append([method, int(retry_after), times])
+
+    def channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        """Messages posted to a channel (by id or name)."""
+        channel_id = self._channel_id(channel)
+        with self._lock:
+            return [copy.deepcopy(m) for m in self.messages if m["channel"] == channel_id]
+
+    # -- request handling --------------------------------------------------------------------------
+
+    def _error_body(self, status: int) -> object:
+        return {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}
+
+    def _route(self, request: RecordedRequest) -> Response:
+        if not request.path.startswith("/api/"):
+            return json_response(404, {"ok": False, "error": "unknown_method"})
+        method = request.path.removeprefix("/api/")
+        if method not in ("chat.postMessage", "auth.test"):
+            return _error("unknown_method")
+        limited = self._take_rate_limit(method)
+        if limited is not None:
+            return json_response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limited)})
+        if request.method != "POST":
+            return _error("invalid_request")
+        args, warning = self._arguments(request)
+        if args is None:
+            return _error(warning or "invalid_arguments")
+        token = self._token(request, args)
+        if token is None:
+            return _error("not_authed")
+        if not hmac.compare_digest(token.encode(), self.token.encode()):
+            return _error("invalid_auth")
+        if method == "auth.test":
+            response = _ok(
+                {
+                    "url": "https://asmbly-makerspace.slack.com/",
+                    "team": "Asmbly",
+                    "user": "maintenance-bot",
+                    "team_id": "T0ASMBLY1",
+                    "user_id": "U0MAINT01",
+                    "bot_id": BOT_ID,
+                    "is_enterprise_install": False,
+                }
+            )
+        else:
+            response = self._post_message(args)
+        if warning is not None and json.loads(response.body).get("ok"):
+            body = json.loads(response.body)
+            body["warning"] = warning
+            body["response_metadata"] = {"warnings": [warning]}
+            response = _ok(body)
+        return response
+
+    def _take_rate_limit(self, method: str) -> int | None:
+        for entry in self._rate_limits:
+            if entry[0] == method:
+                entry[2] -= 1
+                if entry[2] == 0:
+                    self._rate_limits.remove(entry)
+                return int(entry[1])
+        return None
+
+    def _arguments(self, request: RecordedRequest) -> tuple[dict[str, Any] | None, str | None]:
+        """(arguments, warning) or (None, error)."""
+        content_type = request.content_type
+        if content_type == "application/json":
+            try:
+                args = json.loads(request.body or b"{}")
+            except ValueError:
+                return None, "invalid_json"
+            if not isinstance(args, dict):
+                return None, "invalid_json"
+            charset = "charset=" in request.headers.get("content-type", "").lower()
+            return args, None if charset else "missing_charset"
+        form = {name: values[-1] for name, values in request.form().items()} if request.body else {}
+        return form, None
+
+    def _token(self, request: RecordedRequest, args: dict[str, Any]) -> str | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, credentials = header.partition(" ")
+        if header:
+            return credentials.strip() if scheme.lower() == "bearer" else ""
+        if request.content_type != "application/json" and isinstance(args.get("token"), str):
+            return str(args["token"])
+        return None
+
+    def _channel_id(self, channel: str) -> str | None:
+        name = channel.strip().removeprefix("#")
+        if name in self.channels.values():
+            return name
+        return self.channels.get(name)
+
+    def _in(self, channel_id: str, names: set[str]) -> bool:
+        aliases = {channel_id, *(n for n, cid in self.channels.items() if cid == channel_id)}
+        return any(entry.strip().removeprefix("#") in aliases for entry in names)
+
+    def _post_message(self, args: dict[str, Any]) -> Response:
+        channel = args.get("channel")
+        channel_id = self._channel_id(channel) if isinstance(channel, str) and channel.strip() else None
+        if channel_id is None:
+            return _error("channel_not_found")
+        if self._in(channel_id, self.archived):
+            return _error("is_archived")
+        if self._in(channel_id, self.not_in):
+            return _error("not_in_channel")
+        blocks = args.get("blocks")
+        if isinstance(blocks, str):
+            try:
+                blocks = json.loads(blocks) if blocks.strip() else None
+            except ValueError:
+                return _error("invalid_blocks")
+        if blocks is not None and (
+            not isinstance(blocks, list)
+            or len(blocks) > MAX_BLOCKS
+            or not all(isinstance(b, dict) and isinstance(b.get("type"), str) for b in blocks)
+        ):
+            return _error("invalid_blocks")
+        text = args.get("text")
+        text = text if isinstance(text, str) else "" if text is None else str(text)
+        if not text.strip() and not blocks and not args.get("attachments"):
+            return _error("no_text")
+        if len(text) > MAX_TEXT_LENGTH:
+            return _error("msg_too_long")
+        ts = self._next_ts()
+        message: dict[str, Any] = {"channel": channel_id, "text": text, "blocks": blocks, "ts": ts}
+        for name in _MESSAGE_FIELDS:
+            value = args.get(name)
+            message[name] = str(value) if value is not None else None
+        self.messages.append(message)
+        reply: dict[str, Any] = {
+            "text": text,
+            "type": "message",
+            "subtype": "bot_message",
+            "ts": ts,
+            "bot_id": BOT_ID,
+        }
+        if message["username"] is not None:
+            reply["username"] = message["username"]
+        if blocks:
+            reply["blocks"] = copy.deepcopy(blocks)
+        if message["thread_ts"] is not None:
+            reply["thread_ts"] = message["thread_ts"]
+        return _ok({"channel": channel_id, "ts": ts, "message": reply})
+
+    def _next_ts(self) -> str:
+        micros = max(round(self.clock() * 1_000_000), self._last_ts + 1)
+        self._last_ts = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
