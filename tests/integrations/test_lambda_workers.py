@@ -18,7 +18,7 @@ def test_inbox_then_outbox_handlers_from_stream_and_schedule(cast, clickup, slac
     post_webhook(clickup, "taskCreated", "86lw0001")
     assert lambda_workers.inbox_handler({"Records": []}, None) == {"done": 1, "ignored": 0, "failed": 0}
     as_(ALEX).post("/api/v1/tasks/86lw0001/claim")
-    [clickup_msg, slack_msg] = sorted(
+    [_clickup_msg, slack_msg] = sorted(
         get_container().outbox.list_by_status(OutboxStatus.PENDING), key=lambda m: m.channel.value
     )
     # The stream delivers exactly the new item it carries...

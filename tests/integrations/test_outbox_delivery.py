@@ -85,7 +85,6 @@ def test_clickup_closing_a_held_task_completes_it_in_the_volunteers_name(synced_
 def test_clickup_reopening_a_held_task_releases_the_claim(synced_task, clickup):
     alex = as_(ALEX)
     alex.post(f"/api/v1/tasks/{synced_task}/claim")
-    deliver_without_network = get_container()  # noqa: F841 - the write-back is not needed here
     clickup.update_task(synced_task, status="in progress")
     clickup.update_task(synced_task, status="Open")
     post_webhook(clickup, "taskStatusUpdated", synced_task)
