@@ -17,7 +17,7 @@ run: setup ddb-start
 	@echo "voldash on http://127.0.0.1:$(PORT)/api/v1/docs  (DynamoDB Local on :$(DDB_PORT); stop it with make ddb-stop)"
 	$(LOCAL_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: setup
+test: setup .chromium-ok
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -37,6 +37,10 @@ node_modules/.installed: package.json package-lock.json
 	@scripts/ensure_java.sh
 	@touch $@
 
+.chromium-ok:
+	@scripts/ensure_chromium.sh
+	@touch $@
+
 ddb-start: setup
 	$(BIN)/python scripts/dynamodb_local.py start --port $(DDB_PORT) --db-path .data/dynamodb
 
@@ -54,4 +58,4 @@ bench: setup
 	$(BIN)/python bench/bench_reads.py
 
 clean:
-	rm -rf $(VENV) node_modules .java-ok .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .java-ok .chromium-ok .pytest_cache .ruff_cache

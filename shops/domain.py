@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -44,3 +45,24 @@ class Shop:
         if self.certification_rule is CertificationRule.ANY:
             return () if len(missing) < len(required) else missing
         return missing
+
+
+class AnnouncementKind(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    SUCCESS = "success"
+
+
+@dataclass(frozen=True)
+class Announcement:
+    id: str
+    title: str
+    message: str
+    kind: AnnouncementKind
+    created_at: datetime
+    expires_at: datetime
+    created_by: str  # display name of the staff member or lead
+    shop: str | None = None  # None: the whole makerspace
+
+    def active(self, now: datetime) -> bool:
+        return self.created_at <= now < self.expires_at

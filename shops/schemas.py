@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from ninja import Field, Schema
 
 from .domain import Shop
@@ -38,3 +40,17 @@ class ShopOut(Schema):
 
 class ShopListOut(Schema):
     items: list[ShopOut]
+
+
+class AnnouncementOut(Schema):
+    id: str
+    title: str
+    message: str
+    type: str = Field(description="info, warning or success")
+    shop: str | None = Field(description="null: the whole makerspace")
+    date: datetime
+    expires_at: datetime
+
+
+class AnnouncementListOut(Schema):
+    items: list[AnnouncementOut]

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
+
+from voldash_site.errors import InvalidInput
+
+from .announcements import MAX_DAYS, AnnouncementRepository
 from .catalog import ASMBLY_SHOPS
-from .domain import Shop
+from .domain import Announcement, AnnouncementKind, Shop
 from .repository import ShopRepository
 
 
@@ -22,3 +28,43 @@ def install_default_shops(*, shops: ShopRepository) -> list[str]:
             shops.save(shop)
             added.append(shop.slug)
     return added
+
+
+def create_announcement(
+    *,
+    announcements: AnnouncementRepository,
+    title: str,
+    message: str,
+    kind: str,
+    days: int,
+    shop: str | None,
+    author: str,
+    now: datetime,
+) -> Announcement:
+    title, message = title.strip(), message.strip()
+    if not 3 <= len(title) <= 120:
+        raise InvalidInput("title must be 3 to 120 characters")
+    if not 1 <= len(message) <= 2000:
+        raise InvalidInput("message must be 1 to 2000 characters")
+    if not 1 <= days <= MAX_DAYS:
+        raise InvalidInput(f"days must be between 1 and {MAX_DAYS}")
+    try:
+        kind_value = AnnouncementKind(kind)
+    except ValueError as exc:
+        raise InvalidInput("kind must be info, warning or success") from exc
+    announcement = Announcement(
+        id=uuid.uuid4().hex[:12],
+        title=title,
+        message=message,
+        kind=kind_value,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+        created_by=author,
+        shop=shop or None,
+    )
+    announcements.save(announcement)
+    return announcement
+
+
+def active_announcements(*, announcements: AnnouncementRepository, now: datetime) -> list[Announcement]:
+    return [a for a in announcements.all() if a.active(now)]

@@ -108,6 +108,9 @@ class HistoryAction(StrEnum):
     REASSIGNED = "reassigned"
     REOPENED = "reopened"
     DELETED = "deleted"
+    RESYNCED = "resynced"  # staff asked for a fresh read from ClickUp
+    HOURS_APPROVED = "hours_approved"
+    HOURS_REJECTED = "hours_rejected"
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,8 @@ class HistoryEntry:
 class TaskDetail:
     task: Task
     history: tuple[HistoryEntry, ...] = ()
+    raw_snapshot: dict | None = None  # the ClickUp task as last read (staff pages only)
+    snapshot_at: datetime | None = None
 
 
 class Refusal(StrEnum):

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from integrations.outbox.domain import Channel, OutboxMessage
 from shops.domain import CertificationRule, Shop
 from voldash_site.errors import Conflict, Forbidden, InvalidInput, NotFound, WriteRefused
-from volunteers.domain import Claim, HoursEntry, Volunteer
+from volunteers.domain import Claim, HoursEntry, HoursStatus, Volunteer
 
 from .domain import (
     MAX_HOURS_PER_TASK,
@@ -304,3 +304,131 @@ def complete_task(
     return ActionResult(
         task=done, actor=actor, actor_open_claims=max(0, actor.open_claims - (1 if own else 0))
     )
+
+
+def reassign_task(
+    *,
+    task_id: str,
+    actor_id: str,
+    new_assignee_id: str,
+    deps: LifecycleDeps,
+    reason: str | None = None,
+    override: bool = False,
+    source: HistorySource = HistorySource.STAFF,
+) -> ActionResult:
+    """A shop lead gives a task to someone. The new assignee must be eligible like any claim,
+    unless the lead overrides, which needs a reason (recorded in the history)."""
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_NOTE_LENGTH:
+        raise InvalidInput(f"reason is longer than {MAX_NOTE_LENGTH} characters")
+    task, actor, new = deps.uow.load(
+        deps.tasks.load(task_id), deps.volunteers.load(actor_id), deps.volunteers.load(new_assignee_id)
+    )
+    if task is None or task.deleted:
+        raise NotFound(f"No task with id {task_id!r}.", detail={"id": task_id})
+    if actor is None or not actor.leads_shop(task.shop):
+        raise Forbidden("Only a lead of this task's shop (or staff) can reassign it.", code="not_a_lead")
+    if new is None:
+        raise NotFound(f"No volunteer {new_assignee_id!r}.", detail={"neon_id": new_assignee_id})
+    if task.status is TaskStatus.DONE:
+        raise Conflict("A finished task cannot be reassigned.", code="task_done")
+    if task.assignee is not None and task.assignee.neon_id == new.neon_id:
+        raise Conflict(f"{new.name} already holds this task.", code="already_assigned")
+    shop = deps.shops.get(task.shop)
+    missing = tuple(c.name for c in shop.missing_certifications(new.certifications)) if shop else ()
+    open_task = task.with_changes(status=TaskStatus.OPEN, assignee=None)  # judge the person, not the task
+    verdict = claim_eligibility(
+        task=open_task,
+        membership_active=new.membership_active,
+        missing_certifications=missing,
+        open_claims=new.open_claims,
+        claim_limit=deps.claim_limit,
+    )
+    if not verdict.can_claim and not override:
+        raise Forbidden(
+            f"{new.name} cannot take this task: {verdict.message}",
+            code=verdict.reason.value if verdict.reason else "not_eligible",
+            detail={
+                "missing_certifications": list(verdict.missing_certifications),
+                "override": "a lead may override with a reason",
+            },
+        )
+    if override and not verdict.can_claim and not reason:
+        raise InvalidInput("An override needs a reason (it is recorded in the task's history).")
+    now = deps.clock()
+    previous = task.assignee
+    assignee = Assignee(new.neon_id, new.name, new.clickup_user_id)
+    to_status = task.status if task.status is TaskStatus.ON_HOLD else TaskStatus.IN_PROGRESS
+    moved = task.with_changes(status=to_status, assignee=assignee, updated_at=now)
+    note = reason
+    if override and not verdict.can_claim:
+        note = f"override ({verdict.reason.value if verdict.reason else 'not eligible'}): {reason}"
+    text = f"{actor.name} assigned \u201c{task.title}\u201d ({task.shop}) to {new.name}."
+    writes = [
+        *deps.tasks.transition_writes(task, to_status=to_status, assignee=assignee, at=now),
+        deps.tasks.history_write(
+            _history(task, HistoryAction.REASSIGNED, actor, source, now, moved, note=note)
+        ),
+        *(deps.volunteers.unclaim_writes(previous.neon_id, task.id) if previous else []),
+        *deps.volunteers.claim_writes(
+            new,
+            Claim(new.neon_id, task.id, task.title, task.shop, now),
+            limit=deps.claim_limit,
+            required=tuple(c.neon_field_id for c in shop.required_certifications) if shop else (),
+            require_all=bool(shop and shop.certification_rule is CertificationRule.ALL),
+            enforce=verdict.can_claim,
+        ),
+        *deps.outbox.enqueue_writes(_write_back(moved, "task.reassigned", actor, shop, previous, now, text)),
+    ]
+    try:
+        deps.uow.commit(writes)
+    except WriteRefused as refused:
+        if "task" in refused.tags or refused.conflict:
+            raise Conflict(
+                "This task changed meanwhile; refresh and try again.", code="task_changed"
+            ) from refused
+        raise Forbidden(
+            f"{new.name}'s membership, certifications or claims changed; refresh and try again.",
+            code="eligibility_changed",
+        ) from refused
+    return ActionResult(task=moved, actor=actor, actor_open_claims=actor.open_claims)
+
+
+def review_hours(
+    *, neon_id: str, key: str, actor_id: str, approve: bool, deps: LifecycleDeps, reason: str | None = None
+) -> HoursEntry:
+    """A lead of the task's shop (or staff) approves or rejects pending hours; the decision is
+    written to the task's history in the same transaction."""
+    entry, actor = deps.uow.load(deps.volunteers.load_hours(neon_id, key), deps.volunteers.load(actor_id))
+    if entry is None:
+        raise NotFound("No such hours entry.", detail={"neon_id": neon_id, "key": key})
+    if actor is None or not actor.leads_shop(entry.shop):
+        raise Forbidden("Only a lead of this shop (or staff) can review these hours.", code="not_a_lead")
+    if entry.status is not HoursStatus.PENDING:
+        raise Conflict(f"These hours were already {entry.status.value.lower()}.", code="already_reviewed")
+    if not approve and not (reason or "").strip():
+        raise InvalidInput("Rejecting hours needs a reason (the volunteer will see it in the history).")
+    now = deps.clock()
+    history = HistoryEntry(
+        task_id=entry.task_id,
+        at=now,
+        action=HistoryAction.HOURS_APPROVED if approve else HistoryAction.HOURS_REJECTED,
+        source=HistorySource.STAFF,
+        actor_id=actor.neon_id,
+        actor_name=actor.name,
+        assignee_id=entry.neon_id,
+        note=(reason or "").strip() or None,
+        hours=entry.hours,
+        event_id=uuid.uuid4().hex[:12],
+        task_title=entry.task_title,
+        shop=entry.shop,
+    )
+    writes = [
+        *deps.volunteers.review_writes(entry, approve=approve, reviewer=actor.name),
+        deps.tasks.history_write(history),
+    ]
+    try:
+        deps.uow.commit(writes)
+    except WriteRefused as refused:
+        raise Conflict("These hours were reviewed meanwhile.", code="already_reviewed") from refused
+    return entry

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -116,6 +117,8 @@ class TaskRepository(Protocol):
 
     def set_discourse_url(self, task_id: str, url: str) -> None: ...
 
+    def snapshot_write(self, task_id: str, raw: dict, fetched_at: datetime) -> Write: ...
+
     def recent_activity(self, *, limit: int = 20) -> list[HistoryEntry]: ...
 
 
@@ -148,6 +151,7 @@ class _TaskItem(TableItem, discriminator="Task"):
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     revision = NumberAttribute(default=0)
+    search_text = UnicodeAttribute(null=True)  # lower-cased id, title and asset for staff search
     # When voldash itself last changed the status (epoch ms): a ClickUp snapshot older than
     # this must not overwrite the status (our write-back may not have reached ClickUp yet).
     local_status_ms = NumberAttribute(null=True)
@@ -182,6 +186,7 @@ class _TaskItem(TableItem, discriminator="Task"):
             updated_at=task.updated_at,
             revision=revision,
             local_status_ms=local_status_ms,
+            search_text=" ".join(p for p in (task.id, task.title, task.asset or "") if p).lower()[:1000],
         )
         if not task.deleted:
             created = _stamp(task.created_at)
@@ -229,6 +234,13 @@ class _TaskItem(TableItem, discriminator="Task"):
 
 
 ACTIVITY_PK = "ACTIVITY"
+
+
+class _SnapshotItem(TableItem, discriminator="TaskSnapshot"):
+    """PK=TASK#{id} SK=SNAPSHOT: the raw ClickUp task as last read, for staff to inspect."""
+
+    raw = JSONAttribute()
+    fetched_at = UTCDateTimeAttribute()
 
 
 class _HistoryItem(TableItem, discriminator="TaskHistory"):
@@ -328,7 +340,16 @@ class DynamoTaskRepository:
         if task is None:
             return None
         history = tuple(i.to_entry() for i in page.items if isinstance(i, _HistoryItem))
-        return TaskDetail(task=task, history=history)
+        snapshot = next((i for i in page.items if isinstance(i, _SnapshotItem)), None)
+        return TaskDetail(
+            task=task,
+            history=history,
+            raw_snapshot=dict(snapshot.raw) if snapshot else None,
+            snapshot_at=snapshot.fetched_at if snapshot else None,
+        )
+
+    def snapshot_write(self, task_id: str, raw: dict, fetched_at: datetime) -> Write:
+        return put(_SnapshotItem(pk=f"TASK#{task_id}", sk="SNAPSHOT", raw=raw, fetched_at=fetched_at))
 
     def load(self, task_id: str) -> Load:
         return Load(pk=f"TASK#{task_id}", sk="TASK", parse=lambda item: item.to_task())
@@ -403,9 +424,10 @@ class DynamoTaskRepository:
         urgency: Urgency | None = None,
         limit: int = 20,
         cursor: str | None = None,
+        search: str | None = None,
     ) -> TaskPage:
         key_condition = _TaskItem.gsi1sk.startswith(f"{status.value}#") if status else None
-        scope = f"tasks|GSI1|{shop}|{status or '*'}|{urgency or '*'}"
+        scope = f"tasks|GSI1|{shop}|{status or '*'}|{urgency or '*'}|{search or ''}"
         return self._page(
             "GSI1",
             f"SHOP#{shop}",
@@ -414,6 +436,7 @@ class DynamoTaskRepository:
             urgency=urgency,
             limit=limit,
             cursor=cursor,
+            search=search,
         )
 
     def list_by_status(
@@ -423,24 +446,41 @@ class DynamoTaskRepository:
         urgency: Urgency | None = None,
         limit: int = 20,
         cursor: str | None = None,
+        search: str | None = None,
     ) -> TaskPage:
-        scope = f"tasks|GSI2|{status}|{urgency or '*'}"
+        scope = f"tasks|GSI2|{status}|{urgency or '*'}|{search or ''}"
         return self._page(
-            "GSI2", f"STATUS#{status.value}", scope=scope, urgency=urgency, limit=limit, cursor=cursor
+            "GSI2",
+            f"STATUS#{status.value}",
+            scope=scope,
+            urgency=urgency,
+            limit=limit,
+            cursor=cursor,
+            search=search,
         )
 
-    def _page(self, index, hash_key, *, scope, urgency, limit, cursor, key_condition=None) -> TaskPage:
+    def _page(
+        self, index, hash_key, *, scope, urgency, limit, cursor, key_condition=None, search=None
+    ) -> TaskPage:
         start = cursors.decode(cursor, scope=scope, secret=self._secret, allowed_keys=INDEX_KEYS[index])
+        conditions = []
+        if urgency:
+            conditions.append(_TaskItem.urgency == urgency.value)
+        if search:
+            conditions.append(_TaskItem.search_text.contains(search.strip().lower()))
+        filter_condition = None
+        for c in conditions:
+            filter_condition = c if filter_condition is None else filter_condition & c
         page = query_page(
             _TaskItem,
             hash_key,
             index=index,
             range_key_condition=key_condition,
-            filter_condition=(_TaskItem.urgency == urgency.value) if urgency else None,
+            filter_condition=filter_condition,
             newest_first=True,
             start_key=start,
             limit=limit,
-            read_ahead=FILTER_READ_AHEAD if urgency else 1,
+            read_ahead=FILTER_READ_AHEAD if conditions else 1,
         )
         return TaskPage(
             items=[item.to_task() for item in page.items],

@@ -15,6 +15,8 @@ import pytest
 
 from voldash_site.dynamodb.connection import TableConfig
 
+pytest_plugins = ["tests.fakes.fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 TEST_TABLE = "voldash-test"
 

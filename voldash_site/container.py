@@ -11,6 +11,7 @@ from typing import Any
 from integrations.inbox.repository import DynamoInboxRepository
 from integrations.outbox.repository import DynamoOutboxRepository, OutboxRepository
 from integrations.sync_state import SyncStateRepository
+from shops.announcements import DynamoAnnouncementRepository
 from shops.directory import ShopDirectory
 from shops.repository import DynamoShopRepository, ShopRepository
 from tasks.lifecycle import LifecycleDeps
@@ -35,6 +36,7 @@ class Container:
     neon: Any
     roles: RoleMapping
     inbox: DynamoInboxRepository
+    announcements: DynamoAnnouncementRepository
     sync_state: SyncStateRepository
     clickup: Any
     slack: Any
@@ -135,6 +137,7 @@ def build_container() -> Container:
     mapping = load_mapping()
     return Container(
         inbox=DynamoInboxRepository(),
+        announcements=DynamoAnnouncementRepository(),
         sync_state=SyncStateRepository(),
         clickup=ClickUpClient(
             api_url=settings.CLICKUP_API_URL,

@@ -60,6 +60,7 @@ class HoursEntry:
     status: HoursStatus = HoursStatus.PENDING
     note: str | None = None
     reviewed_by: str | None = None
+    key: str = ""  # how the repository finds this entry again (set when read back)
 
     @property
     def month(self) -> str:

@@ -80,7 +80,14 @@ class VolunteerRepository(Protocol):
     def load(self, neon_id: str) -> Load: ...
 
     def claim_writes(
-        self, volunteer: Volunteer, claim: Claim, *, limit: int, required: tuple[str, ...], require_all: bool
+        self,
+        volunteer: Volunteer,
+        claim: Claim,
+        *,
+        limit: int,
+        required: tuple[str, ...],
+        require_all: bool,
+        enforce: bool = True,
     ) -> list[Write]: ...
 
     def unclaim_writes(self, neon_id: str, task_id: str) -> list[Write]: ...
@@ -96,6 +103,12 @@ class VolunteerRepository(Protocol):
     def record(self, neon_id: str) -> VolunteerRecord: ...
 
     def leaderboard(self, month: str, *, limit: int = 20) -> list[LeaderboardRow]: ...
+
+    def pending_hours(self, *, shops: list[str] | None, limit: int = 100) -> list[HoursEntry]: ...
+
+    def load_hours(self, neon_id: str, key: str) -> Load: ...
+
+    def review_writes(self, entry: HoursEntry, *, approve: bool, reviewer: str) -> list[Write]: ...
 
 
 class _VolunteerItem(TableItem, discriminator="Volunteer"):
@@ -180,6 +193,7 @@ class _HoursItem(TableItem, discriminator="HoursEntry"):
 
     def to_entry(self) -> HoursEntry:
         return HoursEntry(
+            key=self.sk.removeprefix("HOURS#"),
             neon_id=self.neon_id,
             task_id=self.task_id,
             task_title=self.task_title,
@@ -286,17 +300,27 @@ class DynamoVolunteerRepository:
     # -- conditional writes for the task lifecycle ------------------------------------------
 
     def claim_writes(
-        self, volunteer: Volunteer, claim: Claim, *, limit: int, required: tuple[str, ...], require_all: bool
+        self,
+        volunteer: Volunteer,
+        claim: Claim,
+        *,
+        limit: int,
+        required: tuple[str, ...],
+        require_all: bool,
+        enforce: bool = True,
     ) -> list[Write]:
         """Take one of the volunteer's claim slots, only if they are still an active member with
-        the shop's certifications and under the limit: decided by DynamoDB, not by Python."""
+        the shop's certifications and under the limit: decided by DynamoDB, not by Python.
+        ``enforce=False`` (a lead's recorded override) only requires the profile to exist."""
         key = _VolunteerItem(pk=f"VOLUNTEER#{volunteer.neon_id}", sk=PROFILE_SK)
-        condition = (_VolunteerItem.membership_active == True) & (  # noqa: E712 - pynamodb condition
-            _VolunteerItem.open_claims.does_not_exist() | (_VolunteerItem.open_claims < limit)
-        )
-        certs = _certification_condition(required, require_all)
-        if certs is not None:
-            condition &= certs
+        condition = _VolunteerItem.pk.exists()
+        if enforce:
+            condition = (_VolunteerItem.membership_active == True) & (  # noqa: E712 - pynamodb condition
+                _VolunteerItem.open_claims.does_not_exist() | (_VolunteerItem.open_claims < limit)
+            )
+            certs = _certification_condition(required, require_all)
+            if certs is not None:
+                condition &= certs
         record = _ClaimItem(
             pk=f"VOLUNTEER#{claim.neon_id}",
             sk=f"CLAIM#{claim.task_id}",
@@ -413,3 +437,51 @@ class DynamoVolunteerRepository:
             )
             for i, m in enumerate(page.items, 1)
         ]
+
+    # -- hours review (shop leads) ----------------------------------------------------------
+
+    def pending_hours(self, *, shops: list[str] | None, limit: int = 100) -> list[HoursEntry]:
+        """Pending hours, oldest first: one Query (all shops), or one per shop for a lead."""
+        if shops is None:
+            return [
+                i.to_entry() for i in query_page(_HoursItem, "HOURS#PENDING", index="GSI2", limit=limit).items
+            ]
+        out: list[HoursEntry] = []
+        for shop in shops:
+            page = query_page(
+                _HoursItem,
+                "HOURS#PENDING",
+                index="GSI2",
+                limit=limit,
+                range_key_condition=_HoursItem.gsi2sk.startswith(f"{shop}#"),
+            )
+            out += [i.to_entry() for i in page.items]
+        return sorted(out, key=lambda e: e.completed_at)[:limit]
+
+    def load_hours(self, neon_id: str, key: str) -> Load:
+        return Load(pk=f"VOLUNTEER#{neon_id}", sk=f"HOURS#{key}", parse=lambda item: item.to_entry())
+
+    def review_writes(self, entry: HoursEntry, *, approve: bool, reviewer: str) -> list[Write]:
+        """Approve or reject pending hours: only if still pending. Rejected hours leave the
+        volunteer's totals (the points stay: they were for the repair, not the hours)."""
+        status = HoursStatus.APPROVED if approve else HoursStatus.REJECTED
+        item = _HoursItem(pk=f"VOLUNTEER#{entry.neon_id}", sk=f"HOURS#{entry.key}")
+        hours_actions = [
+            _HoursItem.status.set(status.value),
+            _HoursItem.reviewed_by.set(reviewer),
+            _HoursItem.gsi2pk.remove(),
+            _HoursItem.gsi2sk.remove(),
+        ]
+        profile_actions = [_VolunteerItem.hours_pending.add(-entry.hours)]
+        if not approve:
+            profile_actions.append(_VolunteerItem.hours_lifetime.add(-entry.hours))
+        writes = [
+            update(
+                item, hours_actions, condition=_HoursItem.status == HoursStatus.PENDING.value, tag="hours"
+            ),
+            update(_VolunteerItem(pk=f"VOLUNTEER#{entry.neon_id}", sk=PROFILE_SK), profile_actions),
+        ]
+        if not approve:
+            month = _MonthItem(pk=f"VOLUNTEER#{entry.neon_id}", sk=f"MONTH#{entry.month}")
+            writes.append(update(month, [_MonthItem.hours.add(-entry.hours)]))
+        return writes

@@ -16,7 +16,7 @@ from typing import Any
 
 from integrations.inbox.domain import InboxEvent, InboxStatus
 from integrations.outbox.domain import Channel, OutboxMessage
-from tasks.domain import HistoryEntry, HistorySource, Task
+from tasks.domain import HistoryAction, HistoryEntry, HistorySource, Task
 from tasks.sync import SyncKind, SyncOutcome, decide_sync
 from voldash_site.errors import WriteRefused
 from volunteers.domain import HoursEntry
@@ -119,6 +119,8 @@ def apply_snapshot(
             return outcome
         task = outcome.task
         writes = deps.tasks.snapshot_writes(task, previous=stored)
+        if raw is not None:
+            writes.append(deps.tasks.snapshot_write(task_id, raw, now))
         if outcome.action is not None and outcome.kind is not SyncKind.TOUCHED:
             writes.append(deps.tasks.history_write(_history(task, before, outcome, now, event)))
         if outcome.release_holder:
@@ -268,3 +270,28 @@ def _count(report: SweepReport, outcome: SyncOutcome, task_id: str) -> None:
         report.unchanged += 1
     else:
         report.ignored += 1
+
+
+def resync_task(task_id: str, deps: ClickUpSyncDeps, *, actor_id: str, actor_name: str) -> SyncOutcome:
+    """Staff: read the task from ClickUp now and apply it (recorded in the history)."""
+    raw = deps.client.get_task(task_id)
+    outcome = apply_snapshot(task_id, raw, deps, event="staff re-sync")
+    stored = deps.tasks.get_stored(task_id)
+    if stored is not None:
+        now = deps.clock()
+        entry = HistoryEntry(
+            task_id=task_id,
+            at=now,
+            action=HistoryAction.RESYNCED,
+            source=HistorySource.STAFF,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            from_status=stored.task.status,
+            to_status=stored.task.status,
+            note=f"re-read from ClickUp: {outcome.kind.value}",
+            event_id=uuid.uuid4().hex[:12],
+            task_title=stored.task.title,
+            shop=stored.task.shop,
+        )
+        deps.uow.commit([deps.tasks.history_write(entry)])
+    return outcome

@@ -9,7 +9,7 @@ from django.test import Client
 
 from integrations.inbox.domain import InboxStatus
 from tasks.domain import TaskStatus
-from tests.integrations.conftest import (
+from tests.integrations.helpers import (
     LASERS,
     METAL,
     PM,

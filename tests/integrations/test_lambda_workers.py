@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from integrations.outbox.domain import OutboxStatus
-from tests.integrations.conftest import add_problem, post_webhook
+from tests.integrations.helpers import add_problem, post_webhook
 from tests.tasks.test_lifecycle_api import ALEX, as_
 from voldash_site import lambda_workers
 from voldash_site.container import get_container

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from tests.fakes.neon import FakeNeon
-from tests.integrations.conftest import process
+from tests.integrations.helpers import process
 from voldash_site.container import get_container, set_container
 
 

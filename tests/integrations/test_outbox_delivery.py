@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from integrations.outbox.domain import Channel, OutboxStatus
-from tests.integrations.conftest import METAL, add_problem, deliver, post_webhook, process
+from tests.integrations.helpers import METAL, add_problem, deliver, post_webhook, process
 from tests.tasks.test_lifecycle_api import ALEX, as_
 from voldash_site.container import get_container
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from integrations.clickup.client import ClickUpClient, RateLimiter
 from integrations.clickup.sweep_run import run_sweep
-from tests.integrations.conftest import LASERS, PROBLEMS, add_problem
+from tests.integrations.helpers import LASERS, PROBLEMS, add_problem
 from voldash_site.container import get_container
 
 

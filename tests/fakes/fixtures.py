@@ -1,41 +1,23 @@
-"""Fakes of ClickUp, Slack and Discourse on 127.0.0.1, with the app configured to use them."""
+"""pytest fixtures: fakes of ClickUp, Slack and Discourse on 127.0.0.1, with the app's settings
+pointed at them (loaded for every test directory by tests/conftest.py)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from django.test import Client
 
 from tests.fakes.clickup import FakeClickUp
 from tests.fakes.discourse import FakeDiscourse
 from tests.fakes.slack import FakeSlack
-from voldash_site.container import get_container, set_container
-
-PROBLEMS = "901310067725"
-PM = "901310894771"
-PURCHASES = "901310302436"  # a list voldash does not sync
-WORKSPACE = "f4923783-74db-42ca-bda3-82bbca58abfe"
-PROBLEM_TYPE = "34389c82-a2cf-423f-ace3-8d352a771f09"
-CONTACT = "2ed17517-4b05-46cc-a112-74c0a691b0df"
-WORKSPACE_OPTIONS = [
-    "3D Printing",
-    "Electronics",
-    "Textiles",
-    "Lasers",
-    "Woodshop",
-    "Metal-Shop",
-    "Ceramics",
-    "Multi-Purpose Room",
-    "Lobby",
-    "Studios",
-    "Hallway",
-    "Bathrooms",
-    "HVAC",
-    "Education / Classes",
-    "General Areas",
-]
-WOODSHOP, LASERS, METAL = 4, 3, 5  # option orderindexes
+from tests.integrations.helpers import (
+    CONTACT,
+    PM,
+    PROBLEM_TYPE,
+    PROBLEMS,
+    PURCHASES,
+    WORKSPACE,
+    WORKSPACE_OPTIONS,
+)
+from voldash_site.container import set_container
 
 
 @pytest.fixture
@@ -105,63 +87,3 @@ def discourse(settings):
         set_container(None)
         yield fake
         set_container(None)
-
-
-def post_webhook(
-    fake: FakeClickUp,
-    event: str,
-    task_id: str,
-    *,
-    client: Client | None = None,
-    body: bytes | None = None,
-    signature: str | None = None,
-):
-    body = body if body is not None else fake.webhook_body(event, task_id)
-    return (client or Client()).post(
-        "/webhooks/clickup",
-        body,
-        content_type="application/json",
-        HTTP_X_SIGNATURE=signature if signature is not None else fake.sign(body),
-    )
-
-
-def process() -> object:
-    from integrations.inbox.processing import process_inbox
-
-    c = get_container()
-    return process_inbox(inbox=c.inbox, handlers=c.inbox_handlers(), clock=c.clock)
-
-
-def deliver() -> object:
-    from integrations.outbox.delivery import deliver_due
-
-    c = get_container()
-    return deliver_due(outbox=c.outbox, senders=c.senders(), clock=c.clock)
-
-
-def add_problem(
-    fake: FakeClickUp,
-    task_id: str,
-    *,
-    shop: int = WOODSHOP,
-    status: str = "Open",
-    priority: int | None = 3,
-    name: str = "Table Saw 2 - Blade is dull",
-    estimate_min: int | None = 60,
-    **kw,
-):
-    return fake.add_task(
-        task_id,
-        list_id=PROBLEMS,
-        name=name,
-        status=status,
-        priority=priority,
-        description=kw.pop("description", "Problem Type: Equipment\nAsset:  Table Saw 2"),
-        time_estimate_ms=estimate_min * 60000 if estimate_min else None,
-        custom_fields={WORKSPACE: shop, **kw.pop("custom_fields", {})},
-        **kw,
-    )
-
-
-def loads(response) -> dict:
-    return json.loads(response.content)

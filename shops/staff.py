@@ -1,0 +1,171 @@
+"""Staff pages for shops (everyone sees them; staff edit them) and announcements."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+
+from voldash_site.errors import DomainError, InvalidInput
+from voldash_site.staff.access import StaffContext
+from voldash_site.staff.site import Action, Column, Page, StaffAdmin, StaffPage, render_staff, site
+from volunteers.neon_profile import CERTIFICATION_FIELDS
+
+from . import use_cases
+from .catalog import SHOP_SLUGS
+from .domain import Certification, CertificationRule, Shop
+
+
+class ShopForm(forms.Form):
+    name = forms.CharField(max_length=80)
+    slack_channel = forms.RegexField(
+        regex=r"^(C[A-Z0-9]{6,12}|[a-z0-9][a-z0-9_-]{0,79})$",
+        max_length=80,
+        help_text="A channel id (C0123ABCD) or name without #",
+    )
+    leads = forms.RegexField(
+        regex=r"^\s*(\d{1,12}\s*(,\s*\d{1,12}\s*)*)?$",
+        required=False,
+        max_length=500,
+        help_text="Neon account ids, comma-separated",
+    )
+    certification_rule = forms.ChoiceField(choices=[(r.value, r.value) for r in CertificationRule])
+    required_certifications = forms.MultipleChoiceField(
+        required=False,
+        choices=sorted(CERTIFICATION_FIELDS.items(), key=lambda kv: kv[1]),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+
+def shop_form(ctx: StaffContext, shop: Shop, data: Any = None) -> ShopForm:
+    initial = {
+        "name": shop.name,
+        "slack_channel": shop.slack_channel,
+        "leads": ", ".join(shop.leads),
+        "certification_rule": shop.certification_rule.value,
+        "required_certifications": [c.neon_field_id for c in shop.required_certifications],
+    }
+    return ShopForm(data, initial=initial)
+
+
+def run_edit(ctx: StaffContext, shop: Shop, data: dict) -> str:
+    leads = tuple(dict.fromkeys(x.strip() for x in (data.get("leads") or "").split(",") if x.strip()))
+    updated = replace(
+        shop,
+        name=data["name"].strip(),
+        slack_channel=data["slack_channel"],
+        leads=leads,
+        certification_rule=CertificationRule(data["certification_rule"]),
+        required_certifications=tuple(
+            Certification(c, CERTIFICATION_FIELDS[c]) for c in data.get("required_certifications") or []
+        ),
+    )
+    ctx.container.shops.save(updated)
+    ctx.container.shop_directory.invalidate()
+    return f"Saved {updated.name}. Leads get their access at their next login or profile refresh."
+
+
+def _certifications(shop: Shop) -> str:
+    names = ", ".join(c.name for c in shop.required_certifications)
+    if len(shop.required_certifications) > 1:
+        names += f" ({shop.certification_rule.value} of them)"
+    return names or "none"
+
+
+class ShopAdmin(StaffAdmin):
+    slug = "shops"
+    title = "Shops"
+    nav_order = 40
+    columns = [
+        Column("Shop", lambda s, ctx: s.name, link=True),
+        Column("Slack channel", lambda s, ctx: s.slack_channel),
+        Column("Required certifications", lambda s, ctx: _certifications(s)),
+        Column("Leads", lambda s, ctx: ", ".join(s.leads) or "—"),
+        Column("Open tasks", lambda s, ctx: s.open_tasks),
+    ]
+    actions = {"edit": Action("Edit shop", run_edit, form=shop_form, visible=lambda ctx, obj: ctx.is_staff)}
+    detail_template = "staff/shop_detail.html"
+
+    def fetch(self, ctx: StaffContext, *, filters: dict[str, str], q: str, cursor: str | None) -> Page:
+        return Page(rows=use_cases.list_shops(shops=ctx.container.shops))
+
+    def get_object(self, ctx: StaffContext, pk: str) -> Shop | None:
+        return ctx.container.shops.get(pk) if pk in SHOP_SLUGS else None
+
+    def row_id(self, row: Shop) -> str:
+        return row.slug
+
+
+class AnnouncementForm(forms.Form):
+    title = forms.CharField(max_length=120, min_length=3)
+    message = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    kind = forms.ChoiceField(choices=[("info", "info"), ("warning", "warning"), ("success", "success")])
+    days = forms.IntegerField(min_value=1, max_value=90, initial=7, label="Show for (days)")
+    shop = forms.ChoiceField(required=False)
+
+
+class AnnouncementsPage(StaffPage):
+    slug = "announcements"
+    title = "Announcements"
+    nav_order = 50
+
+    def _form(self, ctx: StaffContext, data: Any = None) -> AnnouncementForm:
+        form = AnnouncementForm(data)
+        choices = [(s, s) for s in ctx.shops]
+        form.fields["shop"].choices = ([("", "Whole makerspace")] if ctx.is_staff else []) + choices
+        return form
+
+    def get(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
+        now = ctx.container.clock()
+        items = ctx.container.announcements.all()
+        visible = [a for a in items if ctx.is_staff or (a.shop and ctx.can_see_shop(a.shop))]
+        return render_staff(
+            request,
+            "staff/announcements.html",
+            {
+                "title": self.title,
+                "form": self._form(ctx),
+                "items": [(a, a.active(now)) for a in visible],
+            },
+        )
+
+    def post(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
+        back = HttpResponseRedirect("/staff/announcements/")
+        try:
+            if request.POST.get("expire"):
+                target = next(
+                    (a for a in ctx.container.announcements.all() if a.id == request.POST["expire"]), None
+                )
+                if target is None or not (ctx.is_staff or (target.shop and ctx.can_see_shop(target.shop))):
+                    raise InvalidInput("No such announcement that you may change.")
+                ctx.container.announcements.expire(target.id, ctx.container.clock() - timedelta(seconds=1))
+                messages.success(request, f"“{target.title}” expired.")
+                return back
+            form = self._form(ctx, request.POST)
+            if not form.is_valid():
+                messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+                return back
+            data = form.cleaned_data
+            created = use_cases.create_announcement(
+                announcements=ctx.container.announcements,
+                title=data["title"],
+                message=data["message"],
+                kind=data["kind"],
+                days=data["days"],
+                shop=data.get("shop") or None,
+                author=ctx.user.name,
+                now=ctx.container.clock(),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return back
+        messages.success(request, f"Published “{created.title}” until {created.expires_at:%Y-%m-%d %H:%M}.")
+        return back
+
+
+site.register(ShopAdmin())
+site.register(AnnouncementsPage())

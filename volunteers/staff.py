@@ -1,0 +1,154 @@
+"""Staff pages for volunteers: search, detail (certifications, claims, hours) and the review
+of pending hours by shop leads."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.html import format_html
+
+from tasks import lifecycle
+from voldash_site.staff.access import StaffContext
+from voldash_site.staff.site import Action, Column, Page, StaffAdmin, site
+
+from .domain import HoursEntry, HoursStatus, Volunteer
+from .neon_profile import CERTIFICATION_FIELDS
+
+_NEON_ID = re.compile(r"^\d{1,12}$")
+_KEY = re.compile(r"^[0-9T:.\-Z]{20,40}#[A-Za-z0-9_-]{1,64}$")
+
+
+class ReviewForm(forms.Form):
+    key = forms.RegexField(regex=_KEY, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    reason = forms.CharField(required=False, max_length=500)
+
+
+def review_form(ctx: StaffContext, obj: Any, data: Any = None) -> ReviewForm:
+    return ReviewForm(data)
+
+
+def run_review(ctx: StaffContext, volunteer: Volunteer, data: dict) -> str:
+    approve = data["decision"] == "approve"
+    entry = lifecycle.review_hours(
+        neon_id=volunteer.neon_id,
+        key=data["key"],
+        actor_id=ctx.user.neon_id,
+        approve=approve,
+        reason=data.get("reason"),
+        deps=ctx.container.lifecycle(),
+    )
+    return f"{'Approved' if approve else 'Rejected'} {entry.hours:g} h for “{entry.task_title}”."
+
+
+class VolunteerAdmin(StaffAdmin):
+    slug = "volunteers"
+    title = "Volunteers"
+    nav_order = 30
+    search_placeholder = "Name starts with…"
+    columns = [
+        Column("Name", lambda v, ctx: v.name, link=True),
+        Column("Neon id", lambda v, ctx: v.neon_id),
+        Column("Membership", lambda v, ctx: "active" if v.membership_active else "lapsed"),
+        Column("Roles", lambda v, ctx: ", ".join(sorted(r.value for r in v.roles))),
+        Column("Open claims", lambda v, ctx: v.open_claims),
+    ]
+    actions = {"review": Action("Review hours", run_review, form=review_form, in_sidebar=False)}
+    detail_template = "staff/volunteer_detail.html"
+
+    def fetch(self, ctx: StaffContext, *, filters: dict[str, str], q: str, cursor: str | None) -> Page:
+        page = ctx.container.volunteers.list_by_name(prefix=q, limit=50, cursor=cursor)
+        return Page(rows=page.items, next_cursor=page.next_cursor)
+
+    def get_object(self, ctx: StaffContext, pk: str) -> Volunteer | None:
+        return ctx.container.volunteers.get(pk) if _NEON_ID.match(pk) else None
+
+    def row_id(self, row: Volunteer) -> str:
+        return row.neon_id
+
+    def detail_context(self, ctx: StaffContext, obj: Volunteer) -> dict[str, Any]:
+        volunteers = ctx.container.volunteers
+        hours = volunteers.hours(obj.neon_id, limit=50).items
+        return {
+            "certifications": [
+                (c, CERTIFICATION_FIELDS.get(c, f"Neon field {c}"))
+                for c in sorted(obj.certifications, key=int)
+            ],
+            "claims": volunteers.claims(obj.neon_id),
+            "hours": [(h, h.status is HoursStatus.PENDING and ctx.user.leads_shop(h.shop)) for h in hours],
+            "stats": volunteers.record(obj.neon_id),
+        }
+
+
+def run_bulk_review(approve: bool):
+    def run(ctx: StaffContext, entry: HoursEntry, data: dict) -> str:
+        lifecycle.review_hours(
+            neon_id=entry.neon_id,
+            key=entry.key,
+            actor_id=ctx.user.neon_id,
+            approve=approve,
+            reason=data.get("reason"),
+            deps=ctx.container.lifecycle(),
+        )
+        return "ok"
+
+    return run
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label="Reason (for rejecting)", required=False, max_length=500)
+
+
+def _entry_id(entry: HoursEntry) -> str:
+    return f"{entry.neon_id}~{entry.key}"
+
+
+class HoursAdmin(StaffAdmin):
+    slug = "hours"
+    title = "Pending hours"
+    nav_order = 35
+    list_intro = "Hours logged for completed tasks in your shops, waiting for a lead. Oldest first."
+    columns = [
+        Column("Completed", lambda h, ctx: h.completed_at.strftime("%Y-%m-%d %H:%M")),
+        Column(
+            "Volunteer",
+            lambda h, ctx: format_html('<a href="/staff/volunteers/{}/">#{}</a>', h.neon_id, h.neon_id),
+        ),
+        Column(
+            "Task", lambda h, ctx: format_html('<a href="/staff/tasks/{}/">{}</a>', h.task_id, h.task_title)
+        ),
+        Column("Shop", lambda h, ctx: h.shop),
+        Column("Hours", lambda h, ctx: h.hours),
+        Column("Note", lambda h, ctx: h.note or ""),
+    ]
+    bulk_actions = {
+        "approve": Action("Approve", run_bulk_review(True)),
+        "reject": Action(
+            "Reject", run_bulk_review(False), form=lambda ctx, obj, data=None: RejectForm(data), danger=True
+        ),
+    }
+
+    def fetch(self, ctx: StaffContext, *, filters: dict[str, str], q: str, cursor: str | None) -> Page:
+        shops = None if ctx.is_staff else list(ctx.shops)
+        return Page(rows=ctx.container.volunteers.pending_hours(shops=shops, limit=100))
+
+    def row_id(self, row: HoursEntry) -> str:
+        return _entry_id(row)
+
+    def get_object(self, ctx: StaffContext, pk: str) -> HoursEntry | None:
+        neon_id, _, key = pk.partition("~")
+        if not _NEON_ID.match(neon_id) or not _KEY.match(key):
+            return None
+        [entry] = ctx.container.uow.load(ctx.container.volunteers.load_hours(neon_id, key))
+        return entry if entry is not None and ctx.can_see_shop(entry.shop) else None
+
+    def detail_view(self, request, pk):
+        from django.http import HttpResponseRedirect
+
+        return HttpResponseRedirect(f"/staff/volunteers/{pk.partition('~')[0]}/")
+
+
+site.register(VolunteerAdmin())
+site.register(HoursAdmin())
