@@ -9,7 +9,7 @@ PORT ?= 8000
 DDB_PORT ?= 8001
 LOCAL_ENV := VOLDASH_ENV=local DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$(DDB_PORT) DYNAMODB_TABLE=voldash-local
 
-.PHONY: run test setup lint openapi bench ddb-start ddb-stop clean
+.PHONY: run test setup lint openapi package bench ddb-start ddb-stop clean
 
 run: setup ddb-start
 	$(LOCAL_ENV) $(BIN)/python manage.py ddb_create_table
@@ -53,6 +53,9 @@ lint: setup
 
 openapi: setup
 	$(BIN)/python manage.py export_openapi
+
+package: setup
+	$(BIN)/python scripts/package_lambda.py
 
 bench: setup
 	$(BIN)/python bench/bench_reads.py

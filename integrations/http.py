@@ -3,6 +3,9 @@ timeouts are always set and errors say whether retrying can help."""
 
 from __future__ import annotations
 
+import functools
+import ssl
+import threading
 from typing import Any
 
 import httpx
@@ -35,6 +38,36 @@ class IntegrationError(Exception):
         self.body = body
 
 
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context (certifi's CA bundle, loaded once) shared by every client."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+class LazyClient:
+    """An httpx.Client built on first use: a Lambda that never calls Slack never pays for it."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self._kwargs = kwargs
+        self._client: httpx.Client | None = None
+        self._lock = threading.Lock()
+
+    def _get(self) -> httpx.Client:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    kwargs = dict(self._kwargs)
+                    if kwargs.get("transport") is None:
+                        kwargs["verify"] = _tls_context()
+                    self._client = httpx.Client(**kwargs)
+        return self._client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+
 def make_client(
     base_url: str,
     *,
@@ -42,8 +75,9 @@ def make_client(
     auth: Any = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     transport: httpx.BaseTransport | None = None,
-) -> httpx.Client:
-    return httpx.Client(
+) -> Any:
+    """An httpx client (built lazily) with timeouts always set and no redirects followed."""
+    return LazyClient(
         base_url=base_url,
         headers={"User-Agent": "voldash/1 (+https://asmbly.org)", **(headers or {})},
         auth=auth,

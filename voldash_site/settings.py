@@ -31,11 +31,21 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true or false)")
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
-    "local-only-insecure-key-never-used-outside-local-and-test" if IS_LOCAL else ""
+if not IS_LOCAL:
+    # The cloud: secrets come from Secrets Manager (once per container), then the environment.
+    from voldash_site.cloud_secrets import SECRET_ID_VARIABLE, load_secrets, missing_required
+
+    load_secrets()
+    _missing = missing_required()
+    if _missing:
+        raise ImproperlyConfigured(
+            f"voldash ({VOLDASH_ENV}) cannot start: missing required secrets {', '.join(_missing)}. "
+            f"Put them in the Secrets Manager secret named by {SECRET_ID_VARIABLE} or in the environment."
+        )
+
+SECRET_KEY = (
+    os.environ.get("DJANGO_SECRET_KEY") or "local-only-insecure-key-never-used-outside-local-and-test"
 )
-if not SECRET_KEY:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY is required outside local and test")
 
 DEBUG = env_bool("DJANGO_DEBUG", VOLDASH_ENV == "local")
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h] or (
@@ -55,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -90,7 +101,13 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".staticfiles"
+# `make package` collects here; WhiteNoise serves it on Lambda.
+# Locally (and in tests) WhiteNoise serves straight from the apps' static folders.
+STATIC_ROOT: Path | None = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / ".staticfiles")
+if IS_LOCAL and not os.environ.get("DJANGO_STATIC_ROOT"):
+    STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = IS_LOCAL
+WHITENOISE_MAX_AGE = 3600
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Uploads and request bodies are small JSON or webhook payloads.
@@ -112,6 +129,18 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").sp
 CSRF_FAILURE_VIEW = "voldash_site.urls.csrf_failure"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not IS_LOCAL:
+    # Behind CloudFront and API Gateway every request is HTTPS (X-Forwarded-Proto says so).
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Submitting asmbly.org to the browsers' preload list is the domain owner's decision.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# The public address (the CloudFront domain): OAuth callbacks are built from it in the cloud,
+# where the Host header is API Gateway's.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 # Staff page notices live in a signed cookie too (no database).
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 

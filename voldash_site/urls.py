@@ -1,10 +1,10 @@
 from django.http import HttpRequest, JsonResponse
-from django.urls import include, path
+from django.urls import URLResolver, path
+from django.urls.resolvers import RoutePattern
 
 from integrations.clickup.webhooks import clickup_webhook
 from integrations.neon.webhooks import neon_webhook
 from voldash_site.api import api
-from voldash_site.staff.site import site as staff_site
 from volunteers import views as auth_views
 
 
@@ -21,7 +21,8 @@ urlpatterns = [
     path("auth/dev-login", auth_views.dev_login, name="dev-login"),
     path("webhooks/clickup", clickup_webhook, name="webhook-clickup"),
     path("webhooks/neon", neon_webhook, name="webhook-neon"),
-    path("staff/", include(staff_site.urls())),
+    # Loaded on the first /staff/ request only: API calls never import the staff pages.
+    URLResolver(RoutePattern("staff/"), "voldash_site.staff.urls"),
 ]
 
 

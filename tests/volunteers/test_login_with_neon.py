@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from tests.fakes.neon import FakeNeon
+from tests.test_deploy import CLOUD_SECRETS
 from voldash_site.container import get_container, set_container
 
 
@@ -190,7 +191,7 @@ def test_dev_login_cannot_be_enabled_outside_local_and_test(env):
             "DJANGO_SETTINGS_MODULE": "voldash_site.settings",
             "VOLDASH_ENV": env,
             "VOLDASH_DEV_LOGIN": "true",
-            "DJANGO_SECRET_KEY": "x" * 50,
+            **CLOUD_SECRETS,
         },
         capture_output=True,
         text=True,

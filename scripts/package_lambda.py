@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Build the Lambda artifact: build/lambda (what template.yaml's CodeUri points at) and
+build/lambda.zip.
+
+Dependencies are installed as manylinux wheels for CPython 3.11 on x86_64 (the Lambda
+python3.11 runtime), pinned by constraints.txt; the app's packages and its collected static
+files are copied next to them. botocore's service models are pruned to the services voldash
+calls, which is most of the size.
+
+  python scripts/package_lambda.py [--out build]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_PACKAGES = ("voldash_site", "tasks", "volunteers", "shops", "integrations")
+BOTOCORE_SERVICES = {"dynamodb", "dynamodbstreams", "secretsmanager", "sts", "sso", "sso-oidc"}
+PLATFORM = [
+    "--platform",
+    "manylinux2014_x86_64",
+    "--implementation",
+    "cp",
+    "--python-version",
+    "3.11",
+    "--only-binary=:all:",
+]
+
+
+def runtime_requirements() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return [r.split("#")[0].strip() for r in project["dependencies"]]
+
+
+def install_dependencies(target: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "--target",
+            str(target),
+            *PLATFORM,
+            "-c",
+            str(ROOT / "constraints.txt"),
+            *runtime_requirements(),
+        ],
+        check=True,
+    )
+
+
+# Parts of Django voldash never loads: other languages (USE_I18N is off), and contrib apps
+# that are not installed.
+DJANGO_UNUSED = (
+    "contrib/gis",
+    "contrib/postgres",
+    "contrib/admindocs",
+    "contrib/flatpages",
+    "contrib/redirects",
+    "contrib/sitemaps",
+    "contrib/syndication",
+    "contrib/admin/static",
+    "contrib/admin/locale",
+)
+
+
+def prune(target: Path) -> None:
+    django = target / "django"
+    for rel in DJANGO_UNUSED:
+        shutil.rmtree(django / rel, ignore_errors=True)
+    for locale_dir in (
+        list((django / "conf" / "locale").iterdir()) if (django / "conf" / "locale").exists() else []
+    ):
+        messages = locale_dir / "LC_MESSAGES"
+        if locale_dir.name != "en" and messages.exists():
+            shutil.rmtree(messages)
+    for contrib_locale in django.glob("contrib/*/locale"):
+        shutil.rmtree(contrib_locale)
+    for source_map in target.rglob("*.map"):
+        source_map.unlink()
+    data = target / "botocore" / "data"
+    if data.exists():
+        for service in data.iterdir():
+            if service.is_dir() and service.name not in BOTOCORE_SERVICES:
+                shutil.rmtree(service)
+    for junk in list(target.rglob("__pycache__")) + list(target.rglob("tests")):
+        if junk.is_dir():
+            shutil.rmtree(junk, ignore_errors=True)
+    for pattern in ("*.pyi", "*.pyc"):
+        for f in target.rglob(pattern):
+            f.unlink()
+
+
+def copy_app(target: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for package in APP_PACKAGES:
+        shutil.copytree(ROOT / package, target / package, ignore=ignore)
+    (target / "infra").mkdir()
+    shutil.copy2(ROOT / "infra" / "dynamodb.yaml", target / "infra" / "dynamodb.yaml")
+
+
+def collect_static(target: Path) -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "voldash_site.settings",
+        "VOLDASH_ENV": "local",
+        "DJANGO_STATIC_ROOT": str(target / ".staticfiles"),
+    }
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "--verbosity", "0"],
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
+
+
+def zip_dir(source: Path, archive: Path) -> None:
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                info = zipfile.ZipInfo(str(path.relative_to(source)), date_time=(2020, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, path.read_bytes())
+
+
+def size_of(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "build")
+    args = parser.parse_args()
+    target = args.out / "lambda"
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    install_dependencies(target)
+    prune(target)
+    copy_app(target)
+    collect_static(target)
+    for source_map in target.rglob("*.map"):  # debugging aids for the browser, not needed here
+        source_map.unlink()
+    archive = args.out / "lambda.zip"
+    zip_dir(target, archive)
+    print(
+        f"{target}: {size_of(target) / 1e6:.1f} MB unzipped; {archive}: {archive.stat().st_size / 1e6:.1f} MB"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

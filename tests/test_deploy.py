@@ -1,0 +1,170 @@
+"""Deployable on AWS, checked offline: templates lint clean, cloud settings refuse to start
+without secrets, `check --deploy` is clean, and the built Lambda package serves a request."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ["template.yaml", "infra/dynamodb.yaml", "infra/certs.yaml", "template-cicd.yaml"]
+CLOUD_SECRETS = {
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "CLICKUP_API_TOKEN": "pk_x",
+    "CLICKUP_WEBHOOK_SECRET": "whsec",
+    "NEON_ORG_ID": "asmbly",
+    "NEON_API_KEY": "key",
+    "NEON_OAUTH_CLIENT_ID": "client",
+    "NEON_OAUTH_CLIENT_SECRET": "secret",
+    "NEON_WEBHOOK_USERNAME": "hook",
+    "NEON_WEBHOOK_PASSWORD": "pass",
+}
+
+
+def run_python(
+    code: str, env: dict[str, str], *, isolated_path: Path | None = None
+) -> subprocess.CompletedProcess:
+    scratch = tempfile.gettempdir()
+    base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": scratch}
+    args = [sys.executable]
+    if isolated_path is not None:
+        args.append("-S")  # no site-packages: only the standard library and the artifact
+        base["PYTHONPATH"] = str(isolated_path)
+    else:
+        base["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [*args, "-c", code], env={**base, **env}, capture_output=True, text=True, cwd=scratch, timeout=120
+    )
+
+
+@pytest.mark.parametrize("template", TEMPLATES)
+def test_every_template_passes_cfn_lint(template):
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run(
+        [str(cfn_lint), str(ROOT / template)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_stack_routes_what_the_api_needs_through_cloudfront():
+    from voldash_site.dynamodb.schema import load_template
+
+    template = load_template(ROOT / "template.yaml")
+    behaviors = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
+    routed = {b["PathPattern"]: b for b in behaviors}
+    caching_disabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+    for path in ("/api/*", "/auth/*", "/webhooks/*", "/staff/*"):
+        assert routed[path]["TargetOriginId"] == "api"
+        assert routed[path]["CachePolicyId"] == caching_disabled  # personal responses are never cached
+        assert "POST" in routed[path]["AllowedMethods"]
+    functions = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+    assert functions["HttpFunction"]["Properties"]["Handler"] == "voldash_site.lambda_handler.handler"
+    for name in functions:
+        assert f"{name}Logs" in template["Resources"], f"{name} has no log group with retention"
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_the_cloud_refuses_to_start_without_its_secrets_and_names_them(env):
+    result = run_python(
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='voldash_site.settings'; django.setup()",
+        {"VOLDASH_ENV": env, "NEON_API_KEY": "set"},
+    )
+    assert result.returncode != 0
+    assert "missing required secrets DJANGO_SECRET_KEY, CLICKUP_API_TOKEN" in result.stderr
+    assert "NEON_API_KEY" not in result.stderr.split("missing required secrets")[1].split(".")[0]
+
+
+def test_secrets_are_read_from_secrets_manager_once():
+    from moto import mock_aws
+
+    from voldash_site import cloud_secrets
+
+    with mock_aws():
+        import boto3
+
+        client = boto3.client("secretsmanager", region_name="us-east-2")
+        client.create_secret(
+            Name="voldash/prod", SecretString=json.dumps({**CLOUD_SECRETS, "UNRELATED": "x"})
+        )
+        calls = []
+
+        def factory():
+            calls.append(1)
+            return client
+
+        cloud_secrets._loaded_from = None
+        environ = {"VOLDASH_SECRETS_ID": "voldash/prod", "NEON_API_KEY": "from-env-wins"}
+        loaded = cloud_secrets.load_secrets(environ, client_factory=factory)
+        assert "DJANGO_SECRET_KEY" in loaded and "UNRELATED" not in environ
+        assert environ["NEON_API_KEY"] == "from-env-wins"
+        assert cloud_secrets.missing_required(environ) == []
+        assert cloud_secrets.load_secrets(environ, client_factory=factory) == []  # cached: no second call
+        assert len(calls) == 1
+        cloud_secrets._loaded_from = None
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = run_python(
+        "import os, sys; os.environ['DJANGO_SETTINGS_MODULE']='voldash_site.settings'; "
+        "from django.core.management import execute_from_command_line; "
+        "execute_from_command_line(['manage.py', 'check', '--deploy', '--fail-level', 'WARNING'])",
+        {"VOLDASH_ENV": "prod", "DJANGO_ALLOWED_HOSTS": "voldash.asmbly.org", **CLOUD_SECRETS},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+HANDLER_PROBE = """
+import json, time
+t0 = time.perf_counter()
+from voldash_site.lambda_handler import handler
+t1 = time.perf_counter()
+def event(path):
+    return {"version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+            "headers": {"host": "api.voldash.test", "x-forwarded-proto": "https"},
+            "requestContext": {"http": {"method": "GET", "path": path, "protocol": "HTTP/1.1",
+                               "sourceIp": "203.0.113.1", "userAgent": "probe"}}, "isBase64Encoded": False}
+health = handler(event("/api/v1/health"), None)
+t2 = time.perf_counter()
+css = handler(event("/static/staff/staff.css"), None)
+import django
+print(json.dumps({"health": health["statusCode"], "body": health["body"], "css": css["statusCode"],
+                  "import_ms": (t1 - t0) * 1000, "first_ms": (t2 - t1) * 1000, "django": django.__file__}))
+"""
+
+
+@pytest.mark.slow
+def test_the_built_package_serves_a_request_in_a_clean_process(tmp_path, table):
+    build = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "package_lambda.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert build.returncode == 0, build.stderr[-3000:]
+    artifact = tmp_path / "lambda"
+    assert (tmp_path / "lambda.zip").stat().st_size < 50_000_000  # Lambda's direct-upload limit
+    result = run_python(
+        HANDLER_PROBE,
+        {
+            "VOLDASH_ENV": "prod",
+            "DJANGO_ALLOWED_HOSTS": "api.voldash.test",
+            **CLOUD_SECRETS,
+            "DYNAMODB_ENDPOINT_URL": table.endpoint_url,
+            "DYNAMODB_TABLE": table.table_name,
+            "AWS_REGION": "us-east-1",
+        },
+        isolated_path=artifact,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["health"] == 200 and json.loads(out["body"])["env"] == "prod"
+    assert out["css"] == 200  # WhiteNoise serves the collected static files
+    assert out["django"].startswith(str(artifact))  # nothing leaked in from the dev virtualenv
