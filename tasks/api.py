@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router
+from ninja.responses import NinjaJSONEncoder
 
 from voldash_site.auth import remember, session_auth, viewer_from_session
 from voldash_site.container import get_container
@@ -26,9 +28,20 @@ from .schemas import (
     TaskOut,
     TaskPageOut,
     UrgencyParam,
+    task_detail_dict,
+    task_dict,
 )
 
 router = Router(tags=["tasks"])
+
+
+def render_json(payload: dict) -> HttpResponse:
+    """Render like Ninja's JSON renderer would (same encoder, same content type)."""
+    return HttpResponse(
+        json.dumps(payload, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
+    )
+
+
 activity_router = Router(tags=["activity"])
 TaskId = Path(..., pattern=TASK_ID_PATTERN, description="The ClickUp task id")
 ACTION_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 503: ErrorOut}
@@ -55,9 +68,9 @@ def list_tasks(
         tasks=container.tasks, shop=shop, status=status, urgency=urgency, limit=limit, cursor=cursor
     )
     viewer = viewer_from_session(request)
-    return TaskPageOut(
-        items=[TaskOut.from_task(t, viewer, container.claim_limit) for t in page.items],
-        next_cursor=page.next_cursor,
+    limit_ = container.claim_limit
+    return render_json(
+        {"items": [task_dict(t, viewer, limit_) for t in page.items], "next_cursor": page.next_cursor}
     )
 
 
@@ -69,7 +82,7 @@ def list_tasks(
 def get_task(request: HttpRequest, task_id: str = TaskId):
     container = get_container()
     detail = use_cases.get_task_detail(tasks=container.tasks, task_id=task_id)
-    return TaskDetailOut.from_detail(detail, viewer_from_session(request), container.claim_limit)
+    return render_json(task_detail_dict(detail, viewer_from_session(request), container.claim_limit))
 
 
 def _after_action(request: HttpRequest, result: lifecycle.ActionResult) -> ActionOut:

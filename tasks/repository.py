@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pynamodb.attributes import (
     BooleanAttribute,
@@ -309,6 +309,49 @@ class _HistoryItem(TableItem, discriminator="TaskHistory"):
         )
 
 
+def _s(raw: dict[str, Any], name: str) -> str | None:
+    value = raw.get(name)
+    return value["S"] if value is not None and "S" in value else None
+
+
+def _n(raw: dict[str, Any], name: str) -> int | None:
+    value = raw.get(name)
+    return int(value["N"]) if value is not None and "N" in value else None
+
+
+def task_from_raw(raw: dict[str, Any]) -> Task:
+    """A task straight from DynamoDB's attribute values: the list pages' hot path. It gives
+    exactly what ``_TaskItem.from_raw_data(raw).to_task()`` gives (a test holds it to that),
+    at a fraction of the cost, because a page of 50 is read on nearly every dashboard visit."""
+    assignee_id = _s(raw, "assignee_id")
+    tags = raw.get("tags")
+    return Task(
+        id=raw["id"]["S"],
+        title=raw["title"]["S"],
+        description=_s(raw, "description") or "",
+        shop=raw["shop"]["S"],
+        status=TaskStatus(raw["status"]["S"]),
+        urgency=Urgency(raw["urgency"]["S"]),
+        task_type=TaskType(_s(raw, "task_type") or TaskType.PROBLEM.value),
+        problem_type=_s(raw, "problem_type"),
+        asset=_s(raw, "asset"),
+        estimate_minutes=_n(raw, "estimate_minutes"),
+        assignee=Assignee(assignee_id, _s(raw, "assignee_name") or "", _n(raw, "assignee_clickup_id"))
+        if assignee_id
+        else None,
+        clickup_url=_s(raw, "clickup_url"),
+        discourse_url=_s(raw, "discourse_url"),
+        slack_url=_s(raw, "slack_url"),
+        list_id=_s(raw, "list_id"),
+        contact_details=_s(raw, "contact_details"),
+        source_updated_ms=_n(raw, "source_updated_ms"),
+        deleted=bool(raw.get("deleted", {}).get("BOOL", False)),
+        tags=tuple(t["S"] for t in tags["L"]) if tags and "L" in tags else (),
+        created_at=datetime.fromisoformat(raw["created_at"]["S"]),
+        updated_at=datetime.fromisoformat(raw["updated_at"]["S"]),
+    )
+
+
 def _counted(task: Task | None) -> tuple[str, TaskStatus] | None:
     if task is None or task.deleted:
         return None
@@ -481,9 +524,10 @@ class DynamoTaskRepository:
             start_key=start,
             limit=limit,
             read_ahead=FILTER_READ_AHEAD if conditions else 1,
+            raw=True,
         )
         return TaskPage(
-            items=[item.to_task() for item in page.items],
+            items=[task_from_raw(item) for item in page.items],
             next_cursor=cursors.encode(page.last_key, scope=scope, secret=self._secret),
         )
 

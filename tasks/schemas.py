@@ -192,3 +192,59 @@ class ActivityListOut(Schema):
 class TaskPageOut(Schema):
     items: list[TaskOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
+
+
+# -- the hot path ----------------------------------------------------------------------------
+# The task list and detail are the most requested responses. They are built as plain dicts and
+# rendered straight to JSON, skipping Ninja's per-field object access and Pydantic's output
+# validation; tests hold these dicts equal to the schemas' own output (TaskOut, TaskDetailOut),
+# so the contract in infra/openapi.yaml stays exactly what is served.
+
+
+def viewer_dict(task: Task, viewer: Viewer | None, claim_limit: int) -> dict | None:
+    out = ViewerTaskOut.for_viewer(task, viewer, claim_limit)
+    return None if out is None else out.__dict__.copy()
+
+
+def task_dict(task: Task, viewer: Viewer | None = None, claim_limit: int = 3) -> dict:
+    return {
+        "id": task.id,
+        "title": task.title,
+        "description": task.description,
+        "shop": task.shop,
+        "status": task.status.value,
+        "urgency": task.urgency.value,
+        "task_type": task.task_type.value,
+        "problem_type": task.problem_type,
+        "asset": task.asset,
+        "estimate_minutes": task.estimate_minutes,
+        "points": task.points,
+        "assignee": {"id": task.assignee.neon_id, "name": task.assignee.name} if task.assignee else None,
+        "clickup_url": task.clickup_url,
+        "discourse_url": task.discourse_url,
+        "slack_url": task.slack_url,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "viewer": viewer_dict(task, viewer, claim_limit) if viewer is not None else None,
+    }
+
+
+def history_dict(e: HistoryEntry) -> dict:
+    return {
+        "at": e.at,
+        "action": e.action.value,
+        "source": e.source.value,
+        "actor": e.actor_name,
+        "from_status": e.from_status.value if e.from_status else None,
+        "to_status": e.to_status.value if e.to_status else None,
+        "assignee": e.assignee_name,
+        "note": e.note,
+        "hours": e.hours,
+    }
+
+
+def task_detail_dict(detail: TaskDetail, viewer: Viewer | None, claim_limit: int) -> dict:
+    return {
+        **task_dict(detail.task, viewer, claim_limit),
+        "history": [history_dict(e) for e in detail.history],
+    }

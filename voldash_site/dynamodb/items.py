@@ -174,7 +174,8 @@ def query_page(
     start_key: dict[str, Any] | None = None,
     read_ahead: int = 1,
     consistent: bool = False,
-) -> Page[_T]:
+    raw: bool = False,
+) -> Page[Any]:
     """Exactly one Query request, returning at most ``limit`` items and the key to resume at.
 
     DynamoDB is asked for ``limit + 1`` items (``limit * read_ahead + 1`` when a filter drops
@@ -201,7 +202,9 @@ def query_page(
         last_key: dict[str, Any] | None = {k: last[k] for k in INDEX_KEYS[index] if k in last}
     else:
         last_key = data.get("LastEvaluatedKey")
-    items = [item_cls.from_raw_data(raw) for raw in raw_items]
+    if raw:  # DynamoDB's attribute-value dicts, for hot paths with their own decoder
+        return Page(items=list(raw_items), last_key=last_key)
+    items = [item_cls.from_raw_data(item) for item in raw_items]
     return Page(items=items, last_key=last_key)
 
 

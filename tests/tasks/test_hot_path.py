@@ -1,0 +1,91 @@
+"""The list and detail hot paths give exactly what the schemas and PynamoDB would give."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from django.core.management import call_command
+
+from tasks.domain import Assignee, HistoryAction, HistoryEntry, HistorySource, TaskDetail, TaskStatus
+from tasks.repository import TableItem, _TaskItem, task_from_raw
+from tasks.schemas import TaskDetailOut, TaskOut, task_detail_dict, task_dict
+from tests.builders import a_task
+from voldash_site.dynamodb.items import query_page
+from volunteers.domain import Role, Viewer
+
+
+def test_the_raw_decoder_equals_pynamodb_on_every_demo_task(table):
+    call_command("seed_demo", tasks=120, seed=9)
+    checked = 0
+    for shop in (
+        "woodshop",
+        "metal-shop",
+        "lasers",
+        "general",
+        "ceramics",
+        "electronics",
+        "textiles",
+        "3d-printing",
+    ):
+        page = query_page(TableItem, f"SHOP#{shop}", index="GSI1", limit=200, raw=True)
+        for raw in page.items:
+            assert task_from_raw(raw) == _TaskItem.from_raw_data(raw).to_task()
+            checked += 1
+    assert checked == 120
+
+
+VIEWERS = [
+    None,
+    Viewer(
+        "1003",
+        "Sam",
+        frozenset({Role.VOLUNTEER}),
+        (),
+        True,
+        0,
+        {"woodshop": ("Woodshop Safety",)},
+        datetime.now(UTC),
+    ),
+    Viewer("1001", "Alex", frozenset({Role.VOLUNTEER}), (), True, 3, {}, datetime.now(UTC)),
+    Viewer("1004", "Jordan", frozenset({Role.SHOP_LEAD}), ("woodshop",), False, 0, {}, datetime.now(UTC)),
+]
+TASKS = [
+    a_task(),
+    a_task(
+        status=TaskStatus.IN_PROGRESS,
+        assignee=Assignee("1001", "Alex Rivera", 42),
+        estimate_minutes=95,
+        discourse_url="https://yo.asmbly.org/t/x/1",
+        tags=("saw",),
+    ),
+    a_task(shop="lasers", problem_type="Equipment", asset="Dorian"),
+]
+
+
+def test_the_task_dict_equals_the_schema_output():
+    for task in TASKS:
+        for viewer in VIEWERS:
+            assert task_dict(task, viewer, 3) == TaskOut.from_task(task, viewer, 3).model_dump()
+
+
+def test_the_detail_dict_equals_the_schema_output():
+    entry = HistoryEntry(
+        task_id="t1",
+        at=datetime(2026, 11, 2, tzinfo=UTC),
+        action=HistoryAction.CLAIMED,
+        source=HistorySource.API,
+        actor_id="1001",
+        actor_name="Alex",
+        from_status=TaskStatus.OPEN,
+        to_status=TaskStatus.IN_PROGRESS,
+        assignee_name="Alex",
+        hours=1.5,
+        note="n",
+    )
+    for task in TASKS:
+        detail = TaskDetail(task=task, history=(entry, entry))
+        for viewer in VIEWERS:
+            assert (
+                task_detail_dict(detail, viewer, 3)
+                == TaskDetailOut.from_detail(detail, viewer, 3).model_dump()
+            )
