@@ -44,7 +44,16 @@ def render_json(payload: dict) -> HttpResponse:
 
 activity_router = Router(tags=["activity"])
 TaskId = Path(..., pattern=TASK_ID_PATTERN, description="The ClickUp task id")
-ACTION_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 503: ErrorOut}
+ACTION_ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
+    503: ErrorOut,
+}
 
 
 @router.get(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -79,6 +81,21 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and "parse" in str(exc).lower():
         return error_response(request, 400, "invalid_body", "The request body is not valid JSON.")
     return error_response(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 400, "invalid_body", f"The request body could not be parsed: {exc}")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 413, "too_large", "The request body is too large (1 MB at most).")
+
+
+@api.exception_handler(UnreadablePostError)
+def on_unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return error_response(request, 400, "invalid_body", "The request body could not be read.")
 
 
 @api.exception_handler(Exception)

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "voldash_site.middleware.RequestLogMiddleware",
+    "voldash_site.middleware.BadRequestBodyMiddleware",
 ]
 
 ROOT_URLCONF = "voldash_site.urls"

@@ -76,6 +76,19 @@ def my_tasks(request: HttpRequest):
     auth=session_auth,
     response={200: HoursPageOut, 400: ErrorOut, 422: ErrorOut, **AUTH_ERRORS},
     summary="My hours log, newest first (JSON or CSV)",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "OK (JSON; or with format=csv a CSV export with the header "
+                "date,task_id,task,shop,hours,points,status,note and, when more rows follow, "
+                "an X-Next-Cursor header)",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/HoursPageOut"}},
+                    "text/csv": {"schema": {"type": "string"}},
+                },
+            }
+        }
+    },
 )
 def my_hours(
     request: HttpRequest,
