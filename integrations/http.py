@@ -38,6 +38,17 @@ class IntegrationError(Exception):
         self.body = body
 
 
+def configured_timeout() -> httpx.Timeout:
+    """``HTTP_TIMEOUT_SECONDS`` from the settings (default 10 s; connecting gets at most 5 s)."""
+    try:
+        from django.conf import settings
+
+        seconds = float(getattr(settings, "HTTP_TIMEOUT_SECONDS", 10.0))
+    except Exception:  # outside Django (a script): the default
+        return DEFAULT_TIMEOUT
+    return httpx.Timeout(seconds, connect=min(5.0, seconds))
+
+
 @functools.lru_cache(maxsize=1)
 def _tls_context() -> ssl.SSLContext:
     """One TLS context (certifi's CA bundle, loaded once) shared by every client."""
@@ -59,6 +70,8 @@ class LazyClient:
             with self._lock:
                 if self._client is None:
                     kwargs = dict(self._kwargs)
+                    if kwargs.get("timeout") is None:
+                        kwargs["timeout"] = configured_timeout()
                     if kwargs.get("transport") is None:
                         kwargs["verify"] = _tls_context()
                     self._client = httpx.Client(**kwargs)
@@ -73,7 +86,7 @@ def make_client(
     *,
     headers: dict[str, str] | None = None,
     auth: Any = None,
-    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    timeout: httpx.Timeout | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> Any:
     """An httpx client (built lazily) with timeouts always set and no redirects followed."""

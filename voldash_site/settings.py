@@ -185,6 +185,8 @@ SLACK_BOT_TOKEN = os.environ.get("SLACK_BOT_TOKEN", "")
 DISCOURSE_URL = os.environ.get("DISCOURSE_URL", "https://yo.asmbly.org")
 DISCOURSE_API_KEY = os.environ.get("DISCOURSE_API_KEY", "")
 DISCOURSE_API_USERNAME = os.environ.get("DISCOURSE_API_USERNAME", "")
+# Every outbound call (ClickUp, Neon, Slack, Discourse) gives up after this long.
+HTTP_TIMEOUT_SECONDS = float(os.environ.get("HTTP_TIMEOUT_SECONDS", "10"))
 # Overrides the mapping's discourse.category_id (59 = Asmbly's problem reports).
 DISCOURSE_CATEGORY_ID = (
     int(os.environ["DISCOURSE_CATEGORY_ID"]) if os.environ.get("DISCOURSE_CATEGORY_ID") else None
@@ -207,11 +209,15 @@ LOGGING = {
             "timestamp": "time",
         }
     },
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"scrub": {"()": "voldash_site.log_filters.ScrubRequest"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["scrub"]}},
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},
         "botocore": {"level": "WARNING"},
         "pynamodb": {"level": "WARNING"},
+        # Request lines and headers of outbound calls: URLs and headers may carry credentials.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

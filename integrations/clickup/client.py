@@ -135,3 +135,9 @@ class ClickUpClient:
         )
         raise_for_status(SERVICE, response)
         return response.json()
+
+    def comments(self, task_id: str) -> list[dict[str, Any]]:
+        """The task's comments (newest first, as ClickUp lists them)."""
+        response = self._send("GET", f"/task/{task_id}/comment")
+        raise_for_status(SERVICE, response)
+        return list(response.json().get("comments") or [])

@@ -188,8 +188,18 @@ class ClickUpSender:
             done.append(f"updated {sorted(body)}")
         named_without_seat = (p.get("assignee") and not new) or (p.get("previous_assignee") and not old)
         if named_without_seat and p.get("comment"):
-            self.client.comment(message.task_id, p["comment"])
-            done.append("commented")
+            # A retry may follow a timeout that ClickUp did act on: look for our reference first,
+            # so the comment is posted once.
+            text = f"{p['comment']} (voldash {message.id[:10]})"
+            already = message.attempts > 0 and any(
+                message.id[:10] in str(c.get("comment_text", ""))
+                for c in self.client.comments(message.task_id)
+            )
+            if not already:
+                self.client.comment(message.task_id, text)
+                done.append("commented")
+            else:
+                done.append("comment already there")
         return ", ".join(done) or "nothing to write"
 
 

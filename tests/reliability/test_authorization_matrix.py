@@ -1,0 +1,212 @@
+"""Every endpoint and staff page against every kind of caller, and CSRF on every unsafe method.
+
+Callers: anonymous; a non-member (Casey, lapsed); a volunteer (Alex, woodshop-certified); a
+lead of another shop (Riley, lasers); the lead of the shop (Jordan, woodshop); staff (Morgan).
+Each case runs on a fresh table: a woodshop task held by Alex and an open woodshop task.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from tasks.domain import Assignee, TaskStatus
+from tests.builders import a_task
+from voldash_site.container import get_container
+from volunteers.domain import Claim
+
+ROLES = ["anonymous", "non_member", "volunteer", "other_lead", "lead", "staff"]
+NEON_IDS = {"non_member": "1006", "volunteer": "1001", "other_lead": "1007", "lead": "1004", "staff": "1005"}
+OPEN, HELD = "86authopen", "86authheld"
+
+
+@pytest.fixture
+def world(cast):
+    c = get_container()
+    c.tasks.upsert(a_task(id=OPEN, shop="woodshop"))
+    held = a_task(
+        id=HELD, shop="woodshop", status=TaskStatus.IN_PROGRESS, assignee=Assignee("1001", "Alex Rivera")
+    )
+    c.tasks.upsert(held)
+    c.uow.commit(
+        c.volunteers.claim_writes(
+            c.volunteers.get("1001"),
+            Claim("1001", HELD, held.title, "woodshop", held.created_at),
+            limit=3,
+            required=(),
+            require_all=False,
+        )
+    )
+
+
+def caller(role: str) -> Client:
+    """A browser-like client: CSRF enforced, token taken from the cookie like the SPA does."""
+    client = Client(enforce_csrf_checks=True)
+    token = client.get("/api/v1/csrf").json()["csrf_token"]
+    if role != "anonymous":
+        client.post("/auth/dev-login", {"neon_id": NEON_IDS[role], "csrfmiddlewaretoken": token})
+        token = client.cookies["csrftoken"].value
+    client.defaults["HTTP_X_CSRFTOKEN"] = token
+    return client
+
+
+def call(client: Client, method: str, path: str, body: dict | None = None):
+    if method == "GET":
+        return client.get(path)
+    if path.startswith("/api/"):
+        return client.post(path, json.dumps(body or {}), content_type="application/json")
+    return client.post(path, body or {})
+
+
+MEMBER_ONLY = {
+    "anonymous": 401,
+    "non_member": 200,
+    "volunteer": 200,
+    "other_lead": 200,
+    "lead": 200,
+    "staff": 200,
+}
+EVERYONE = dict.fromkeys(ROLES, 200)
+HOLDER_OR_LEAD = {
+    "anonymous": 401,
+    "non_member": 403,
+    "volunteer": 200,
+    "other_lead": 403,
+    "lead": 200,
+    "staff": 200,
+}
+STAFF_PAGE = {
+    "anonymous": 302,
+    "non_member": 403,
+    "volunteer": 403,
+    "other_lead": 200,
+    "lead": 200,
+    "staff": 200,
+}
+SHOP_PAGE = {
+    "anonymous": 302,
+    "non_member": 403,
+    "volunteer": 403,
+    "other_lead": 404,
+    "lead": 200,
+    "staff": 200,
+}
+SHOP_ACTION = {
+    "anonymous": 302,
+    "non_member": 403,
+    "volunteer": 403,
+    "other_lead": 404,
+    "lead": 302,
+    "staff": 302,
+}
+STAFF_ONLY_ACTION = {
+    "anonymous": 302,
+    "non_member": 403,
+    "volunteer": 403,
+    "other_lead": 404,
+    "lead": 404,
+    "staff": 302,
+}
+
+MATRIX = [
+    ("GET", "/api/v1/health", None, EVERYONE),
+    ("GET", "/api/v1/shops", None, EVERYONE),
+    ("GET", "/api/v1/tasks", None, EVERYONE),
+    ("GET", f"/api/v1/tasks/{OPEN}", None, EVERYONE),
+    ("GET", "/api/v1/announcements", None, EVERYONE),
+    ("GET", "/api/v1/csrf", None, EVERYONE),
+    ("GET", "/api/v1/me", None, MEMBER_ONLY),
+    ("GET", "/api/v1/me/stats", None, MEMBER_ONLY),
+    ("GET", "/api/v1/me/tasks", None, MEMBER_ONLY),
+    ("GET", "/api/v1/me/hours", None, MEMBER_ONLY),
+    ("GET", "/api/v1/leaderboard", None, MEMBER_ONLY),
+    ("GET", "/api/v1/activity", None, MEMBER_ONLY),
+    (
+        "POST",
+        f"/api/v1/tasks/{OPEN}/claim",
+        None,
+        {"anonymous": 401, "non_member": 403, "volunteer": 200, "other_lead": 403, "lead": 200, "staff": 200},
+    ),
+    ("POST", f"/api/v1/tasks/{HELD}/release", {}, HOLDER_OR_LEAD),
+    ("POST", f"/api/v1/tasks/{HELD}/complete", {"hours": 1}, HOLDER_OR_LEAD),
+    ("GET", "/staff/", None, STAFF_PAGE),
+    ("GET", "/staff/tasks/", None, STAFF_PAGE),
+    ("GET", f"/staff/tasks/{HELD}/", None, SHOP_PAGE),
+    ("GET", "/staff/sync/", None, STAFF_PAGE),
+    ("GET", "/staff/volunteers/", None, STAFF_PAGE),
+    ("GET", "/staff/volunteers/1001/", None, STAFF_PAGE),
+    ("GET", "/staff/hours/", None, STAFF_PAGE),
+    ("GET", "/staff/shops/", None, STAFF_PAGE),
+    ("GET", "/staff/shops/woodshop/", None, STAFF_PAGE),
+    ("GET", "/staff/announcements/", None, STAFF_PAGE),
+    ("POST", f"/staff/tasks/{HELD}/release", {"reason": "matrix"}, SHOP_ACTION),
+    ("POST", f"/staff/tasks/{OPEN}/reassign", {"assignee": "1004", "reason": "matrix"}, SHOP_ACTION),
+    ("POST", f"/staff/tasks/{HELD}/resync", {}, SHOP_ACTION),
+    (
+        "POST",
+        "/staff/shops/woodshop/edit",
+        {"name": "Woodshop", "slack_channel": "woodshop", "leads": "1004", "certification_rule": "any"},
+        STAFF_ONLY_ACTION,
+    ),
+]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX]
+)
+def test_who_may_do_what(world, clickup, role, method, path, body, expected):
+    response = call(caller(role), method, path, body)
+    assert response.status_code == expected[role], (role, method, path, response.content[:300])
+    if response.status_code == 302 and role == "anonymous":
+        assert response["Location"].startswith("/staff/login")
+
+
+UNSAFE = [(m, p, b) for m, p, b, _ in MATRIX if m == "POST"] + [
+    ("POST", "/auth/logout", {}),
+    ("POST", "/staff/announcements/", {"title": "Closed Sunday", "message": "x", "kind": "info", "days": 1}),
+    ("POST", "/staff/volunteers/1001/review", {"key": "x", "decision": "approve"}),
+    ("POST", "/staff/tasks/bulk", {"action": "release", "ids": [HELD]}),
+    ("POST", "/staff/sync/", {"replay": "x"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), UNSAFE, ids=[p for _, p, _ in UNSAFE])
+def test_every_unsafe_method_needs_the_csrf_token(world, clickup, method, path, body):
+    staff = caller("staff")
+    del staff.defaults["HTTP_X_CSRFTOKEN"]
+    response = call(staff, method, path, body)
+    assert response.status_code == 403, (path, response.content[:200])
+    assert json.loads(response.content)["code"] == "csrf_failed"
+    task = get_container().tasks.get(HELD)
+    assert task.assignee.neon_id == "1001"  # nothing happened
+
+
+def test_webhooks_refuse_bad_credentials(world, clickup, settings):
+    settings.NEON_WEBHOOK_USERNAME, settings.NEON_WEBHOOK_PASSWORD = "neon", "s3cret"
+    body = b'{"event": "taskCreated", "task_id": "86x", "history_items": [{"id": "1"}]}'
+    assert Client().post("/webhooks/clickup", body, content_type="application/json").status_code == 401
+    assert (
+        Client()
+        .post("/webhooks/clickup", body, content_type="application/json", HTTP_X_SIGNATURE="00")
+        .status_code
+        == 401
+    )
+    assert (
+        Client().post("/webhooks/clickup?secret=wrong", body, content_type="application/json").status_code
+        == 401
+    )
+    assert Client().post("/webhooks/neon", b"{}", content_type="application/json").status_code == 401
+    assert (
+        Client()
+        .post(
+            "/webhooks/neon",
+            b"{}",
+            content_type="application/json",
+            HTTP_AUTHORIZATION="Basic bmVvbjp3cm9uZw==",
+        )
+        .status_code
+        == 401
+    )
