@@ -14,10 +14,10 @@ from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from voldash_site.dynamodb.items import TableItem, ensure_configured, query_page, storage_errors
 from voldash_site.errors import NotFound
 
+from .domain import MAX_ANNOUNCEMENT_DAYS as MAX_DAYS  # noqa: F401 - re-exported
 from .domain import Announcement, AnnouncementKind
 
 PK = "ANNOUNCEMENTS"
-MAX_DAYS = 90
 KEEP_AFTER_EXPIRY_DAYS = 30
 
 

@@ -47,6 +47,9 @@ class Shop:
         return missing
 
 
+MAX_ANNOUNCEMENT_DAYS = 90
+
+
 class AnnouncementKind(StrEnum):
     INFO = "info"
     WARNING = "warning"

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from voldash_site.errors import InvalidInput
 
-from .announcements import MAX_DAYS, AnnouncementRepository
+if TYPE_CHECKING:
+    from .announcements import AnnouncementRepository
+    from .repository import ShopRepository
 from .catalog import ASMBLY_SHOPS
+from .domain import MAX_ANNOUNCEMENT_DAYS as MAX_DAYS
 from .domain import Announcement, AnnouncementKind, Shop
-from .repository import ShopRepository
 
 
 def list_shops(*, shops: ShopRepository) -> list[Shop]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from voldash_site.errors import InvalidInput, NotFound
 
 from .domain import Task, TaskDetail, TaskStatus, Urgency
-from .repository import TaskPage, TaskRepository
+
+if TYPE_CHECKING:
+    from .repository import TaskPage, TaskRepository
 
 MAX_PAGE = 100
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from shops.domain import Shop
 from voldash_site.errors import DomainError, InvalidInput, NotFound
 
 from .domain import Claim, HoursStatus, LeaderboardRow, Stats, Viewer, Volunteer
 from .neon_profile import RoleMapping, profile_from_neon
-from .repository import HoursPage, VolunteerRepository
+
+if TYPE_CHECKING:
+    from .repository import HoursPage, VolunteerRepository
 
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

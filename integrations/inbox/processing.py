@@ -7,9 +7,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .domain import MAX_ATTEMPTS, InboxEvent, InboxStatus, Source, retry_delay
-from .repository import InboxRepository
+
+if TYPE_CHECKING:
+    from .repository import InboxRepository
 
 logger = logging.getLogger("voldash.inbox")
 

@@ -13,12 +13,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from integrations.http import IntegrationError
 
 from .domain import MAX_ATTEMPTS, Channel, OutboxMessage, OutboxStatus, backoff
-from .repository import OutboxRepository
+
+if TYPE_CHECKING:
+    from .repository import OutboxRepository
 
 logger = logging.getLogger("voldash.outbox")
 
