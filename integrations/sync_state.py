@@ -8,12 +8,12 @@ Staff pages read both with one Query.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from voldash_site.dynamodb.items import TableItem, ensure_configured, query_page, storage_errors
+from voldash_site.dynamodb.items import TableItem, ensure_configured, query_page, stamp, storage_errors
 
 KEEP_RUNS_DAYS = 90
 
@@ -58,10 +58,6 @@ class _RunItem(TableItem, discriminator="SweepRun"):
     stats = JSONAttribute(null=True)
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 class SyncStateRepository:
     def __init__(self) -> None:
         ensure_configured()
@@ -92,7 +88,7 @@ class SyncStateRepository:
         self._upsert(service, actions)
         item = _RunItem(
             pk=f"SYNC#{service}",
-            sk=f"RUN#{_stamp(run.started_at)}",
+            sk=f"RUN#{stamp(run.started_at)}",
             service=service,
             started_at=run.started_at,
             finished_at=run.finished_at,

@@ -11,7 +11,7 @@ Every write moves the per-status counters on the shop items in the same transact
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from pynamodb.attributes import (
@@ -22,7 +22,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 
 from voldash_site.dynamodb import cursor as cursors
 from voldash_site.dynamodb.counters import counter_key, counter_update_actions
@@ -30,8 +30,10 @@ from voldash_site.dynamodb.items import (
     INDEX_KEYS,
     TableItem,
     cancellation_codes,
+    conditional_update,
     ensure_configured,
     query_page,
+    stamp,
     storage_errors,
     transaction,
 )
@@ -122,10 +124,6 @@ class TaskRepository(Protocol):
     def recent_activity(self, *, limit: int = 20) -> list[HistoryEntry]: ...
 
 
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 class _TaskItem(TableItem, discriminator="Task"):
     task_id = UnicodeAttribute(attr_name="id")
     title = UnicodeAttribute()
@@ -189,7 +187,7 @@ class _TaskItem(TableItem, discriminator="Task"):
             search_text=" ".join(p for p in (task.id, task.title, task.asset or "") if p).lower()[:1000],
         )
         if not task.deleted:
-            created = _stamp(task.created_at)
+            created = stamp(task.created_at)
             item.gsi1pk = f"SHOP#{task.shop}"
             item.gsi1sk = f"{task.status.value}#{created}#{task.id}"
             item.gsi2pk = f"STATUS#{task.status.value}"
@@ -264,10 +262,10 @@ class _HistoryItem(TableItem, discriminator="TaskHistory"):
 
     @classmethod
     def from_entry(cls, e: HistoryEntry) -> _HistoryItem:
-        stamp = _stamp(e.at)
+        at = stamp(e.at)
         item = cls(
             pk=f"TASK#{e.task_id}",
-            sk=f"HIST#{stamp}#{e.event_id}",
+            sk=f"HIST#{at}#{e.event_id}",
             task_id=e.task_id,
             at=e.at,
             action=e.action.value,
@@ -286,7 +284,7 @@ class _HistoryItem(TableItem, discriminator="TaskHistory"):
         )
         if e.is_public_activity:
             item.gsi1pk = ACTIVITY_PK
-            item.gsi1sk = f"{stamp}#{e.event_id}"
+            item.gsi1sk = f"{at}#{e.event_id}"
         return item
 
     def to_entry(self) -> HistoryEntry:
@@ -415,7 +413,7 @@ class DynamoTaskRepository:
     ) -> list[Write]:
         """Move ``task`` (as loaded) to ``to_status``/``assignee``, only if it is still exactly
         as loaded: same status, shop and assignee, not deleted. Counters move with it."""
-        created = _stamp(task.created_at)
+        created = stamp(task.created_at)
         actions = [
             _TaskItem.status.set(to_status.value),
             _TaskItem.gsi1sk.set(f"{to_status.value}#{created}#{task.id}"),
@@ -589,12 +587,7 @@ class DynamoTaskRepository:
 
     def set_discourse_url(self, task_id: str, url: str) -> None:
         key = _TaskItem(pk=f"TASK#{task_id}", sk="TASK")
-        with storage_errors():
-            try:
-                key.update(actions=[_TaskItem.discourse_url.set(url)], condition=_TaskItem.pk.exists())
-            except UpdateError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
-                    raise
+        conditional_update(key, [_TaskItem.discourse_url.set(url)], _TaskItem.pk.exists())
 
     def _get_item(self, task_id: str) -> _TaskItem | None:
         with storage_errors():

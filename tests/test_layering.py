@@ -9,12 +9,23 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE = [
-    "tasks.domain", "tasks.use_cases", "tasks.lifecycle", "tasks.sync",
-    "shops.domain", "shops.catalog", "shops.use_cases",
-    "volunteers.domain", "volunteers.use_cases", "volunteers.neon_profile",
-    "integrations.inbox.domain", "integrations.inbox.processing",
-    "integrations.outbox.domain", "integrations.outbox.delivery",
-    "integrations.clickup.mapping", "integrations.clickup.sync", "integrations.neon.sync",
+    "tasks.domain",
+    "tasks.use_cases",
+    "tasks.lifecycle",
+    "tasks.sync",
+    "shops.domain",
+    "shops.catalog",
+    "shops.use_cases",
+    "volunteers.domain",
+    "volunteers.use_cases",
+    "volunteers.neon_profile",
+    "integrations.inbox.domain",
+    "integrations.inbox.processing",
+    "integrations.outbox.domain",
+    "integrations.outbox.delivery",
+    "integrations.clickup.mapping",
+    "integrations.clickup.sync",
+    "integrations.neon.sync",
     "voldash_site.errors",
 ]
 
@@ -25,6 +36,8 @@ def test_the_core_imports_neither_django_nor_pynamodb():
         f"for name in {CORE!r}: importlib.import_module(name)\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'django', 'pynamodb', 'botocore', 'ninja'}))"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -16,7 +16,7 @@ counters that claims and completions move atomically with ADD.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Protocol
 
 from pynamodb.attributes import (
@@ -29,7 +29,14 @@ from pynamodb.attributes import (
 from pynamodb.expressions.condition import Condition
 
 from voldash_site.dynamodb import cursor as cursors
-from voldash_site.dynamodb.items import INDEX_KEYS, TableItem, ensure_configured, query_page, storage_errors
+from voldash_site.dynamodb.items import (
+    INDEX_KEYS,
+    TableItem,
+    ensure_configured,
+    query_page,
+    stamp,
+    storage_errors,
+)
 from voldash_site.dynamodb.unit_of_work import Load, Write, delete, put, update
 
 from .domain import Claim, HoursEntry, HoursStatus, LeaderboardRow, MonthTotals, Role, Volunteer
@@ -37,10 +44,6 @@ from .domain import Claim, HoursEntry, HoursStatus, LeaderboardRow, MonthTotals,
 PROFILE_SK = "PROFILE"
 # "My stats" reads the profile, the monthly totals and the newest hours entries in one Query.
 STATS_READ_LIMIT = 400
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,7 @@ class _HoursItem(TableItem, discriminator="HoursEntry"):
     def from_entry(cls, e: HoursEntry) -> _HoursItem:
         item = cls(
             pk=f"VOLUNTEER#{e.neon_id}",
-            sk=f"HOURS#{_stamp(e.completed_at)}#{e.task_id}",
+            sk=f"HOURS#{stamp(e.completed_at)}#{e.task_id}",
             neon_id=e.neon_id,
             task_id=e.task_id,
             task_title=e.task_title,
@@ -188,7 +191,7 @@ class _HoursItem(TableItem, discriminator="HoursEntry"):
         )
         if e.status is HoursStatus.PENDING:
             item.gsi2pk = "HOURS#PENDING"
-            item.gsi2sk = f"{e.shop}#{_stamp(e.completed_at)}#{e.neon_id}"
+            item.gsi2sk = f"{e.shop}#{stamp(e.completed_at)}#{e.neon_id}"
         return item
 
     def to_entry(self) -> HoursEntry:

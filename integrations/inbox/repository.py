@@ -8,21 +8,24 @@ queue keys and expire after ``KEEP_DONE_DAYS`` (TTL).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError
 
-from voldash_site.dynamodb.items import TableItem, ensure_configured, query_page, storage_errors
+from voldash_site.dynamodb.items import (
+    TableItem,
+    conditional_update,
+    ensure_configured,
+    query_page,
+    stamp,
+    storage_errors,
+)
 
 from .domain import InboxEvent, InboxStatus, Source
 
 KEEP_DONE_DAYS = 30
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class InboxRepository(Protocol):
@@ -90,7 +93,7 @@ class DynamoInboxRepository:
             pk=f"INBOX#{event.id}",
             sk="EVENT",
             gsi2pk="INBOX#PENDING",
-            gsi2sk=f"{_stamp(event.received_at)}#{event.id}",
+            gsi2sk=f"{stamp(event.received_at)}#{event.id}",
             event_id=event.id,
             source=event.source.value,
             kind=event.kind,
@@ -124,7 +127,7 @@ class DynamoInboxRepository:
             "INBOX#RETRY",
             index="GSI2",
             limit=limit,
-            range_key_condition=_InboxItem.gsi2sk <= f"{_stamp(now)}#~",
+            range_key_condition=_InboxItem.gsi2sk <= f"{stamp(now)}#~",
         )
         return [i.to_event() for i in fresh.items + retry.items][:limit]
 
@@ -140,24 +143,11 @@ class DynamoInboxRepository:
 
     def lease(self, event: InboxEvent, now: datetime, *, seconds: int = 120) -> bool:
         """Take the event for processing unless another worker holds it."""
-        key = _key(event.id)
         condition = _InboxItem.status.is_in(InboxStatus.PENDING.value, InboxStatus.FAILED.value) & (
             _InboxItem.lease_until.does_not_exist() | (_InboxItem.lease_until < now)
         )
-        with storage_errors():
-            try:
-                key.update(
-                    actions=[
-                        _InboxItem.lease_until.set(now + timedelta(seconds=seconds)),
-                        _InboxItem.attempts.add(1),
-                    ],
-                    condition=condition,
-                )
-            except UpdateError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
-                    return False
-                raise
-        return True
+        actions = [_InboxItem.lease_until.set(now + timedelta(seconds=seconds)), _InboxItem.attempts.add(1)]
+        return conditional_update(_key(event.id), actions, condition)
 
     def finish(self, event: InboxEvent, status: InboxStatus, result: str, now: datetime) -> None:
         with storage_errors():
@@ -181,7 +171,7 @@ class DynamoInboxRepository:
             _InboxItem.status.set(InboxStatus.FAILED.value),
             _InboxItem.last_error.set(error[:2000]),
             _InboxItem.gsi2pk.set(queue),
-            _InboxItem.gsi2sk.set(f"{_stamp(due)}#{event.id}"),
+            _InboxItem.gsi2sk.set(f"{stamp(due)}#{event.id}"),
             _InboxItem.lease_until.remove(),
         ]
         actions.append(
@@ -194,21 +184,15 @@ class DynamoInboxRepository:
 
     def replay(self, event_id: str, now: datetime) -> bool:
         """Staff: process this event again now (whatever happened to it before)."""
-        with storage_errors():
-            try:
-                _key(event_id).update(
-                    actions=[
-                        _InboxItem.status.set(InboxStatus.PENDING.value),
-                        _InboxItem.gsi2pk.set("INBOX#PENDING"),
-                        _InboxItem.gsi2sk.set(f"{_stamp(now)}#{event_id}"),
-                        _InboxItem.lease_until.remove(),
-                        _InboxItem.next_attempt_at.remove(),
-                        _InboxItem.expires_at.remove(),
-                    ],
-                    condition=_InboxItem.pk.exists(),
-                )
-            except UpdateError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
-                    return False
-                raise
-        return True
+        return conditional_update(
+            _key(event_id),
+            [
+                _InboxItem.status.set(InboxStatus.PENDING.value),
+                _InboxItem.gsi2pk.set("INBOX#PENDING"),
+                _InboxItem.gsi2sk.set(f"{stamp(now)}#{event_id}"),
+                _InboxItem.lease_until.remove(),
+                _InboxItem.next_attempt_at.remove(),
+                _InboxItem.expires_at.remove(),
+            ],
+            _InboxItem.pk.exists(),
+        )

@@ -7,22 +7,24 @@ items to the delivery function in the cloud.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import UpdateError
 
-from voldash_site.dynamodb.items import TableItem, ensure_configured, query_page, storage_errors
+from voldash_site.dynamodb.items import (
+    TableItem,
+    conditional_update,
+    ensure_configured,
+    query_page,
+    stamp,
+    storage_errors,
+)
 from voldash_site.dynamodb.unit_of_work import Write, put
 
 from .domain import Channel, OutboxMessage, OutboxStatus
 
 KEEP_SENT_DAYS = 30
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class OutboxRepository(Protocol):
@@ -71,7 +73,7 @@ class _OutboxItem(TableItem, discriminator="Outbox"):
             pk=f"OUTBOX#{m.id}",
             sk="OUTBOX",
             gsi2pk=f"OUTBOX#{m.status.value}",
-            gsi2sk=f"{_stamp(m.created_at)}#{m.id}",
+            gsi2sk=f"{stamp(m.created_at)}#{m.id}",
             message_id=m.id,
             channel=m.channel.value,
             action=m.action,
@@ -138,7 +140,7 @@ class DynamoOutboxRepository:
             "OUTBOX#PENDING",
             index="GSI2",
             limit=limit,
-            range_key_condition=_OutboxItem.gsi2sk <= f"{_stamp(now)}#~",
+            range_key_condition=_OutboxItem.gsi2sk <= f"{stamp(now)}#~",
         )
         return [i.to_message() for i in page.items]
 
@@ -147,20 +149,14 @@ class DynamoOutboxRepository:
         condition = (_OutboxItem.status == OutboxStatus.PENDING.value) & (
             _OutboxItem.lease_until.does_not_exist() | (_OutboxItem.lease_until < now)
         )
-        with storage_errors():
-            try:
-                _key(message.id).update(
-                    actions=[
-                        _OutboxItem.lease_until.set(now + timedelta(seconds=seconds)),
-                        _OutboxItem.attempts.add(1),
-                    ],
-                    condition=condition,
-                )
-            except UpdateError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
-                    return False
-                raise
-        return True
+        return conditional_update(
+            _key(message.id),
+            [
+                _OutboxItem.lease_until.set(now + timedelta(seconds=seconds)),
+                _OutboxItem.attempts.add(1),
+            ],
+            condition,
+        )
 
     def mark(
         self,
@@ -178,7 +174,7 @@ class DynamoOutboxRepository:
         actions = [
             _OutboxItem.status.set(status.value),
             _OutboxItem.gsi2pk.set(f"OUTBOX#{status.value}"),
-            _OutboxItem.gsi2sk.set(f"{_stamp(due)}#{message.id}"),
+            _OutboxItem.gsi2sk.set(f"{stamp(due)}#{message.id}"),
             _OutboxItem.lease_until.remove(),
         ]
         actions.append(
@@ -199,21 +195,15 @@ class DynamoOutboxRepository:
 
     def retry(self, message_id: str, now: datetime) -> bool:
         """Staff: send a failed or skipped message again now."""
-        with storage_errors():
-            try:
-                _key(message_id).update(
-                    actions=[
-                        _OutboxItem.status.set(OutboxStatus.PENDING.value),
-                        _OutboxItem.gsi2pk.set("OUTBOX#PENDING"),
-                        _OutboxItem.gsi2sk.set(f"{_stamp(now)}#{message_id}"),
-                        _OutboxItem.attempts.set(0),
-                        _OutboxItem.lease_until.remove(),
-                        _OutboxItem.next_attempt_at.remove(),
-                    ],
-                    condition=_OutboxItem.status.is_in(OutboxStatus.FAILED.value, OutboxStatus.SKIPPED.value),
-                )
-            except UpdateError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
-                    return False
-                raise
-        return True
+        return conditional_update(
+            _key(message_id),
+            [
+                _OutboxItem.status.set(OutboxStatus.PENDING.value),
+                _OutboxItem.gsi2pk.set("OUTBOX#PENDING"),
+                _OutboxItem.gsi2sk.set(f"{stamp(now)}#{message_id}"),
+                _OutboxItem.attempts.set(0),
+                _OutboxItem.lease_until.remove(),
+                _OutboxItem.next_attempt_at.remove(),
+            ],
+            _OutboxItem.status.is_in(OutboxStatus.FAILED.value, OutboxStatus.SKIPPED.value),
+        )

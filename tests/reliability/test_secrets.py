@@ -56,17 +56,18 @@ def test_no_secret_is_committed():
     assert found == []
 
 
-@pytest.mark.parametrize(
-    "planted",
-    [
-        "AKIAIOSFODNN7EXAMPL3",
-        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYab",
-        "-----BEGIN RSA PRIVATE KEY-----",
-        "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
-        "pk_81234567_ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
-        'DISCOURSE_API_KEY = "0123456789abcdef0123456789abcdef"',
-    ],
-)
+# Built from pieces, so that this file itself does not hold anything the scan would flag.
+PLANTED = [
+    "AKIA" + "IOSFODNN7EXAMPL3",
+    "aws_secret_access_key" + " = " + "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYab",
+    "-----BEGIN RSA " + "PRIVATE KEY-----",
+    "xoxb-" + "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+    "pk_" + "81234567_ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
+    "DISCOURSE_API_KEY" + ' = "' + "0123456789abcdef0123456789abcdef" + '"',
+]
+
+
+@pytest.mark.parametrize("planted", PLANTED)
 def test_the_scanner_recognises_real_looking_secrets(planted):
     assert scan(f"x = 1\n{planted}\n")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from botocore.exceptions import (
@@ -20,7 +21,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PynamoDBException, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -206,6 +207,23 @@ def query_page(
         return Page(items=list(raw_items), last_key=last_key)
     items = [item_cls.from_raw_data(item) for item in raw_items]
     return Page(items=items, last_key=last_key)
+
+
+def stamp(moment: datetime) -> str:
+    """A UTC timestamp that sorts as text (for sort keys): 2026-11-26T04:00:00.000000Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def conditional_update(item: TableItem, actions: list[Any], condition: Condition) -> bool:
+    """One UpdateItem under ``condition``; False (nothing changed) when the condition fails."""
+    with storage_errors():
+        try:
+            item.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+    return True
 
 
 def transaction(client_request_token: str | None = None) -> Any:
