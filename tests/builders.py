@@ -39,3 +39,27 @@ def a_task(
         clickup_url=f"https://app.clickup.com/t/{task_id}",
         **changes,
     )
+
+
+def store_held_task(
+    task_id: str, *, holder_id: str, holder_name: str, shop: str = "woodshop", **changes
+) -> Task:
+    """A task a volunteer already holds, stored the way a claim leaves it (the task, and the
+    volunteer's claim slot and record)."""
+    from voldash_site.container import get_container
+    from volunteers.domain import Claim
+
+    c = get_container()
+    task = a_task(
+        id=task_id,
+        shop=shop,
+        status=TaskStatus.IN_PROGRESS,
+        assignee=Assignee(holder_id, holder_name),
+        **changes,
+    )
+    c.tasks.upsert(task)
+    claim = Claim(holder_id, task.id, task.title, shop, task.created_at)
+    c.uow.commit(
+        c.volunteers.claim_writes(c.volunteers.get(holder_id), claim, limit=3, required=(), require_all=False)
+    )
+    return task

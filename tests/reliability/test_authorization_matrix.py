@@ -12,10 +12,8 @@ import json
 import pytest
 from django.test import Client
 
-from tasks.domain import Assignee, TaskStatus
-from tests.builders import a_task
+from tests.builders import a_task, store_held_task
 from voldash_site.container import get_container
-from volunteers.domain import Claim
 
 ROLES = ["anonymous", "non_member", "volunteer", "other_lead", "lead", "staff"]
 NEON_IDS = {"non_member": "1006", "volunteer": "1001", "other_lead": "1007", "lead": "1004", "staff": "1005"}
@@ -26,19 +24,7 @@ OPEN, HELD = "86authopen", "86authheld"
 def world(cast):
     c = get_container()
     c.tasks.upsert(a_task(id=OPEN, shop="woodshop"))
-    held = a_task(
-        id=HELD, shop="woodshop", status=TaskStatus.IN_PROGRESS, assignee=Assignee("1001", "Alex Rivera")
-    )
-    c.tasks.upsert(held)
-    c.uow.commit(
-        c.volunteers.claim_writes(
-            c.volunteers.get("1001"),
-            Claim("1001", HELD, held.title, "woodshop", held.created_at),
-            limit=3,
-            required=(),
-            require_all=False,
-        )
-    )
+    store_held_task(HELD, holder_id="1001", holder_name="Alex Rivera")
 
 
 def caller(role: str) -> Client:

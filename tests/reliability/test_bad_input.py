@@ -8,11 +8,10 @@ import json
 import pytest
 from django.test import Client
 
-from tasks.domain import Assignee, TaskStatus
-from tests.builders import a_task
+from tasks.domain import TaskStatus
+from tests.builders import a_task, store_held_task
 from tests.conftest import login
 from voldash_site.container import get_container
-from volunteers.domain import Claim
 
 HELD = "86badheld"
 
@@ -20,19 +19,7 @@ HELD = "86badheld"
 @pytest.fixture
 def alex(cast):
     c = get_container()
-    held = a_task(
-        id=HELD, shop="woodshop", status=TaskStatus.IN_PROGRESS, assignee=Assignee("1001", "Alex Rivera")
-    )
-    c.tasks.upsert(held)
-    c.uow.commit(
-        c.volunteers.claim_writes(
-            c.volunteers.get("1001"),
-            Claim("1001", HELD, held.title, "woodshop", held.created_at),
-            limit=3,
-            required=(),
-            require_all=False,
-        )
-    )
+    store_held_task(HELD, holder_id="1001", holder_name="Alex Rivera")
     for i in range(3):
         c.tasks.upsert(a_task(shop="woodshop", title=f"Task {i}"))
     client = Client()

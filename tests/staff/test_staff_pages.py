@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 
 from integrations.outbox.domain import OutboxStatus
-from tasks.domain import Assignee, TaskStatus
-from tests.builders import a_task
+from tasks.domain import TaskStatus
+from tests.builders import a_task, store_held_task
 from tests.conftest import login
 from voldash_site.container import get_container
 
@@ -27,26 +27,9 @@ def tasks(cast):
     store = get_container().tasks
     wood = a_task(shop="woodshop", title="Planer - Replace blades", contact_details="Jamie, 512-555-0142")
     laser = a_task(shop="lasers", title="Dorian - Mirror dirty")
-    held = a_task(
-        shop="woodshop",
-        title="Jointer - Knives",
-        status=TaskStatus.IN_PROGRESS,
-        assignee=Assignee(ALEX, "Alex Rivera"),
-    )
-    for t in (wood, laser, held):
+    for t in (wood, laser):
         store.upsert(t)
-    from volunteers.domain import Claim
-
-    c = get_container()
-    c.uow.commit(
-        c.volunteers.claim_writes(
-            c.volunteers.get(ALEX),
-            Claim(ALEX, held.id, held.title, "woodshop", held.created_at),
-            limit=3,
-            required=(),
-            require_all=False,
-        )
-    )
+    held = store_held_task("86heldjnt", holder_id=ALEX, holder_name="Alex Rivera", title="Jointer - Knives")
     return {"wood": wood, "laser": laser, "held": held}
 
 
