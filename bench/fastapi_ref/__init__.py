@@ -1,0 +1,1 @@
+"""A FastAPI + Mangum + boto3 stand-in for the original design of this backend (bench only)."""
