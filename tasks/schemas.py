@@ -201,6 +201,17 @@ class TaskPageOut(Schema):
 # so the contract in infra/openapi.yaml stays exactly what is served.
 
 
+def _iso(moment: datetime) -> str:
+    """The exact text Django's (and so Ninja's) JSON encoder writes for a datetime, done up
+    front so the encoder never calls back into Python for it."""
+    text = moment.isoformat()
+    if moment.microsecond:
+        text = text[:23] + text[26:]
+    if text.endswith("+00:00"):
+        text = text.removesuffix("+00:00") + "Z"
+    return text
+
+
 def viewer_dict(task: Task, viewer: Viewer | None, claim_limit: int) -> dict | None:
     out = ViewerTaskOut.for_viewer(task, viewer, claim_limit)
     return None if out is None else out.__dict__.copy()
@@ -223,15 +234,15 @@ def task_dict(task: Task, viewer: Viewer | None = None, claim_limit: int = 3) ->
         "clickup_url": task.clickup_url,
         "discourse_url": task.discourse_url,
         "slack_url": task.slack_url,
-        "created_at": task.created_at,
-        "updated_at": task.updated_at,
+        "created_at": _iso(task.created_at),
+        "updated_at": _iso(task.updated_at),
         "viewer": viewer_dict(task, viewer, claim_limit) if viewer is not None else None,
     }
 
 
 def history_dict(e: HistoryEntry) -> dict:
     return {
-        "at": e.at,
+        "at": _iso(e.at),
         "action": e.action.value,
         "source": e.source.value,
         "actor": e.actor_name,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from integrations.inbox.repository import DynamoInboxRepository
@@ -33,18 +34,77 @@ class Container:
     outbox: OutboxRepository
     uow: DynamoUnitOfWork
     shop_directory: ShopDirectory
-    neon: Any
     roles: RoleMapping
     inbox: DynamoInboxRepository
     announcements: DynamoAnnouncementRepository
     sync_state: SyncStateRepository
-    clickup: Any
-    slack: Any
-    discourse: Any
-    mapping: Any
-    discourse_category: int | None = None
     claim_limit: int = 3
     clock: Callable[[], datetime] = utc_now
+
+    # The outside services' clients are built on first use: most requests never call one, and
+    # building them (httpx, TLS) would otherwise cost every cold start.
+
+    @cached_property
+    def mapping(self) -> Any:
+        from integrations.clickup.mapping import load_mapping
+
+        return load_mapping()
+
+    @cached_property
+    def discourse_category(self) -> int | None:
+        from django.conf import settings
+
+        return settings.DISCOURSE_CATEGORY_ID or self.mapping.discourse_category_id
+
+    @cached_property
+    def neon(self) -> Any:
+        from django.conf import settings
+
+        from integrations.neon.client import NeonClient, NeonConfig
+
+        return NeonClient(
+            NeonConfig(
+                api_url=settings.NEON_API_URL,
+                org_id=settings.NEON_ORG_ID,
+                api_key=settings.NEON_API_KEY,
+                oauth_authorize_url=settings.NEON_OAUTH_AUTHORIZE_URL,
+                oauth_token_url=settings.NEON_OAUTH_TOKEN_URL,
+                client_id=settings.NEON_OAUTH_CLIENT_ID,
+                client_secret=settings.NEON_OAUTH_CLIENT_SECRET,
+            )
+        )
+
+    @cached_property
+    def clickup(self) -> Any:
+        from django.conf import settings
+
+        from integrations.clickup.client import ClickUpClient
+
+        return ClickUpClient(
+            api_url=settings.CLICKUP_API_URL,
+            token=settings.CLICKUP_API_TOKEN,
+            per_minute=settings.CLICKUP_REQUESTS_PER_MINUTE,
+        )
+
+    @cached_property
+    def slack(self) -> Any:
+        from django.conf import settings
+
+        from integrations.slack.client import SlackClient
+
+        return SlackClient(api_url=settings.SLACK_API_URL, token=settings.SLACK_BOT_TOKEN)
+
+    @cached_property
+    def discourse(self) -> Any:
+        from django.conf import settings
+
+        from integrations.discourse.client import DiscourseClient
+
+        return DiscourseClient(
+            base_url=settings.DISCOURSE_URL,
+            api_key=settings.DISCOURSE_API_KEY,
+            api_username=settings.DISCOURSE_API_USERNAME,
+        )
 
     def clickup_sync(self) -> Any:
         from integrations.clickup.sync import ClickUpSyncDeps
@@ -114,51 +174,18 @@ _container: Container | None = None
 def build_container() -> Container:
     from django.conf import settings
 
-    from integrations.neon.client import NeonClient, NeonConfig
-
     secret = settings.SECRET_KEY
     shops = DynamoShopRepository()
-    neon = NeonClient(
-        NeonConfig(
-            api_url=settings.NEON_API_URL,
-            org_id=settings.NEON_ORG_ID,
-            api_key=settings.NEON_API_KEY,
-            oauth_authorize_url=settings.NEON_OAUTH_AUTHORIZE_URL,
-            oauth_token_url=settings.NEON_OAUTH_TOKEN_URL,
-            client_id=settings.NEON_OAUTH_CLIENT_ID,
-            client_secret=settings.NEON_OAUTH_CLIENT_SECRET,
-        )
-    )
-    from integrations.clickup.client import ClickUpClient
-    from integrations.clickup.mapping import load_mapping
-    from integrations.discourse.client import DiscourseClient
-    from integrations.slack.client import SlackClient
-
-    mapping = load_mapping()
     return Container(
         inbox=DynamoInboxRepository(),
         announcements=DynamoAnnouncementRepository(),
         sync_state=SyncStateRepository(),
-        clickup=ClickUpClient(
-            api_url=settings.CLICKUP_API_URL,
-            token=settings.CLICKUP_API_TOKEN,
-            per_minute=settings.CLICKUP_REQUESTS_PER_MINUTE,
-        ),
-        slack=SlackClient(api_url=settings.SLACK_API_URL, token=settings.SLACK_BOT_TOKEN),
-        discourse=DiscourseClient(
-            base_url=settings.DISCOURSE_URL,
-            api_key=settings.DISCOURSE_API_KEY,
-            api_username=settings.DISCOURSE_API_USERNAME,
-        ),
-        mapping=mapping,
-        discourse_category=settings.DISCOURSE_CATEGORY_ID or mapping.discourse_category_id,
         tasks=DynamoTaskRepository(cursor_secret=secret),
         shops=shops,
         volunteers=DynamoVolunteerRepository(cursor_secret=secret),
         outbox=DynamoOutboxRepository(),
         uow=DynamoUnitOfWork(),
         shop_directory=ShopDirectory(shops, ttl_seconds=settings.SHOP_CACHE_SECONDS),
-        neon=neon,
         roles=RoleMapping.from_setting(settings.NEON_ROLE_TYPES),
         claim_limit=settings.CLAIM_LIMIT,
     )
