@@ -10,6 +10,7 @@ Every write moves the per-status counters on the shop items in the same transact
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -97,7 +98,7 @@ class TaskRepository(Protocol):
 
     def upsert(self, task: Task) -> None: ...
 
-    def get_detail(self, task_id: str) -> TaskDetail | None: ...
+    def get_detail(self, task_id: str, *, include_snapshot: bool = False) -> TaskDetail | None: ...
 
     def load(self, task_id: str) -> Load: ...
 
@@ -350,6 +351,28 @@ def task_from_raw(raw: dict[str, Any]) -> Task:
     )
 
 
+def history_from_raw(raw: dict[str, Any]) -> HistoryEntry:
+    """A history entry from DynamoDB's attribute values (held equal to PynamoDB's by a test)."""
+    from_status, to_status, hours = _s(raw, "from_status"), _s(raw, "to_status"), raw.get("hours")
+    return HistoryEntry(
+        task_id=raw["task_id"]["S"],
+        at=datetime.fromisoformat(raw["at"]["S"]),
+        action=HistoryAction(raw["action"]["S"]),
+        source=HistorySource(raw["source"]["S"]),
+        actor_id=_s(raw, "actor_id"),
+        actor_name=_s(raw, "actor_name"),
+        from_status=TaskStatus(from_status) if from_status else None,
+        to_status=TaskStatus(to_status) if to_status else None,
+        assignee_id=_s(raw, "assignee_id"),
+        assignee_name=_s(raw, "assignee_name"),
+        note=_s(raw, "note"),
+        hours=float(hours["N"]) if hours and "N" in hours else None,
+        event_id=raw["event_id"]["S"],
+        task_title=_s(raw, "task_title") or "",
+        shop=_s(raw, "shop") or "",
+    )
+
+
 def _counted(task: Task | None) -> tuple[str, TaskStatus] | None:
     if task is None or task.deleted:
         return None
@@ -367,26 +390,30 @@ class DynamoTaskRepository:
         detail = self.get_detail(task_id)
         return detail.task if detail else None
 
-    def get_detail(self, task_id: str) -> TaskDetail | None:
-        """One Query on the task's item collection: the task (SK=TASK sorts after every
-        HIST#...) and its newest history entries."""
+    def get_detail(self, task_id: str, *, include_snapshot: bool = False) -> TaskDetail | None:
+        """One Query on the task's item collection, newest first: the task (SK=TASK sorts after
+        SNAPSHOT and every HIST#...) and its newest history entries. The raw ClickUp snapshot
+        (kilobytes) is only for the staff pages; the API's query filters it out server-side."""
         page = query_page(
             TableItem,
             f"TASK#{task_id}",
-            limit=1 + HISTORY_ON_DETAIL,
+            limit=2 + HISTORY_ON_DETAIL,
             newest_first=True,
             consistent=True,
+            filter_condition=None if include_snapshot else TableItem.item_type != _SnapshotItem,
+            raw=True,
         )
-        task = next((i.to_task() for i in page.items if isinstance(i, _TaskItem)), None)
+        kinds = [(item.get("type", {}).get("S"), item) for item in page.items]
+        task = next((task_from_raw(item) for kind, item in kinds if kind == "Task"), None)
         if task is None:
             return None
-        history = tuple(i.to_entry() for i in page.items if isinstance(i, _HistoryItem))
-        snapshot = next((i for i in page.items if isinstance(i, _SnapshotItem)), None)
+        history = tuple(history_from_raw(item) for kind, item in kinds if kind == "TaskHistory")
+        snapshot = next((item for kind, item in kinds if kind == "TaskSnapshot"), None)
         return TaskDetail(
             task=task,
-            history=history,
-            raw_snapshot=dict(snapshot.raw) if snapshot else None,
-            snapshot_at=snapshot.fetched_at if snapshot else None,
+            history=history[:HISTORY_ON_DETAIL],
+            raw_snapshot=json.loads(snapshot["raw"]["S"]) if snapshot else None,
+            snapshot_at=datetime.fromisoformat(snapshot["fetched_at"]["S"]) if snapshot else None,
         )
 
     def snapshot_write(self, task_id: str, raw: dict, fetched_at: datetime) -> Write:

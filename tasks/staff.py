@@ -156,7 +156,7 @@ class TaskAdmin(StaffAdmin):
     def get_object(self, ctx: StaffContext, pk: str) -> TaskDetail | None:
         if not _TASK_ID.match(pk):
             return None
-        detail = ctx.container.tasks.get_detail(pk)
+        detail = ctx.container.tasks.get_detail(pk, include_snapshot=True)
         if detail is None or not ctx.can_see_shop(detail.task.shop):
             return None
         return detail

@@ -100,3 +100,36 @@ def test_the_detail_dict_equals_the_schema_output():
         for viewer in VIEWERS:
             expected = TaskDetailOut.from_detail(detail, viewer, 3).model_dump()
             assert as_json(task_detail_dict(detail, viewer, 3)) == as_json(expected)
+
+
+def test_history_and_snapshot_decode_like_pynamodb(table, clickup):
+    from tasks.repository import _HistoryItem, history_from_raw
+    from tests.integrations.helpers import add_problem, post_webhook, process
+    from tests.tasks.test_lifecycle_api import ALEX, as_
+
+    call_command("seed_demo", tasks=0)  # shops and people
+    add_problem(clickup, "86hist001")
+    post_webhook(clickup, "taskCreated", "86hist001")
+    process()
+    alex = as_(ALEX)
+    alex.post("/api/v1/tasks/86hist001/claim")
+    alex.post("/api/v1/tasks/86hist001/release", {"reason": "not today"})
+    page = query_page(TableItem, "TASK#86hist001", limit=50, raw=True)
+    entries = [i for i in page.items if i["type"]["S"] == "TaskHistory"]
+    assert len(entries) == 3
+    for raw in entries:
+        assert history_from_raw(raw) == _HistoryItem.from_raw_data(raw).to_entry()
+    repo = get_container_tasks()
+    public, staff = repo.get_detail("86hist001"), repo.get_detail("86hist001", include_snapshot=True)
+    assert public.raw_snapshot is None and staff.raw_snapshot["id"] == "86hist001"
+    assert public.history == staff.history and [h.action.value for h in public.history] == [
+        "released",
+        "claimed",
+        "created",
+    ]
+
+
+def get_container_tasks():
+    from voldash_site.container import get_container
+
+    return get_container().tasks
