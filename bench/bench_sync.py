@@ -52,31 +52,8 @@ HOT_TASKS = 100  # part 2 spreads its updates over this many tasks
 CLAIM_LIMIT = 3
 PER_CALL = 100 * 10  # process_inbox / deliver_due defaults: limit 100, rounds 10
 
-# As tests/integrations/conftest.py (the fakes' Problem Reports and PM lists and custom fields).
-PROBLEMS = "901310067725"
-PM = "901310894771"
-WORKSPACE = "f4923783-74db-42ca-bda3-82bbca58abfe"
-PROBLEM_TYPE = "34389c82-a2cf-423f-ace3-8d352a771f09"
-CONTACT = "2ed17517-4b05-46cc-a112-74c0a691b0df"
-WORKSPACE_OPTIONS = [
-    "3D Printing",
-    "Electronics",
-    "Textiles",
-    "Lasers",
-    "Woodshop",
-    "Metal-Shop",
-    "Ceramics",
-    "Multi-Purpose Room",
-    "Lobby",
-    "Studios",
-    "Hallway",
-    "Bathrooms",
-    "HVAC",
-    "Education / Classes",
-    "General Areas",
-]
 
-
+# Asmbly's lists and fields as the tests set them up on the fake ClickUp.
 class BenchError(RuntimeError):
     pass
 
@@ -115,39 +92,9 @@ def setup_django() -> None:
 
 
 def setup_clickup(fake: Any) -> None:
-    """The lists and custom fields of tests/integrations/conftest.py's ``clickup`` fixture."""
-    fake.add_list(
-        PROBLEMS,
-        name="Problem Reports",
-        statuses=[
-            ("Open", "open"),
-            ("in progress", "custom"),
-            ("parts ordered", "custom"),
-            ("Closed", "closed"),
-        ],
-    )
-    fake.add_list(
-        PM,
-        name="PM Schedule",
-        statuses=[("to do", "open"), ("in progress", "custom"), ("complete", "closed")],
-    )
-    fake.add_field(
-        {
-            "id": WORKSPACE,
-            "name": "Workspace",
-            "type": "drop_down",
-            "type_config": {"options": [{"name": n} for n in WORKSPACE_OPTIONS]},
-        }
-    )
-    fake.add_field(
-        {
-            "id": PROBLEM_TYPE,
-            "name": "Problem Type",
-            "type": "drop_down",
-            "type_config": {"options": [{"name": n} for n in ("Equipment", "Facilities", "Supplies")]},
-        }
-    )
-    fake.add_field({"id": CONTACT, "name": "Contact Details", "type": "short_text", "type_config": {}})
+    from tests.integrations.helpers import add_asmbly_lists
+
+    add_asmbly_lists(fake, with_purchases=False)
 
 
 def configure_settings(clickup: Any, slack: Any, discourse: Any) -> None:
@@ -277,6 +224,7 @@ def bench_sweep(clickup: Any, tasks: int) -> dict[str, Any]:
     watermark (the newest task). Priorities are normal/low, so no Discourse topics are queued.
     """
     from integrations.clickup.sweep_run import run_sweep
+    from tests.integrations.helpers import PROBLEMS, WORKSPACE, WORKSPACE_OPTIONS
     from voldash_site.dynamodb.metrics import count_calls
 
     ids = task_ids(tasks)

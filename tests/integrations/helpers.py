@@ -36,6 +36,47 @@ WORKSPACE_OPTIONS = [
 WOODSHOP, LASERS, METAL = 4, 3, 5  # option orderindexes
 
 
+def add_asmbly_lists(fake: FakeClickUp, *, with_purchases: bool = True) -> None:
+    """Asmbly's synced lists (and, for "not ours" cases, Purchase Requests) with their statuses,
+    and the Workspace, Problem Type and Contact Details custom fields (reference/asmbly.md 2)."""
+    fake.add_list(
+        PROBLEMS,
+        name="Problem Reports",
+        statuses=[
+            ("Open", "open"),
+            ("in progress", "custom"),
+            ("parts ordered", "custom"),
+            ("Closed", "closed"),
+        ],
+    )
+    fake.add_list(
+        PM,
+        name="PM Schedule",
+        statuses=[("to do", "open"), ("in progress", "custom"), ("complete", "closed")],
+    )
+    if with_purchases:
+        fake.add_list(
+            PURCHASES, name="Purchase Requests", statuses=[("in review", "open"), ("Closed", "closed")]
+        )
+    fake.add_field(
+        {
+            "id": WORKSPACE,
+            "name": "Workspace",
+            "type": "drop_down",
+            "type_config": {"options": [{"name": n} for n in WORKSPACE_OPTIONS]},
+        }
+    )
+    fake.add_field(
+        {
+            "id": PROBLEM_TYPE,
+            "name": "Problem Type",
+            "type": "drop_down",
+            "type_config": {"options": [{"name": n} for n in ("Equipment", "Facilities", "Supplies")]},
+        }
+    )
+    fake.add_field({"id": CONTACT, "name": "Contact Details", "type": "short_text", "type_config": {}})
+
+
 def post_webhook(
     fake: FakeClickUp,
     event: str,
