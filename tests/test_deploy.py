@@ -168,3 +168,15 @@ def test_the_built_package_serves_a_request_in_a_clean_process(tmp_path, table):
     assert out["health"] == 200 and json.loads(out["body"])["env"] == "prod"
     assert out["css"] == 200  # WhiteNoise serves the collected static files
     assert out["django"].startswith(str(artifact))  # nothing leaked in from the dev virtualenv
+
+
+def test_requests_that_bypass_cloudfront_are_refused(table, settings):
+    from django.test import Client, override_settings
+
+    with override_settings(ORIGIN_VERIFY_SECRET="s3cret-from-cloudfront"):
+        assert Client().get("/api/v1/health").status_code == 403
+        assert Client().get("/api/v1/health", HTTP_X_ORIGIN_VERIFY="wrong").status_code == 403
+        assert (
+            Client().get("/api/v1/health", HTTP_X_ORIGIN_VERIFY="s3cret-from-cloudfront").status_code == 200
+        )
+    assert Client().get("/api/v1/health").status_code == 200  # not set: not checked (local, test)

@@ -24,7 +24,13 @@ REQUIRED_IN_CLOUD = (
     "NEON_WEBHOOK_PASSWORD",
 )
 # Without these the matching outbox messages are SKIPPED (visibly), nothing breaks.
-OPTIONAL = ("SLACK_BOT_TOKEN", "DISCOURSE_API_KEY", "DISCOURSE_API_USERNAME", "CLICKUP_AUTOMATION_SECRET")
+OPTIONAL = (
+    "SLACK_BOT_TOKEN",
+    "DISCOURSE_API_KEY",
+    "DISCOURSE_API_USERNAME",
+    "CLICKUP_AUTOMATION_SECRET",
+    "ORIGIN_VERIFY_SECRET",  # the value CloudFront sends in X-Origin-Verify (template parameter)
+)
 SECRET_ID_VARIABLE = "VOLDASH_SECRETS_ID"  # noqa: S105 - the name of a variable, not a secret
 
 _loaded_from: str | None = None

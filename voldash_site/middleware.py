@@ -56,3 +56,29 @@ class BadRequestBodyMiddleware:
                 status=400,
             )
         return None
+
+
+class OriginVerifyMiddleware:
+    """In the cloud, CloudFront adds a secret ``X-Origin-Verify`` header to every request it
+    forwards; with ORIGIN_VERIFY_SECRET set, a request without it (someone calling the API
+    Gateway URL directly, around CloudFront) gets a 403 and reaches nothing."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.secret = (getattr(settings, "ORIGIN_VERIFY_SECRET", "") or "").encode()
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.secret:
+            import hmac
+
+            given = request.headers.get("X-Origin-Verify", "").encode()
+            if not hmac.compare_digest(given, self.secret):
+                from django.http import JsonResponse
+
+                logger.warning("http.origin_not_verified", extra={"path": request.path})
+                return JsonResponse(
+                    {"code": "forbidden", "message": "Use the site's address.", "detail": None}, status=403
+                )
+        return self.get_response(request)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "voldash_site.middleware.OriginVerifyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -139,6 +140,9 @@ if not IS_LOCAL:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     # Submitting asmbly.org to the browsers' preload list is the domain owner's decision.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# CloudFront sends this secret in X-Origin-Verify; set, it turns away requests that went around
+# CloudFront (straight to the API Gateway URL). Empty: not checked (local, test).
+ORIGIN_VERIFY_SECRET = os.environ.get("ORIGIN_VERIFY_SECRET", "")
 # The public address (the CloudFront domain): OAuth callbacks are built from it in the cloud,
 # where the Host header is API Gateway's.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
