@@ -1,7 +1,8 @@
-"""Shared plumbing for the HTTP fakes (ClickUp, Slack, Discourse): a real HTTP server on 127.0.0.1.
+"""Shared plumbing for the HTTP fakes (ClickUp, Slack, Discourse, Neon): a real HTTP server on 127.0.0.1.
 
 A fake subclasses ``FakeServer`` and implements ``_route(request) -> Response`` (called with the fake's
-lock held) and ``_error_body(status)`` (the default body of an injected failure). The base class gives:
+lock held, unless ``route_with_lock`` is False) and ``_error_body(status)`` (the default body of an
+injected failure). ``json_content_type`` sets the Content-Type of injected failures. The base class gives:
 
 - ``start()`` / ``stop()`` / context manager, and ``base_url`` (``http://127.0.0.1:<port>``);
 - ``requests``: every request as received (``RecordedRequest``), injected failures included;
@@ -10,8 +11,8 @@ lock held) and ``_error_body(status)`` (the default body of an injected failure)
 - ``delay_next(path_prefix, seconds, times=1)``: hold the next matching requests before answering
   (for client timeouts); ``stop()`` cuts pending delays short.
 
-Like ``neon.py``: a ``ThreadingHTTPServer`` in a daemon thread, HTTP/1.1 keep-alive, TCP_NODELAY, and
-idle keep-alive connections are shut down on ``stop()``.
+A ``ThreadingHTTPServer`` in a daemon thread, HTTP/1.1 keep-alive, TCP_NODELAY, and idle keep-alive
+connections are shut down on ``stop()``.
 """
 
 from __future__ import annotations
@@ -79,8 +80,10 @@ class _Delay:
 _P = TypeVar("_P", _Failure, _Delay)
 
 
-def json_response(status: int, payload: object, headers: dict[str, str] | None = None) -> Response:
-    return Response(status, json.dumps(payload).encode(), headers=dict(headers or {}))
+def json_response(
+    status: int, payload: object, headers: dict[str, str] | None = None, *, content_type: str = JSON_UTF8
+) -> Response:
+    return Response(status, json.dumps(payload).encode(), content_type, dict(headers or {}))
 
 
 def reason(status: int) -> str:
@@ -162,6 +165,11 @@ class FakeServer:
     """Lifecycle, recording and fault injection shared by the fakes."""
 
     thread_name: ClassVar[str] = "fake-server"
+    # Content-Type of injected failures (and of the default ``_crash`` answer).
+    json_content_type: ClassVar[str] = JSON_UTF8
+    # False: ``_route`` runs without the lock and takes it where needed, so that a slow request (e.g. one
+    # that models a server-side limit on concurrent requests) does not hold up the others.
+    route_with_lock: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
@@ -260,7 +268,9 @@ class FakeServer:
 
     def _crash(self, error: Exception) -> Response:
         """A bug in the fake: say so instead of dropping the connection."""
-        return json_response(500, {"error": f"{type(self).__name__} failed: {error!r}"})
+        return json_response(
+            500, {"error": f"{type(self).__name__} failed: {error!r}"}, content_type=self.json_content_type
+        )
 
     # -- request handling --------------------------------------------------------------------------
 
@@ -280,11 +290,18 @@ class FakeServer:
         with self._lock:
             failure = self._take(self._failures, request.path)
             if failure is not None:
-                return json_response(failure.status, failure.body, failure.headers)
-            try:
-                return self._route(request)
-            except Exception as error:
-                return self._crash(error)
+                return json_response(
+                    failure.status, failure.body, failure.headers, content_type=self.json_content_type
+                )
+            if self.route_with_lock:
+                return self._route_or_crash(request)
+        return self._route_or_crash(request)
+
+    def _route_or_crash(self, request: RecordedRequest) -> Response:
+        try:
+            return self._route(request)
+        except Exception as error:
+            return self._crash(error)
 
     @staticmethod
     def _take(pending: list[_P], path: str) -> _P | None:

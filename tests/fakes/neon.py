@@ -18,7 +18,8 @@ least one search field and one output field; an account without a current member
 
 Test hooks beyond Neon: ``add_account(..., last_modified=...)`` sets "Date Modified"; ``clock`` (seconds,
 for code expiry) and ``today`` (for membership status) can be replaced; ``requests`` records everything;
-``fail_next`` injects errors; ``search_delay`` and ``max_concurrent_searches_seen`` exercise the limit.
+``fail_next`` injects errors and ``delay_next`` slowness (both from ``tests/fakes/_server.py``, before any
+check); ``search_delay`` and ``max_concurrent_searches_seen`` exercise the limit.
 
 Usage::
 
@@ -32,7 +33,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import copy
 import datetime as dt
 import itertools
@@ -40,16 +40,14 @@ import json
 import math
 import re
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Final, cast
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import unquote, urlencode, urlsplit, urlunsplit
+
+from tests.fakes._server import FakeServer, RecordedRequest, Response, json_response, reason
 
 # Asmbly's Neon account custom fields (asmbly.md §5); other ids are called "Field <id>".
 CUSTOM_FIELD_NAMES: Final[dict[str, str]] = {
@@ -130,6 +128,8 @@ _ACCOUNT_KEYWORDS: Final = frozenset(
         "last_modified",
     }
 )
+_JSON: Final = "application/json"
+_TEXT: Final = "text/plain; charset=utf-8"
 _API_VERSION = re.compile(r"2\.\d+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MEMBERSHIP_IDS = itertools.count(9001)
@@ -137,23 +137,6 @@ _CONTACT_IDS = itertools.count(5001)
 _OPTION_IDS = itertools.count(701)
 
 CustomFieldValue = str | list[str]
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the fake received it."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: dict[str, str]  # lower-case names
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    def form(self) -> dict[str, list[str]]:
-        return parse_qs(self.body.decode(), keep_blank_values=True)
 
 
 @dataclass
@@ -171,14 +154,6 @@ class _Account:
     last_modified: dt.datetime
 
 
-@dataclass
-class _Failure:
-    prefix: str
-    status: int
-    remaining: int
-    body: object
-
-
 @dataclass(frozen=True)
 class _Code:
     account_id: str
@@ -186,39 +161,24 @@ class _Code:
     expires_at: float
 
 
-@dataclass
-class _Response:
-    status: int
-    body: bytes = b""
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 class _BadRequest(Exception):
     """A Neon 400: the message goes into the error array."""
 
 
-def _json(status: int, payload: object, headers: dict[str, str] | None = None) -> _Response:
-    return _Response(status, json.dumps(payload).encode(), headers=headers or {})
+def _json(status: int, payload: object, headers: dict[str, str] | None = None) -> Response:
+    return json_response(status, payload, headers, content_type=_JSON)
 
 
-def _neon_error(status: int, message: str) -> _Response:
+def _neon_error(status: int, message: str) -> Response:
     return _json(status, [{"code": str(status), "message": message}])
 
 
-def _method_not_allowed() -> _Response:
+def _method_not_allowed() -> Response:
     return _neon_error(405, "Method Not Allowed")
 
 
-def _text(status: int, message: str) -> _Response:
-    return _Response(status, message.encode(), content_type="text/plain; charset=utf-8")
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+def _text(status: int, message: str) -> Response:
+    return Response(status, message.encode(), content_type=_TEXT)
 
 
 def _timestamp(moment: dt.datetime) -> str:
@@ -270,69 +230,12 @@ def _id_sort_key(account_id: str) -> tuple[int, int, str]:
     return (0, int(account_id), "") if account_id.isdigit() else (1, 0, account_id)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeNeon
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "FakeNeon/1.0"
-    disable_nagle_algorithm = True  # headers and body go out in separate writes: avoid delayed-ACK stalls
-
-    @property
-    def fake(self) -> FakeNeon:
-        return cast(_Server, self.server).fake
-
-    def setup(self) -> None:
-        super().setup()
-        self.fake._track_connection(self.connection, open_=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.fake._track_connection(self.connection, open_=False)
-
-    def _dispatch(self) -> None:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            self.close_connection = True
-            self._write(_text(HTTPStatus.LENGTH_REQUIRED, "Length Required"))
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        headers: dict[str, str] = {}
-        for name, value in self.headers.items():
-            key = name.lower()
-            headers[key] = f"{headers[key]}, {value}" if key in headers else value
-        url = urlsplit(self.path)
-        request = RecordedRequest(
-            method=self.command,
-            path=url.path,
-            query=parse_qs(url.query, keep_blank_values=True),
-            headers=headers,
-            body=body,
-        )
-        self._write(self.fake._handle(request))
-
-    def _write(self, response: _Response) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _dispatch
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class FakeNeon:
+class FakeNeon(FakeServer):
     """Neon CRM API v2 and constituent OAuth, in memory, behind a real HTTP server."""
+
+    thread_name = "fake-neon"
+    json_content_type = _JSON
+    route_with_lock = False  # a slow search must not hold up the others: Neon answers those with 429
 
     def __init__(
         self,
@@ -342,76 +245,24 @@ class FakeNeon:
         client_id: str = "voldash-client",
         client_secret: str = "voldash-secret",  # noqa: S107 - a test credential
     ) -> None:
+        super().__init__()
         self.org_id = org_id
         self.api_key = api_key
         self.client_id = client_id
         self.client_secret = client_secret
         self.next_login: str | None = None
-        self.requests: list[RecordedRequest] = []
         self.search_delay: float = 0.0
         self.max_concurrent_searches_seen = 0
         # Replaceable clocks: code expiry (seconds) and "today" for membership status.
         self.clock: Callable[[], float] = time.monotonic
         self.today: Callable[[], dt.date] = dt.date.today
-        self._lock = threading.RLock()
         self._search_slot = threading.Lock()
         self._searches_in_flight = 0
         self._accounts: dict[str, _Account] = {}
         self._codes: dict[str, _Code] = {}
-        self._failures: list[_Failure] = []
         self._type_ids = dict(INDIVIDUAL_TYPE_IDS)
         self._field_names = dict(CUSTOM_FIELD_NAMES)
         self._option_ids: dict[tuple[str, str], str] = {}
-        self._connections: set[socket.socket] = set()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------------------
-
-    def start(self) -> FakeNeon:
-        if self._server is not None:
-            raise RuntimeError("FakeNeon is already running")
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = self
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.005}, name="fake-neon", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:  # idle keep-alive connections would otherwise linger
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        if thread is not None:
-            thread.join(timeout=5)
-        self._server = self._thread = None
-
-    def __enter__(self) -> FakeNeon:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeNeon is not running; call start() first")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     @property
     def api_url(self) -> str:
@@ -515,29 +366,15 @@ class FakeNeon:
         """An authorization code as if ``account_id`` had just logged in (single use, 10 minutes)."""
         return self._new_code(str(account_id), redirect_uri=None)
 
-    def fail_next(self, path_prefix: str, status: int, *, times: int = 1, body: object | None = None) -> None:
-        """Answer the next ``times`` requests whose path starts with ``path_prefix`` with an error."""
-        if times < 1:
-            raise ValueError("times must be at least 1")
-        payload = body if body is not None else [{"code": str(status), "message": _reason(status)}]
-        with self._lock:
-            self._failures.append(_Failure(path_prefix, status, times, payload))
-
     # -- request handling --------------------------------------------------------------------------
 
-    def _track_connection(self, connection: socket.socket, *, open_: bool) -> None:
-        with self._lock:
-            if open_:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
+    def _error_body(self, status: int) -> object:
+        return [{"code": str(status), "message": reason(status)}]
 
-    def _handle(self, request: RecordedRequest) -> _Response:
-        with self._lock:
-            self.requests.append(request)
-            failure = self._take_failure(request.path)
-        if failure is not None:
-            return failure
+    def _crash(self, error: Exception) -> Response:
+        return _neon_error(500, f"FakeNeon failed: {error!r}")
+
+    def _route(self, request: RecordedRequest) -> Response:
         try:
             if request.path == "/np/oauth/auth":
                 return (
@@ -552,17 +389,6 @@ class FakeNeon:
             return _text(404, "Not Found")
         except _BadRequest as error:
             return _neon_error(400, str(error))
-        except Exception as error:  # a bug in the fake: say so instead of dropping the connection
-            return _neon_error(500, f"FakeNeon failed: {error!r}")
-
-    def _take_failure(self, path: str) -> _Response | None:
-        for failure in self._failures:
-            if path.startswith(failure.prefix):
-                failure.remaining -= 1
-                if failure.remaining == 0:
-                    self._failures.remove(failure)
-                return _json(failure.status, failure.body)
-        return None
 
     # -- OAuth -------------------------------------------------------------------------------------
 
@@ -572,7 +398,7 @@ class FakeNeon:
             self._codes[code] = _Code(account_id, redirect_uri, self.clock() + CODE_TTL_SECONDS)
         return code
 
-    def _authorize(self, request: RecordedRequest) -> _Response:
+    def _authorize(self, request: RecordedRequest) -> Response:
         params = {name: values[0] for name, values in request.query.items()}
         if params.get("client_id") != self.client_id:
             return _text(400, "Invalid client_id")
@@ -591,12 +417,11 @@ class FakeNeon:
             reply["state"] = params["state"]
         query = "&".join(part for part in (target.query, urlencode(reply)) if part)
         location = urlunsplit(target._replace(query=query))
-        return _Response(302, content_type="text/plain; charset=utf-8", headers={"Location": location})
+        return Response(302, content_type=_TEXT, headers={"Location": location})
 
-    def _token(self, request: RecordedRequest) -> _Response:
+    def _token(self, request: RecordedRequest) -> Response:
         no_store = {"Cache-Control": "no-store"}
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "application/x-www-form-urlencoded":
+        if request.content_type != "application/x-www-form-urlencoded":
             return _json(
                 400, {"error": "invalid_request", "error_description": "form body expected"}, no_store
             )
@@ -636,7 +461,7 @@ class FakeNeon:
             password.encode(), self.api_key.encode()
         )
 
-    def _api(self, request: RecordedRequest) -> _Response:
+    def _api(self, request: RecordedRequest) -> Response:
         if not self._authorized(request.headers.get("authorization")):
             response = _neon_error(401, "Unauthorized")
             response.headers["WWW-Authenticate"] = 'Basic realm="Neon CRM"'
@@ -657,7 +482,7 @@ class FakeNeon:
             case _:
                 return _neon_error(404, "Not Found")
 
-    def _get_account(self, account_id: str) -> _Response:
+    def _get_account(self, account_id: str) -> Response:
         with self._lock:
             account = self._accounts.get(account_id)
             if account is None:
@@ -689,7 +514,7 @@ class FakeNeon:
             }
         return _json(200, {"individualAccount": body})
 
-    def _list_memberships(self, account_id: str, query: dict[str, list[str]]) -> _Response:
+    def _list_memberships(self, account_id: str, query: dict[str, list[str]]) -> Response:
         current_page = _page_number(query.get("currentPage", [None])[0], "currentPage", 0)
         page_size = _page_number(query.get("pageSize", [None])[0], "pageSize", DEFAULT_PAGE_SIZE)
         with self._lock:
@@ -700,7 +525,7 @@ class FakeNeon:
         page, pagination = _paginate(memberships, current_page, page_size)
         return _json(200, {"memberships": page, "pagination": pagination})
 
-    def _search(self, request: RecordedRequest) -> _Response:
+    def _search(self, request: RecordedRequest) -> Response:
         with self._lock:
             self._searches_in_flight += 1
             self.max_concurrent_searches_seen = max(
@@ -719,7 +544,7 @@ class FakeNeon:
             with self._lock:
                 self._searches_in_flight -= 1
 
-    def _run_search(self, raw: bytes) -> _Response:
+    def _run_search(self, raw: bytes) -> Response:
         try:
             query = json.loads(raw or b"null")
         except ValueError:
