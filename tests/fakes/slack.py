@@ -71,7 +71,7 @@ class FakeSlack(FakeServer):
     def __init__(
         self,
         *,
-        token: str = "xoxb-test-token",  # noqa: S107 - a test credential
+        token: str = "fake-slack-bot-token",  # noqa: S107 - a test credential
         channels: dict[str, str] | None = None,
     ) -> None:
         super().__init__()

@@ -96,8 +96,8 @@ def test_json_without_charset_is_accepted_with_a_warning(api: httpx.Client) -> N
     ("headers", "error"),
     [
         ({}, "not_authed"),
-        ({"Authorization": "Bearer xoxb-wrong"}, "invalid_auth"),
-        ({"Authorization": "xoxb-test-token"}, "invalid_auth"),
+        ({"Authorization": "Bearer wrong-slack-token"}, "invalid_auth"),
+        ({"Authorization": "fake-slack-bot-token"}, "invalid_auth"),
     ],
 )
 def test_auth_errors_are_http_200_ok_false(slack: FakeSlack, headers: dict[str, str], error: str) -> None:
@@ -156,12 +156,12 @@ def test_fail_next_and_recording(slack: FakeSlack, api: httpx.Client) -> None:
     assert post(api, channel="lasers", text="a")["ok"] is True
     assert [r.path for r in slack.requests] == ["/api/chat.postMessage"] * 2
     assert slack.requests[1].json() == {"channel": "lasers", "text": "a"}
-    assert slack.requests[1].headers["authorization"] == "Bearer xoxb-test-token"
+    assert slack.requests[1].headers["authorization"] == "Bearer fake-slack-bot-token"
 
 
 def test_custom_channels_replace_the_defaults() -> None:
-    with FakeSlack(token="xoxb-other", channels={"general": "C0GEN0001"}) as fake:
-        headers = {"Authorization": "Bearer xoxb-other"}
+    with FakeSlack(token="other-slack-token", channels={"general": "C0GEN0001"}) as fake:
+        headers = {"Authorization": "Bearer other-slack-token"}
         url = f"{fake.api_url}/chat.postMessage"
         ok = httpx.post(url, json={"channel": "general", "text": "x"}, headers=headers, verify=TLS).json()
         gone = httpx.post(url, json={"channel": "woodshop", "text": "x"}, headers=headers, verify=TLS).json()

@@ -61,7 +61,7 @@ PLANTED = [
     "AKIA" + "IOSFODNN7EXAMPL3",
     "aws_secret_access_key" + " = " + "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYab",
     "-----BEGIN RSA " + "PRIVATE KEY-----",
-    "xoxb-" + "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+    "xox" + "b-" + "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
     "pk_" + "81234567_ABCDEFGHIJKLMNOPQRSTUVWXYZ012345",
     "DISCOURSE_API_KEY" + ' = "' + "0123456789abcdef0123456789abcdef" + '"',
 ]
