@@ -36,7 +36,6 @@ import math
 import os
 import platform
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -51,10 +50,12 @@ from datetime import UTC, datetime
 from datetime import time as dtime
 from importlib import metadata
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
 import bench_reads as br
+from common import RSS_CODE as RSS_TEMPLATE
+from common import BenchError, load_launcher, progress, time_limit
+from common import machine as common_machine
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = Path(__file__).resolve().parent
@@ -104,30 +105,7 @@ print(json.dumps({"import_ms": (t1 - t0) * 1000, "first_request_ms": (t2 - t1) *
                   "status": response["statusCode"]}))
 """
 
-# Run with `python -c CODE EVENTS N BENCH_DIR`: serve N requests cycling through EVENTS, then
-# report peak RSS (ru_maxrss, and Linux's VmHWM as a cross-check), as bench_reads.py does.
-RSS_CODE = """
-import json, os, resource, sys
-sys.path.insert(0, sys.argv[3])
-def peaks():
-    vmhwm = None
-    if os.path.exists("/proc/self/status"):
-        with open("/proc/self/status") as fh:
-            vmhwm = next((int(l.split()[1]) for l in fh if l.startswith("VmHWM:")), None)
-    return {"maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "vmhwm_kib": vmhwm}
-IMPORT_HANDLER
-events, n = json.loads(sys.argv[1]), int(sys.argv[2])
-after_import = peaks()
-statuses = {}
-for i in range(n):
-    code = handler(events[i % len(events)], None)["statusCode"]
-    statuses[str(code)] = statuses.get(str(code), 0) + 1
-print(json.dumps({"after_import": after_import, "after_requests": peaks(), "statuses": statuses}))
-"""
-
-
-class BenchError(RuntimeError):
-    pass
+RSS_CODE = RSS_TEMPLATE
 
 
 @dataclass(frozen=True)
@@ -186,10 +164,6 @@ LIST_READS = (
 
 
 # --- shared helpers --------------------------------------------------------------------------
-
-
-def progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 def table_env(endpoint_url: str, table: str) -> dict[str, str]:
@@ -1071,7 +1045,7 @@ def render_markdown(results: dict[str, Any]) -> str:
 
 
 def machine() -> dict[str, Any]:
-    info = br.machine()
+    info = common_machine()
     model = platform.processor() or "unknown CPU"
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -1094,25 +1068,6 @@ def load_average() -> str:
         return "/".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:
         return "n/a"
-
-
-@contextlib.contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Abort with BenchError if the run takes longer than ``seconds`` (SIGALRM, main thread)."""
-
-    def expired(_signum: int, _frame: FrameType | None) -> None:
-        raise BenchError(f"gave up after {seconds} s (time limit)")
-
-    if not hasattr(signal, "SIGALRM"):
-        yield
-        return
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def run(args: argparse.Namespace, endpoint_url: str, log_dir: Path) -> dict[str, Any]:
@@ -1229,7 +1184,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.perf_counter()
     load_start = load_average()
-    launcher = br.load_launcher()
+    launcher = load_launcher()
     port = launcher.free_port()
     progress(f"starting DynamoDB Local on 127.0.0.1:{port}")
     try:

@@ -17,21 +17,20 @@ Latencies are against DynamoDB Local on this machine, not AWS: compare runs with
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from common import RSS_CODE as RSS_TEMPLATE
+from common import VOLDASH_HANDLER, BenchError, dynamodb_local, machine, progress
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = "voldash-bench"
@@ -60,29 +59,7 @@ print(json.dumps({"import_ms": (t1 - t0) * 1000, "first_request_ms": (t2 - t1) *
                   "status": response["statusCode"]}))
 """
 
-# Run with `python -c`: serve N requests cycling through the given events, then report peak RSS
-# (ru_maxrss, plus Linux's VmHWM from /proc as a cross-check when it exists).
-RSS_CODE = """
-import json, os, resource, sys
-def peaks():
-    vmhwm = None
-    if os.path.exists("/proc/self/status"):
-        with open("/proc/self/status") as fh:
-            vmhwm = next((int(l.split()[1]) for l in fh if l.startswith("VmHWM:")), None)
-    return {"maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "vmhwm_kib": vmhwm}
-from voldash_site.lambda_handler import handler
-events, n = json.loads(sys.argv[1]), int(sys.argv[2])
-after_import = peaks()
-statuses = {}
-for i in range(n):
-    code = handler(events[i % len(events)], None)["statusCode"]
-    statuses[str(code)] = statuses.get(str(code), 0) + 1
-print(json.dumps({"after_import": after_import, "after_requests": peaks(), "statuses": statuses}))
-"""
-
-
-class BenchError(RuntimeError):
-    pass
+RSS_CODE = RSS_TEMPLATE.replace("IMPORT_HANDLER", VOLDASH_HANDLER)
 
 
 @dataclass(frozen=True)
@@ -133,16 +110,6 @@ RAW_QUERIES = (
 
 
 # --- setup ---------------------------------------------------------------------------------
-
-
-def load_launcher() -> ModuleType:
-    """scripts/dynamodb_local.py is not a package module: load it by path, as tests/conftest.py does."""
-    spec = importlib.util.spec_from_file_location("dynamodb_local", ROOT / "scripts" / "dynamodb_local.py")
-    if spec is None or spec.loader is None:
-        raise BenchError("cannot load scripts/dynamodb_local.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def bench_env(endpoint_url: str) -> dict[str, str]:
@@ -344,15 +311,6 @@ def peak_rss(env: dict[str, str], endpoints: list[Endpoint], requests: int = RSS
 # --- report --------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    return {
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-    }
-
-
 LABEL_WIDTH = 56
 
 
@@ -421,10 +379,6 @@ def render(results: dict[str, Any]) -> str:
 
 
 # --- main ----------------------------------------------------------------------------------
-
-
-def progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 def run(tasks: int, requests: int, endpoint_url: str) -> dict[str, Any]:
@@ -513,17 +467,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    launcher = load_launcher()
-    port = launcher.free_port()
-    progress(f"starting DynamoDB Local on 127.0.0.1:{port}")
-    proc = launcher.start(port, db_path=None)
     try:
-        results = run(args.tasks, args.requests, f"http://127.0.0.1:{port}")
+        with dynamodb_local() as endpoint_url:
+            results = run(args.tasks, args.requests, endpoint_url)
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
-    finally:
-        launcher.stop(proc)
     results["elapsed_s"] = time.perf_counter() - started
     print(render(results))
     if args.json is not None:

@@ -22,23 +22,18 @@ compare runs with each other.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import math
 import os
-import platform
-import signal
 import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType, ModuleType
 from typing import Any
+
+from common import BenchError, dynamodb_local, machine, progress, time_limit
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = "voldash-bench-sync"
@@ -54,21 +49,7 @@ PER_CALL = 100 * 10  # process_inbox / deliver_due defaults: limit 100, rounds 1
 
 
 # Asmbly's lists and fields as the tests set them up on the fake ClickUp.
-class BenchError(RuntimeError):
-    pass
-
-
 # --- setup ---------------------------------------------------------------------------------
-
-
-def load_launcher() -> ModuleType:
-    """scripts/dynamodb_local.py is not a package module: load it by path, as tests/conftest.py does."""
-    spec = importlib.util.spec_from_file_location("dynamodb_local", ROOT / "scripts" / "dynamodb_local.py")
-    if spec is None or spec.loader is None:
-        raise BenchError("cannot load scripts/dynamodb_local.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def bench_env(endpoint_url: str) -> dict[str, str]:
@@ -449,15 +430,6 @@ def bench_outbox(clickup: Any, slack: Any, candidates: list[str], claims: int) -
 # --- report --------------------------------------------------------------------------------
 
 
-def machine() -> dict[str, Any]:
-    return {
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
-    }
-
-
 LABEL_WIDTH = 52
 
 
@@ -597,29 +569,6 @@ def render(results: dict[str, Any]) -> str:
 # --- main ----------------------------------------------------------------------------------
 
 
-def progress(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-@contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Abort with BenchError if the run takes longer than ``seconds`` (SIGALRM, main thread)."""
-
-    def expired(_signum: int, _frame: FrameType | None) -> None:
-        raise BenchError(f"gave up after {seconds} s (time limit)")
-
-    if not hasattr(signal, "SIGALRM"):
-        yield
-        return
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def run(events: int, tasks: int, claims: int, endpoint_url: str) -> dict[str, Any]:
     os.environ.update(bench_env(endpoint_url))
     if str(ROOT) not in sys.path:
@@ -681,18 +630,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.perf_counter()
-    launcher = load_launcher()
-    port = launcher.free_port()
-    progress(f"starting DynamoDB Local on 127.0.0.1:{port}")
-    proc = launcher.start(port, db_path=None)
     try:
-        with time_limit(TIME_LIMIT_S):
-            results = run(args.events, args.tasks, args.claims, f"http://127.0.0.1:{port}")
+        with time_limit(TIME_LIMIT_S), dynamodb_local() as endpoint_url:
+            results = run(args.events, args.tasks, args.claims, endpoint_url)
     except BenchError as exc:
         print(f"bench failed: {exc}", file=sys.stderr)
         return 1
-    finally:
-        launcher.stop(proc)
     results["elapsed_s"] = time.perf_counter() - started
     print(render(results))
     if args.json is not None:
