@@ -58,24 +58,8 @@ class ViewerTaskOut(Schema):
 
     @staticmethod
     def for_viewer(task: Task, viewer: Viewer | None, claim_limit: int) -> ViewerTaskOut | None:
-        if viewer is None:
-            return None
-        verdict = claim_eligibility(
-            task=task,
-            membership_active=viewer.membership_active,
-            missing_certifications=viewer.missing_by_shop.get(task.shop, ()),
-            open_claims=viewer.open_claims,
-            claim_limit=claim_limit,
-        )
-        mine = task.assignee is not None and task.assignee.neon_id == viewer.neon_id
-        return ViewerTaskOut(
-            can_claim=verdict.can_claim,
-            reason=verdict.reason.value if verdict.reason else None,
-            message=verdict.message,
-            missing_certifications=list(verdict.missing_certifications),
-            is_mine=mine,
-            can_manage=task.assignee is not None and (mine or viewer.leads_shop(task.shop)),
-        )
+        fields = viewer_dict(task, viewer, claim_limit)
+        return None if fields is None else ViewerTaskOut(**fields)
 
 
 class TaskOut(Schema):
@@ -213,8 +197,25 @@ def _iso(moment: datetime) -> str:
 
 
 def viewer_dict(task: Task, viewer: Viewer | None, claim_limit: int) -> dict | None:
-    out = ViewerTaskOut.for_viewer(task, viewer, claim_limit)
-    return None if out is None else out.__dict__.copy()
+    """The `viewer` block of a task as plain JSON-ready values (the fields of ViewerTaskOut)."""
+    if viewer is None:
+        return None
+    verdict = claim_eligibility(
+        task=task,
+        membership_active=viewer.membership_active,
+        missing_certifications=viewer.missing_by_shop.get(task.shop, ()),
+        open_claims=viewer.open_claims,
+        claim_limit=claim_limit,
+    )
+    mine = task.assignee is not None and task.assignee.neon_id == viewer.neon_id
+    return {
+        "can_claim": verdict.can_claim,
+        "reason": verdict.reason.value if verdict.reason else None,
+        "message": verdict.message,
+        "missing_certifications": list(verdict.missing_certifications),
+        "is_mine": mine,
+        "can_manage": task.assignee is not None and (mine or viewer.leads_shop(task.shop)),
+    }
 
 
 def task_dict(task: Task, viewer: Viewer | None = None, claim_limit: int = 3) -> dict:
@@ -236,7 +237,7 @@ def task_dict(task: Task, viewer: Viewer | None = None, claim_limit: int = 3) ->
         "slack_url": task.slack_url,
         "created_at": _iso(task.created_at),
         "updated_at": _iso(task.updated_at),
-        "viewer": viewer_dict(task, viewer, claim_limit) if viewer is not None else None,
+        "viewer": viewer_dict(task, viewer, claim_limit),
     }
 
 
