@@ -14,7 +14,6 @@ from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from voldash_site.dynamodb.items import TableItem, ensure_configured, query_page, storage_errors
 from voldash_site.errors import NotFound
 
-from .domain import MAX_ANNOUNCEMENT_DAYS as MAX_DAYS  # noqa: F401 - re-exported
 from .domain import Announcement, AnnouncementKind
 
 PK = "ANNOUNCEMENTS"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -30,7 +30,6 @@ class Volunteer:
     clickup_user_id: int | None = None
     updated_at: datetime | None = None
     open_claims: int = 0
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_staff(self) -> bool:
