@@ -255,9 +255,15 @@ def release_task(
         *deps.outbox.enqueue_writes(_write_back(released, "task.released", actor, shop, holder, now, text)),
     ]
     _commit(deps, writes, on_task="This task changed while you were releasing it; refresh and try again.")
+    return _handed_back(released, actor, holder)
+
+
+def _handed_back(task: Task, actor: Volunteer, holder: Assignee) -> ActionResult:
+    """The result of a release or completion: the holder's claim is freed, so the actor has
+    one claim fewer when they were the holder."""
     own = holder.neon_id == actor.neon_id
     return ActionResult(
-        task=released, actor=actor, actor_open_claims=max(0, actor.open_claims - (1 if own else 0))
+        task=task, actor=actor, actor_open_claims=max(0, actor.open_claims - (1 if own else 0))
     )
 
 
@@ -300,10 +306,7 @@ def complete_task(
         *deps.outbox.enqueue_writes(_write_back(done, "task.completed", actor, shop, holder, now, text)),
     ]
     _commit(deps, writes, on_task="This task changed while you were completing it; refresh and try again.")
-    own = holder.neon_id == actor.neon_id
-    return ActionResult(
-        task=done, actor=actor, actor_open_claims=max(0, actor.open_claims - (1 if own else 0))
-    )
+    return _handed_back(done, actor, holder)
 
 
 def reassign_task(
