@@ -9,11 +9,12 @@ PORT ?= 8000
 DDB_PORT ?= 8001
 LOCAL_ENV := VOLDASH_ENV=local DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$(DDB_PORT) DYNAMODB_TABLE=voldash-local
 
-.PHONY: run test setup lint openapi package bench ddb-start ddb-stop clean
+.PHONY: run test setup lint openapi package bench ddb-start ddb-stop seed reset constraints clean
 
+# Seeds a fresh local table once; later runs keep whatever you did (claims, hours, edits).
 run: setup ddb-start
 	$(LOCAL_ENV) $(BIN)/python manage.py ddb_create_table
-	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo
+	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --once
 	@echo "voldash on http://127.0.0.1:$(PORT)/api/v1/docs  (DynamoDB Local on :$(DDB_PORT); stop it with make ddb-stop)"
 	$(LOCAL_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
@@ -46,6 +47,26 @@ ddb-start: setup
 
 ddb-stop:
 	$(BIN)/python scripts/dynamodb_local.py stop --port $(DDB_PORT)
+
+# Adds demo shops, people and tasks that are missing; never overwrites an existing task.
+seed: setup ddb-start
+	$(LOCAL_ENV) $(BIN)/python manage.py ddb_create_table
+	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --missing-only
+
+# Starts over: deletes the local table's data and seeds it afresh.
+reset: setup
+	$(BIN)/python scripts/dynamodb_local.py stop --port $(DDB_PORT)
+	rm -rf .data/dynamodb
+	$(MAKE) ddb-start
+	$(LOCAL_ENV) $(BIN)/python manage.py ddb_create_table
+	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --once
+
+# Regenerates constraints.txt from the virtualenv as plain name==version pins (never a path or URL).
+# (The benchmark's extra packages are installed first so that they stay pinned too.)
+constraints: setup
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r bench/requirements.txt
+	$(BIN)/python scripts/freeze_constraints.py > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 lint: setup
 	$(BIN)/ruff check .

@@ -103,3 +103,46 @@ def test_seeding_twice_duplicates_nothing(table, capsys):
     assert "Seeded 8 shops, 8 volunteers and 60 tasks" in capsys.readouterr().out
     assert get_container().volunteers.get("1004").lead_of == ("woodshop",)
     assert get_container().shops.get("woodshop").leads == ("1004",)
+
+
+def _claim_first_open_woodshop_task_as_alex() -> str:
+    from django.test import Client
+
+    from tests.conftest import login
+
+    task = next(t for t in all_tasks() if t.status is TaskStatus.OPEN and t.shop == "woodshop")
+    client = Client()
+    login(client, "1001")
+    response = client.post(f"/api/v1/tasks/{task.id}/claim", content_type="application/json")
+    assert response.status_code == 200, response.content
+    return task.id
+
+
+def test_make_run_seeds_a_fresh_table_once_and_a_restart_keeps_local_state(table, capsys):
+    call_command("seed_demo", tasks=30, seed=4, anchor=NOW, once=True)
+    assert "Seeded 8 shops, 8 volunteers and 30 tasks" in capsys.readouterr().out
+    claimed = _claim_first_open_woodshop_task_as_alex()
+    before = sorted((t.id, t.status, t.assignee) for t in all_tasks())
+    claims_before = get_container().volunteers.get("1001").open_claims
+    counts_before = {s.slug: s.task_counts for s in get_container().shops.list_all()}
+
+    call_command("seed_demo", tasks=30, seed=4, anchor=NOW, once=True)  # the next `make run`
+
+    assert "keeping the table as it is" in capsys.readouterr().out
+    assert sorted((t.id, t.status, t.assignee) for t in all_tasks()) == before
+    assert get_container().tasks.get(claimed).status is TaskStatus.IN_PROGRESS
+    assert get_container().volunteers.get("1001").open_claims == claims_before
+    assert {s.slug: s.task_counts for s in get_container().shops.list_all()} == counts_before
+
+
+def test_make_seed_adds_what_is_missing_and_never_undoes_a_claim(table, capsys):
+    call_command("seed_demo", tasks=20, seed=4, anchor=NOW, once=True)
+    claimed = _claim_first_open_woodshop_task_as_alex()
+    capsys.readouterr()
+
+    call_command("seed_demo", tasks=25, seed=4, anchor=NOW, missing_only=True)
+
+    assert "5 new tasks; 20 existing tasks left as they are" in capsys.readouterr().out
+    assert len(all_tasks()) == 25
+    task = get_container().tasks.get(claimed)
+    assert task.status is TaskStatus.IN_PROGRESS and task.assignee.neon_id == "1001"
