@@ -38,9 +38,7 @@ def requirement_lines(path: Path) -> list[str]:
 
 def requirement_files() -> list[Path]:
     return [
-        p
-        for p in ROOT.rglob("requirements*.txt")
-        if not SKIP_DIRS.intersection(p.relative_to(ROOT).parts)
+        p for p in ROOT.rglob("requirements*.txt") if not SKIP_DIRS.intersection(p.relative_to(ROOT).parts)
     ]
 
 

@@ -17,9 +17,7 @@ MARKER_KEY = {"PK": {"S": "DEMO"}, "SK": {"S": "SEEDED"}}
 def seeded_at() -> str | None:
     """When demo data was first written to this table, or None for a table never seeded."""
     config = ensure_configured()
-    found = config.boto3_client().get_item(
-        TableName=config.table_name, Key=MARKER_KEY, ConsistentRead=True
-    )
+    found = config.boto3_client().get_item(TableName=config.table_name, Key=MARKER_KEY, ConsistentRead=True)
     item = found.get("Item")
     return item["seeded_at"]["S"] if item else None
 
