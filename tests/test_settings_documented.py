@@ -15,7 +15,10 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CODE = ["voldash_site", "tasks", "volunteers", "shops", "integrations", "scripts", "manage.py", "tests/conftest.py"]
+CODE = [
+    *("voldash_site", "tasks", "volunteers", "shops", "integrations", "scripts"),
+    *("manage.py", "tests/conftest.py"),
+]
 SKIP_PARTS = {"__pycache__", "fakes"}
 READERS = {"get", "getenv", "setdefault", "pop"}
 
@@ -76,11 +79,10 @@ def names_read_by(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and node.args:
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in READERS and _is_environ(func.value):
-                found.add(literal(node.args[0]))
-            elif isinstance(func, ast.Attribute) and func.attr == "getenv":
-                found.add(literal(node.args[0]))
-            elif isinstance(func, ast.Name) and func.id in helpers:
+            reads_environ = isinstance(func, ast.Attribute) and (
+                (func.attr in READERS and _is_environ(func.value)) or func.attr == "getenv"
+            )
+            if reads_environ or (isinstance(func, ast.Name) and func.id in helpers):
                 found.add(literal(node.args[0]))
         elif isinstance(node, ast.Subscript) and _is_environ(node.value):
             found.add(literal(node.slice))
