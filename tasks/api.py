@@ -114,7 +114,7 @@ def _after_action(request: HttpRequest, result: lifecycle.ActionResult) -> Actio
 def claim_task(request: HttpRequest, task_id: str = TaskId):
     """Needs an active membership, the shop's certifications and fewer open claims than the
     limit (403 with a stable `code` and `detail.missing_certifications` otherwise). Of several
-    simultaneous claims exactly one wins; the others get 409 `already_claimed`."""
+    simultaneous claims exactly one wins; the others get 409 `task_not_open`."""
     result = lifecycle.claim_task(
         task_id=task_id, actor_id=request.auth.neon_id, deps=get_container().lifecycle()
     )

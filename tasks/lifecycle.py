@@ -169,8 +169,8 @@ def claim_task(
         if not verdict.can_claim:
             if verdict.reason and verdict.reason.value == "task_not_open":
                 raise Conflict(
-                    "Someone else holds this task (or it is not open).",
-                    code="already_claimed",
+                    "This task is not open: someone holds it, or it is on hold or done.",
+                    code="task_not_open",
                     detail={"status": task.status.value},
                 )
             raise Forbidden(
@@ -198,7 +198,7 @@ def claim_task(
             deps.uow.commit(writes)
         except WriteRefused as refused:
             if "task" in refused.tags:
-                raise Conflict("Someone else claimed this task first.", code="already_claimed") from refused
+                raise Conflict("Someone else claimed this task first.", code="task_not_open") from refused
             if refused.conflict and not refused.tags and attempt + 1 < CONFLICT_RETRIES:
                 continue  # a concurrent transaction touched the same items: look again
             if refused.conflict and not refused.tags:

@@ -144,4 +144,5 @@ def leaderboard(request: HttpRequest, month: str | None = Query(None, pattern=MO
     chosen, rows = use_cases.leaderboard(
         volunteers=container.volunteers, month=month, now=container.clock(), tz=MAKERSPACE_TZ
     )
-    return LeaderboardOut(month=chosen, items=[LeaderboardRowOut.from_row(r) for r in rows])
+    viewer_id = request.auth.neon_id
+    return LeaderboardOut(month=chosen, items=[LeaderboardRowOut.from_row(r, viewer_id) for r in rows])

@@ -112,10 +112,18 @@ class LeaderboardRowOut(Schema):
     points: int
     hours: float
     tasks: int
+    is_me: bool = Field(description="True on the viewer's own row (other people's Neon ids are not shown)")
 
     @staticmethod
-    def from_row(r: LeaderboardRow) -> LeaderboardRowOut:
-        return LeaderboardRowOut(rank=r.rank, name=r.name, points=r.points, hours=r.hours, tasks=r.tasks)
+    def from_row(r: LeaderboardRow, viewer_id: str) -> LeaderboardRowOut:
+        return LeaderboardRowOut(
+            rank=r.rank,
+            name=r.name,
+            points=r.points,
+            hours=r.hours,
+            tasks=r.tasks,
+            is_me=r.neon_id == viewer_id,
+        )
 
 
 class LeaderboardOut(Schema):

@@ -8,9 +8,10 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,8 +19,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from voldash_site.auth import log_in, log_out
 from voldash_site.container import get_container
-from voldash_site.errors import DomainError
-from voldash_site.http_errors import error_body, json_error
+from voldash_site.errors import DomainError, NotFound
+from voldash_site.http_errors import json_error
 
 from . import use_cases
 from .domain import MAKERSPACE_TZ
@@ -53,6 +54,28 @@ def neon_login(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(url)
 
 
+# Every way a Neon login can fail, as the ``login_error`` the browser brings back to the SPA.
+# The README lists them (Logging in); tests/volunteers/test_login_with_neon.py walks each.
+LOGIN_ERRORS = {
+    "invalid_state": "the login was not started here, was already used, or the session expired",
+    "denied": "the member declined (or Neon refused) on Neon's login page",
+    "missing_code": "Neon came back without an authorization code",
+    "login_failed": "Neon refused the authorization code (spent, expired or not ours)",
+    "no_account": "Neon has no account for the person who logged in",
+    "neon_unavailable": "Neon could not be reached or answered with an error; try again later",
+    "storage_unavailable": "our database could not be reached; nothing was stored, try again later",
+    "login_error": "anything else that went wrong",
+}
+
+
+def _login_failed(code: str) -> HttpResponse:
+    """Back to the SPA, never a bare JSON page: ``FRONTEND_URL?login_error=<code>``."""
+    code = code if code in LOGIN_ERRORS else "login_error"
+    base = settings.FRONTEND_URL
+    separator = "&" if "?" in base else "?"
+    return HttpResponseRedirect(f"{base}{separator}{urlencode({'login_error': code})}")
+
+
 @require_GET
 def neon_callback(request: HttpRequest) -> HttpResponse:
     expected = request.session.pop(STATE_KEY, None)
@@ -60,16 +83,13 @@ def neon_callback(request: HttpRequest) -> HttpResponse:
     given = request.GET.get("state", "")
     if not expected or not hmac.compare_digest(given.encode(), str(expected).encode()):
         logger.warning("auth.neon.bad_state")
-        return JsonResponse(
-            error_body("invalid_state", "This login link is stale or was not started here; log in again."),
-            status=400,
-        )
+        return _login_failed("invalid_state")
     if request.GET.get("error"):
         logger.info("auth.neon.denied", extra={"error": request.GET.get("error")[:50]})
-        return HttpResponseRedirect(f"{settings.FRONTEND_URL}?login_error=denied")
+        return _login_failed("denied")
     code = request.GET.get("code", "")
     if not code or len(code) > 2048:
-        return JsonResponse(error_body("invalid_request", "Neon sent no authorization code."), status=400)
+        return _login_failed("missing_code")
     container = get_container()
     now = container.clock()
     try:
@@ -83,9 +103,15 @@ def neon_callback(request: HttpRequest) -> HttpResponse:
             now=now,
             today=now.astimezone(MAKERSPACE_TZ).date(),
         )
+    except NotFound:
+        logger.warning("auth.neon.failed", extra={"code": "no_account"})
+        return _login_failed("no_account")
     except DomainError as exc:
         logger.warning("auth.neon.failed", extra={"code": exc.code})
-        return json_error(exc)
+        return _login_failed(exc.code)
+    except Exception:
+        logger.exception("auth.neon.error")
+        return _login_failed("login_error")
     log_in(request, viewer)
     logger.info("auth.login", extra={"neon_id": viewer.neon_id, "via": "neon"})
     return HttpResponseRedirect(next_url)

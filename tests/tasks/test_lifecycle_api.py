@@ -133,7 +133,7 @@ def test_a_claimed_task_cannot_be_claimed_again(woodshop_task):
     assert as_(ALEX).post(f"/api/v1/tasks/{woodshop_task.id}/claim").status_code == 200
     second = as_(JORDAN).post(f"/api/v1/tasks/{woodshop_task.id}/claim")
     assert second.status_code == 409
-    assert second.json()["code"] == "already_claimed"
+    assert second.json()["code"] == "task_not_open"
 
 
 def test_an_unknown_task_is_404(cast):
@@ -205,7 +205,14 @@ def test_completing_credits_points_and_logs_pending_hours(woodshop_task, store):
     assert stats["tasks_completed"] == 1 and stats["pending_hours"] == 1.5
     assert stats["hours_this_month"] == 1.5 and stats["current_streak_days"] == 1
     board = alex.get("/api/v1/leaderboard").json()
-    assert board["items"][0] == {"rank": 1, "name": "Alex Rivera", "points": 40, "hours": 1.5, "tasks": 1}
+    assert board["items"][0] == {
+        "rank": 1,
+        "name": "Alex Rivera",
+        "points": 40,
+        "hours": 1.5,
+        "tasks": 1,
+        "is_me": True,
+    }
     assert counts("woodshop") == {"DONE": 1}
     assert get_container().volunteers.get(ALEX).open_claims == 0
     activity = alex.get("/api/v1/activity").json()["items"]

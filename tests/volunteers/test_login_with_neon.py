@@ -114,15 +114,14 @@ def test_a_state_that_does_not_match_is_refused_and_logs_nobody_in(neon):
     client.get("/auth/neon/login")
     code = neon.issue_code("2042")
     response = client.get("/auth/neon/callback", {"code": code, "state": "forged"})
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid_state"
+    assert response.status_code == 302 and response["Location"] == "/?login_error=invalid_state"
     assert client.get("/api/v1/me").status_code == 401
     assert not any(r.path == "/np/oauth/token" for r in neon.requests)
 
 
 def test_a_callback_without_a_login_started_here_is_refused(neon):
     response = Client().get("/auth/neon/callback", {"code": neon.issue_code("2042"), "state": "x"})
-    assert response.status_code == 400
+    assert response.status_code == 302 and response["Location"] == "/?login_error=invalid_state"
 
 
 def test_a_member_who_declines_goes_back_to_the_frontend(neon):
@@ -140,8 +139,7 @@ def test_neon_being_down_is_a_503_and_nothing_is_stored(neon):
     client = Client()
     neon.fail_next("/v2/accounts/2042", 500, times=5)
     response = log_in_through_neon(client, neon, "2042")
-    assert response.status_code == 503
-    assert response.json()["code"] == "neon_unavailable"
+    assert response.status_code == 302 and response["Location"] == "/?login_error=neon_unavailable"
     assert client.get("/api/v1/me").status_code == 401
     assert get_container().volunteers.get("2042") is None
 
@@ -204,3 +202,62 @@ def test_dev_login_is_a_404_when_disabled(cast, settings):
     settings.DEV_LOGIN_ENABLED = False
     assert Client().get("/auth/dev-login").status_code == 404
     assert Client().post("/auth/dev-login", {"neon_id": "1001"}).status_code == 404
+
+
+def _callback_query(client: Client, neon: FakeNeon, account_id: str | None) -> dict:
+    start = client.get("/auth/neon/login")
+    neon.next_login = account_id
+    back = httpx.get(start["Location"], follow_redirects=False)
+    return parse_qs(urlsplit(back.headers["Location"]).query)
+
+
+def test_a_spent_state_cannot_be_used_twice(neon):
+    client = Client()
+    query = _callback_query(client, neon, "2042")
+    assert client.get("/auth/neon/callback", query).status_code == 302
+    client.post("/auth/logout")
+    again = client.get("/auth/neon/callback", query)
+    assert again["Location"] == "/?login_error=invalid_state"
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_neon_refusing_the_code_comes_back_as_login_failed(neon):
+    client = Client()
+    first = _callback_query(client, neon, "2042")
+    assert client.get("/auth/neon/callback", first)["Location"] == "/"  # the code is now spent
+    client.post("/auth/logout")
+    query = _callback_query(client, neon, "2042")
+    query["code"] = first["code"]  # a fresh state, but a code Neon already exchanged
+    response = client.get("/auth/neon/callback", query)
+    assert response.status_code == 302 and response["Location"] == "/?login_error=login_failed"
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_a_login_without_a_neon_account_comes_back_as_no_account(neon):
+    client = Client()
+    response = client.get("/auth/neon/callback", _callback_query(client, neon, "9999"))
+    assert response["Location"] == "/?login_error=no_account"
+    assert get_container().volunteers.get("9999") is None
+
+
+def test_a_callback_without_a_code_comes_back_as_missing_code(neon):
+    client = Client()
+    query = _callback_query(client, neon, "2042")
+    del query["code"]
+    assert client.get("/auth/neon/callback", query)["Location"] == "/?login_error=missing_code"
+
+
+def test_login_errors_keep_a_frontend_url_that_has_a_query(neon, settings):
+    settings.FRONTEND_URL = "https://volunteer.asmbly.org/app?tab=home"
+    response = Client().get("/auth/neon/callback", {"code": "x", "state": "x"})
+    assert response["Location"] == "https://volunteer.asmbly.org/app?tab=home&login_error=invalid_state"
+
+
+def test_every_login_error_code_is_in_the_readme():
+    from pathlib import Path
+
+    from volunteers.views import LOGIN_ERRORS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("login_error", 1)[1]
+    assert [code for code in LOGIN_ERRORS if f"`{code}`" not in section] == []

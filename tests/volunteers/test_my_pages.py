@@ -108,6 +108,13 @@ def test_the_leaderboard_ranks_the_month_by_points(clock):
         (2, "Jordan Lee", 30),
         (3, "Alex Rivera", 20),
     ]
+    assert [r["is_me"] for r in board["items"]] == [False, False, True]
+    assert [r["is_me"] for r in priya.get("/api/v1/leaderboard", {"month": "2026-11"}).json()["items"]] == [
+        True,
+        False,
+        False,
+    ]
+    assert all("neon_id" not in r for r in board["items"])  # other people's ids stay private
     assert alex.get("/api/v1/leaderboard", {"month": "2026-10"}).json()["items"] == []
 
 
