@@ -72,8 +72,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The API contract, then the frontend's TypeScript types generated from it.
 openapi: setup
 	$(BIN)/python manage.py export_openapi
+	node_modules/.bin/openapi-typescript infra/openapi.yaml -o infra/client/schema.d.ts
 
 package: setup
 	$(BIN)/python scripts/package_lambda.py
