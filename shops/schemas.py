@@ -50,6 +50,7 @@ class AnnouncementOut(Schema):
     shop: str | None = Field(description="null: the whole makerspace")
     date: datetime
     expires_at: datetime
+    dismissed: bool = Field(False, description="The viewer dismissed it (only listed with include_dismissed)")
 
 
 class AnnouncementListOut(Schema):

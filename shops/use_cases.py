@@ -69,5 +69,8 @@ def create_announcement(
     return announcement
 
 
-def active_announcements(*, announcements: AnnouncementRepository, now: datetime) -> list[Announcement]:
-    return [a for a in announcements.all() if a.active(now)]
+def active_announcements(
+    *, announcements: AnnouncementRepository, now: datetime, shop: str | None = None
+) -> list[Announcement]:
+    """Active ones, newest first; with ``shop``, that shop's and the makerspace-wide ones."""
+    return [a for a in announcements.all() if a.active(now) and (shop is None or a.shop in (None, shop))]

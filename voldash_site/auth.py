@@ -77,3 +77,17 @@ class SessionAuth(APIKeyCookie):
 
 
 session_auth = SessionAuth()
+
+
+# The announcements this person dismissed (ids), copied from the profile at login, by GET
+# /api/v1/me and on each dismiss, so the announcement list stays one DynamoDB request.
+DISMISSED_KEY = "dismissed_announcements"
+
+
+def remember_dismissed(request: HttpRequest, announcement_ids: frozenset[str] | set[str]) -> None:
+    request.session[DISMISSED_KEY] = sorted(announcement_ids)
+
+
+def dismissed_from_session(request: HttpRequest) -> frozenset[str]:
+    ids = getattr(request, "session", {}).get(DISMISSED_KEY) or []
+    return frozenset(str(i) for i in ids) if isinstance(ids, list) else frozenset()

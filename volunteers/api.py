@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from ninja import Query, Router
 
-from voldash_site.auth import remember, session_auth
+from voldash_site.auth import remember, remember_dismissed, session_auth
 from voldash_site.container import get_container
 from voldash_site.schemas import ErrorOut
 
@@ -24,6 +24,8 @@ from .schemas import (
     LeaderboardOut,
     LeaderboardRowOut,
     MeOut,
+    PreferencesIn,
+    PreferencesOut,
     StatsOut,
 )
 
@@ -43,10 +45,29 @@ def me(request: HttpRequest):
     """Reads the profile (one GetItem) and refreshes the session's copy of it."""
     container = get_container()
     volunteer = use_cases.current_profile(neon_id=request.auth.neon_id, volunteers=container.volunteers)
-    remember(
-        request, use_cases.build_viewer(volunteer, container.shop_directory.all(), now=container.clock())
+    shops = container.shop_directory.all()
+    remember(request, use_cases.build_viewer(volunteer, shops, now=container.clock()))
+    remember_dismissed(request, volunteer.dismissed_announcements)
+    return MeOut.from_volunteer(volunteer, container.claim_limit, shops)
+
+
+@router.patch(
+    "/me/preferences",
+    auth=session_auth,
+    response={200: PreferencesOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut, **AUTH_ERRORS},
+    summary="Change my preferences (only the fields sent)",
+)
+def update_my_preferences(request: HttpRequest, body: PreferencesIn):
+    """One GetItem and one conditional UpdateItem; answers the preferences as stored."""
+    container = get_container()
+    volunteer = use_cases.update_preferences(
+        neon_id=request.auth.neon_id,
+        volunteers=container.volunteers,
+        shops=container.shop_directory,
+        slack_direct_messages=body.slack_direct_messages,
+        interest_shops=body.interest_shops,
     )
-    return MeOut.from_volunteer(volunteer, container.claim_limit)
+    return PreferencesOut.from_preferences(volunteer.preferences)
 
 
 @router.get(

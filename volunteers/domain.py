@@ -18,6 +18,17 @@ class Role(StrEnum):
 
 
 @dataclass(frozen=True)
+class Preferences:
+    """What a member chooses on the profile screen; voldash-owned (Neon never overwrites it)."""
+
+    # Reminders about a held task (and other personal notices) as a Slack direct message;
+    # False: only mentions in the shop's channel.
+    slack_direct_messages: bool = True
+    # Shops the member wants to hear about first (the dashboard's default filter).
+    interest_shops: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Volunteer:
     neon_id: str
     name: str
@@ -30,6 +41,8 @@ class Volunteer:
     clickup_user_id: int | None = None
     updated_at: datetime | None = None
     open_claims: int = 0
+    preferences: Preferences = Preferences()
+    dismissed_announcements: frozenset[str] = frozenset()
 
     @property
     def is_staff(self) -> bool:

@@ -24,6 +24,7 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.expressions.condition import Condition
@@ -32,6 +33,7 @@ from voldash_site.dynamodb import cursor as cursors
 from voldash_site.dynamodb.items import (
     INDEX_KEYS,
     TableItem,
+    conditional_update,
     ensure_configured,
     query_page,
     stamp,
@@ -39,7 +41,16 @@ from voldash_site.dynamodb.items import (
 )
 from voldash_site.dynamodb.unit_of_work import Load, Write, delete, put, update
 
-from .domain import Claim, HoursEntry, HoursStatus, LeaderboardRow, MonthTotals, Role, Volunteer
+from .domain import (
+    Claim,
+    HoursEntry,
+    HoursStatus,
+    LeaderboardRow,
+    MonthTotals,
+    Preferences,
+    Role,
+    Volunteer,
+)
 
 PROFILE_SK = "PROFILE"
 # "My stats" reads the profile, the monthly totals and the newest hours entries in one Query.
@@ -113,6 +124,10 @@ class VolunteerRepository(Protocol):
 
     def review_writes(self, entry: HoursEntry, *, approve: bool, reviewer: str) -> list[Write]: ...
 
+    def set_preferences(self, neon_id: str, preferences: Preferences) -> bool: ...
+
+    def dismiss_announcement(self, neon_id: str, announcement_id: str) -> bool: ...
+
 
 class _VolunteerItem(TableItem, discriminator="Volunteer"):
     neon_id = UnicodeAttribute()
@@ -131,6 +146,10 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
     points_lifetime = NumberAttribute(null=True)
     hours_lifetime = NumberAttribute(null=True)
     hours_pending = NumberAttribute(null=True)
+    # Chosen by the member (never written by the Neon refresh).
+    pref_slack_dm = BooleanAttribute(null=True)
+    pref_interest_shops = ListAttribute(of=UnicodeAttribute, null=True)
+    dismissed_announcements = UnicodeSetAttribute(null=True)
 
     def to_volunteer(self) -> Volunteer:
         return Volunteer(
@@ -147,6 +166,11 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
             clickup_user_id=int(self.clickup_user_id) if self.clickup_user_id is not None else None,
             open_claims=max(0, int(self.open_claims or 0)),
             updated_at=self.updated_at,
+            preferences=Preferences(
+                slack_direct_messages=True if self.pref_slack_dm is None else bool(self.pref_slack_dm),
+                interest_shops=tuple(self.pref_interest_shops or ()),
+            ),
+            dismissed_announcements=frozenset(self.dismissed_announcements or ()),
         )
 
 
@@ -282,6 +306,25 @@ class DynamoVolunteerRepository:
             actions.append(attr.set(value) if value is not None else attr.remove())
         with storage_errors():
             key.update(actions=actions)
+
+    def set_preferences(self, neon_id: str, preferences: Preferences) -> bool:
+        """One UpdateItem on an existing profile; False when there is no profile."""
+        key = _VolunteerItem(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK)
+        return conditional_update(
+            key,
+            [
+                _VolunteerItem.pref_slack_dm.set(preferences.slack_direct_messages),
+                _VolunteerItem.pref_interest_shops.set(list(preferences.interest_shops)),
+            ],
+            _VolunteerItem.pk.exists(),
+        )
+
+    def dismiss_announcement(self, neon_id: str, announcement_id: str) -> bool:
+        """ADD the id to the profile's set (idempotent); False when there is no profile."""
+        key = _VolunteerItem(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK)
+        return conditional_update(
+            key, [_VolunteerItem.dismissed_announcements.add({announcement_id})], _VolunteerItem.pk.exists()
+        )
 
     def list_by_name(self, *, prefix: str = "", limit: int = 50, cursor: str | None = None) -> VolunteerPage:
         prefix = prefix.strip().lower()

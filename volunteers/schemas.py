@@ -1,16 +1,60 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from ninja import Field, Schema
 
-from .domain import Claim, HoursEntry, LeaderboardRow, Stats, Volunteer
+from shops.domain import Shop
+
+from .domain import Claim, HoursEntry, LeaderboardRow, Preferences, Stats, Volunteer
 from .neon_profile import CERTIFICATION_FIELDS
+from .use_cases import shop_access
 
 
 class CertificationOut(Schema):
     id: str
     name: str
+    unlocks: list[str] = Field(
+        default_factory=list, description="Slugs of the shops that list this certification as required"
+    )
+
+
+class ShopAccessOut(Schema):
+    shop: str
+    name: str
+    can_claim_here: bool = Field(description="True when the certifications this shop needs are held")
+    missing_certifications: list[str] = Field(description="Names of what is still needed here")
+
+
+class PreferencesOut(Schema):
+    slack_direct_messages: bool = Field(
+        description="Personal notices (reminders about held tasks) as Slack direct messages; "
+        "false: only mentions in the shop's channel"
+    )
+    interest_shops: list[str] = Field(description="Shop slugs the member wants to see first")
+
+    @staticmethod
+    def from_preferences(p: Preferences) -> PreferencesOut:
+        return PreferencesOut(
+            slack_direct_messages=p.slack_direct_messages, interest_shops=list(p.interest_shops)
+        )
+
+
+def _preferences_out(p: Preferences) -> PreferencesOut:
+    return PreferencesOut(
+        slack_direct_messages=p.slack_direct_messages, interest_shops=list(p.interest_shops)
+    )
+
+
+PreferencesOut.from_preferences = staticmethod(_preferences_out)  # type: ignore[attr-defined]
+
+
+class PreferencesIn(Schema):
+    slack_direct_messages: bool | None = Field(None, description="Leave out to keep the current value")
+    interest_shops: list[Annotated[str, Field(max_length=40)]] | None = Field(
+        None, max_length=20, description="Shop slugs; leave out to keep, [] to clear"
+    )
 
 
 class MeOut(Schema):
@@ -24,9 +68,12 @@ class MeOut(Schema):
     certifications: list[CertificationOut]
     open_claims: int
     claim_limit: int
+    shops: list[ShopAccessOut] = Field(description="Every shop, and whether this member can claim there")
+    preferences: PreferencesOut
+    dismissed_announcements: list[str] = Field(description="Ids of announcements this member dismissed")
 
     @staticmethod
-    def from_volunteer(v: Volunteer, claim_limit: int) -> MeOut:
+    def from_volunteer(v: Volunteer, claim_limit: int, shops: list[Shop]) -> MeOut:
         return MeOut(
             neon_id=v.neon_id,
             name=v.name,
@@ -36,11 +83,27 @@ class MeOut(Schema):
             roles=sorted(r.value for r in v.roles),
             lead_of=list(v.lead_of),
             certifications=[
-                CertificationOut(id=c, name=CERTIFICATION_FIELDS.get(c, f"Neon field {c}"))
-                for c in sorted(v.certifications, key=int)
+                CertificationOut(
+                    id=c,
+                    name=CERTIFICATION_FIELDS.get(c, f"Neon field {c}"),
+                    unlocks=[
+                        s.slug for s in shops if any(r.neon_field_id == c for r in s.required_certifications)
+                    ],
+                )
+                for c in sorted(
+                    v.certifications, key=lambda c: (not c.isdigit(), int(c) if c.isdigit() else 0, c)
+                )
             ],
             open_claims=v.open_claims,
             claim_limit=claim_limit,
+            shops=[
+                ShopAccessOut(
+                    shop=s.slug, name=s.name, can_claim_here=not missing, missing_certifications=list(missing)
+                )
+                for s, missing in shop_access(v, shops)
+            ],
+            preferences=PreferencesOut.from_preferences(v.preferences),
+            dismissed_announcements=sorted(v.dismissed_announcements),
         )
 
 

@@ -199,3 +199,47 @@ def leaderboard(
     chosen = parse_month(month, default=now.astimezone(tz).strftime("%Y-%m"))
     assert chosen is not None
     return chosen, volunteers.leaderboard(chosen, limit=20)
+
+
+def update_preferences(
+    *,
+    neon_id: str,
+    volunteers: VolunteerRepository,
+    shops: ShopLookup,
+    slack_direct_messages: bool | None = None,
+    interest_shops: list[str] | None = None,
+) -> Volunteer:
+    """Change the given preferences (the others stay); unknown shop slugs are a 400."""
+    volunteer = current_profile(neon_id=neon_id, volunteers=volunteers)
+    chosen = volunteer.preferences
+    if slack_direct_messages is not None:
+        chosen = replace(chosen, slack_direct_messages=slack_direct_messages)
+    if interest_shops is not None:
+        known = {s.slug for s in shops.all()}
+        unknown = sorted(set(interest_shops) - known)
+        if unknown:
+            raise InvalidInput(
+                f"interest_shops has unknown shops {unknown}; use the slugs of GET /api/v1/shops",
+                detail={"unknown": unknown},
+            )
+        chosen = replace(chosen, interest_shops=tuple(dict.fromkeys(interest_shops)))
+    if not volunteers.set_preferences(neon_id, chosen):
+        raise NotFound("Your profile is gone; log in again.", detail={"neon_id": neon_id})
+    return replace(volunteer, preferences=chosen)
+
+
+def dismiss_announcement(
+    *, neon_id: str, announcement_id: str, volunteers: VolunteerRepository, known_ids: set[str]
+) -> frozenset[str]:
+    """Remember, on the profile (so every device sees it), that this person dismissed it."""
+    if announcement_id not in known_ids:
+        raise NotFound(f"No active announcement {announcement_id!r}.", detail={"id": announcement_id})
+    if not volunteers.dismiss_announcement(neon_id, announcement_id):
+        raise NotFound("Your profile is gone; log in again.", detail={"neon_id": neon_id})
+    volunteer = current_profile(neon_id=neon_id, volunteers=volunteers)
+    return volunteer.dismissed_announcements
+
+
+def shop_access(volunteer: Volunteer, shops: list[Shop]) -> list[tuple[Shop, tuple[str, ...]]]:
+    """Each shop with the certification names the volunteer still lacks there (empty: unlocked)."""
+    return [(s, tuple(c.name for c in s.missing_certifications(volunteer.certifications))) for s in shops]

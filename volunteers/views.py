@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from voldash_site.auth import log_in, log_out
+from voldash_site.auth import log_in, log_out, remember_dismissed
 from voldash_site.container import get_container
 from voldash_site.errors import DomainError, NotFound
 from voldash_site.http_errors import json_error
@@ -113,8 +113,18 @@ def neon_callback(request: HttpRequest) -> HttpResponse:
         logger.exception("auth.neon.error")
         return _login_failed("login_error")
     log_in(request, viewer)
+    _remember_profile_choices(request, viewer.neon_id)
     logger.info("auth.login", extra={"neon_id": viewer.neon_id, "via": "neon"})
     return HttpResponseRedirect(next_url)
+
+
+def _remember_profile_choices(request: HttpRequest, neon_id: str) -> None:
+    """Copy what this person dismissed (on another device too) into the new session."""
+    try:
+        volunteer = get_container().volunteers.get(neon_id)
+    except DomainError:
+        return  # the login stands; GET /api/v1/me copies it later
+    remember_dismissed(request, volunteer.dismissed_announcements if volunteer else frozenset())
 
 
 @require_POST
@@ -143,6 +153,7 @@ def dev_login(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             return json_error(exc)
         log_in(request, viewer)
+        _remember_profile_choices(request, viewer.neon_id)
         logger.info("auth.login", extra={"neon_id": viewer.neon_id, "via": "dev"})
         return HttpResponseRedirect(_safe_next(request, request.POST.get("next")))
     people = container.volunteers.list_by_name(limit=100).items

@@ -168,12 +168,33 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Active announcements
-         * @description What the dashboard shows now, newest first (one Query).
+         * Active announcements (per shop and makerspace-wide)
+         * @description What the dashboard shows now, newest first (one Query). For a logged-in viewer the ones
+         *     they dismissed (on any device) are left out, unless ``include_dismissed``.
          */
         get: operations["shops_api_active_announcements"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/announcements/{announcement_id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Dismiss an announcement for me, on every device
+         * @description Stored on the profile (one UpdateItem, idempotent), so it sticks across devices.
+         */
+        post: operations["shops_api_dismiss_announcement"];
         delete?: never;
         options?: never;
         head?: never;
@@ -218,6 +239,26 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change my preferences (only the fields sent)
+         * @description One GetItem and one conditional UpdateItem; answers the preferences as stored.
+         */
+        patch: operations["volunteers_api_update_my_preferences"];
         trace?: never;
     };
     "/api/v1/me/stats": {
@@ -319,6 +360,11 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /**
+             * Unlocks
+             * @description Slugs of the shops that list this certification as required
+             */
+            unlocks?: string[];
         };
         /** ShopListOut */
         ShopListOut: {
@@ -647,6 +693,12 @@ export interface components {
              * Format: date-time
              */
             expires_at: string;
+            /**
+             * Dismissed
+             * @description The viewer dismissed it (only listed with include_dismissed)
+             * @default false
+             */
+            dismissed: boolean;
         };
         /** CsrfOut */
         CsrfOut: {
@@ -684,6 +736,60 @@ export interface components {
             open_claims: number;
             /** Claim Limit */
             claim_limit: number;
+            /**
+             * Shops
+             * @description Every shop, and whether this member can claim there
+             */
+            shops: components["schemas"]["ShopAccessOut"][];
+            preferences: components["schemas"]["PreferencesOut"];
+            /**
+             * Dismissed Announcements
+             * @description Ids of announcements this member dismissed
+             */
+            dismissed_announcements: string[];
+        };
+        /** PreferencesOut */
+        PreferencesOut: {
+            /**
+             * Slack Direct Messages
+             * @description Personal notices (reminders about held tasks) as Slack direct messages; false: only mentions in the shop's channel
+             */
+            slack_direct_messages: boolean;
+            /**
+             * Interest Shops
+             * @description Shop slugs the member wants to see first
+             */
+            interest_shops: string[];
+        };
+        /** ShopAccessOut */
+        ShopAccessOut: {
+            /** Shop */
+            shop: string;
+            /** Name */
+            name: string;
+            /**
+             * Can Claim Here
+             * @description True when the certifications this shop needs are held
+             */
+            can_claim_here: boolean;
+            /**
+             * Missing Certifications
+             * @description Names of what is still needed here
+             */
+            missing_certifications: string[];
+        };
+        /** PreferencesIn */
+        PreferencesIn: {
+            /**
+             * Slack Direct Messages
+             * @description Leave out to keep the current value
+             */
+            slack_direct_messages?: boolean | null;
+            /**
+             * Interest Shops
+             * @description Shop slugs; leave out to keep, [] to clear
+             */
+            interest_shops?: string[] | null;
         };
         /** StatsOut */
         StatsOut: {
@@ -1315,7 +1421,12 @@ export interface operations {
     };
     shops_api_active_announcements: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description A shop slug: that shop's and the makerspace-wide announcements */
+                shop?: string | null;
+                /** @description Also list the ones the viewer dismissed */
+                include_dismissed?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1329,6 +1440,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AnnouncementListOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    shops_api_dismiss_announcement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                announcement_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Service Unavailable */
@@ -1391,6 +1567,84 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    volunteers_api_update_my_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
