@@ -75,6 +75,24 @@ class Container:
         )
 
     @cached_property
+    def login_links(self) -> Any:
+        from volunteers.login_links import DynamoLoginLinkRepository
+
+        return DynamoLoginLinkRepository()
+
+    @cached_property
+    def mailer(self) -> Any:
+        from integrations.email.mailer import DjangoMailer
+
+        return DjangoMailer()
+
+    def rate_limiter(self, *, scope: str, key: str, max_hits: int, window_seconds: int) -> bool:
+        """One conditional UpdateItem: True when this hit is within the window's limit."""
+        from voldash_site.dynamodb import rate_limit
+
+        return rate_limit.hit(rate_limit.Limit(scope, max_hits, window_seconds), key, now=self.clock())
+
+    @cached_property
     def clickup(self) -> Any:
         from django.conf import settings
 

@@ -156,6 +156,13 @@ FRONTEND_URL = os.environ.get("FRONTEND_URL", "/")
 # turn it on, whatever the environment says.
 DEV_LOGIN_ENABLED = IS_LOCAL and env_bool("VOLDASH_DEV_LOGIN", True)
 
+# --- E-mail (magic-link logins): Amazon SES in the cloud, the console locally -------------
+EMAIL_FROM = os.environ.get("EMAIL_FROM", "Asmbly Volunteer Dashboard <volunteers@asmbly.org>")
+DEFAULT_FROM_EMAIL = EMAIL_FROM
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend" if IS_LOCAL else "integrations.email.ses.SESEmailBackend"
+)
+
 # --- Volunteers and claims ------------------------------------------------------------------
 CLAIM_LIMIT = int(os.environ.get("CLAIM_LIMIT", "3"))
 SHOP_CACHE_SECONDS = float(os.environ.get("SHOP_CACHE_SECONDS", "300"))

@@ -6,12 +6,13 @@ Plain Django views: browsers are redirected here, not the SPA's fetch calls.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import secrets
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from voldash_site.auth import log_in, log_out, remember_dismissed
 from voldash_site.container import get_container
 from voldash_site.errors import DomainError, NotFound
-from voldash_site.http_errors import json_error
+from voldash_site.http_errors import error_body, json_error
 
-from . import use_cases
+from . import magic_link, use_cases
 from .domain import MAKERSPACE_TZ
 
 logger = logging.getLogger("voldash.auth")
@@ -64,6 +65,7 @@ LOGIN_ERRORS = {
     "no_account": "Neon has no account for the person who logged in",
     "neon_unavailable": "Neon could not be reached or answered with an error; try again later",
     "storage_unavailable": "our database could not be reached; nothing was stored, try again later",
+    "invalid_link": "the e-mailed login link was already used, has expired, or is not one of ours",
     "login_error": "anything else that went wrong",
 }
 
@@ -160,3 +162,96 @@ def dev_login(request: HttpRequest) -> HttpResponse:
     return render(
         request, "volunteers/dev_login.html", {"people": people, "next": request.GET.get("next", "")}
     )
+
+
+def client_address(request: HttpRequest) -> str:
+    """Who is asking, for rate limits. Behind CloudFront (origin verification on) the viewer's
+    address comes from CloudFront's ``CloudFront-Viewer-Address`` header, which a client cannot
+    forge there; otherwise the connection's address."""
+    if settings.ORIGIN_VERIFY_SECRET:
+        viewer = request.headers.get("CloudFront-Viewer-Address", "")
+        if viewer:
+            return viewer.rsplit(":", 1)[0]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _link_url(request: HttpRequest, token: str) -> str:
+    base = getattr(settings, "PUBLIC_BASE_URL", "") or ""
+    path = reverse("magic-link-confirm", args=[token])
+    return base.rstrip("/") + path if base else request.build_absolute_uri(path)
+
+
+@require_POST
+def magic_link_request(request: HttpRequest) -> HttpResponse:
+    """POST ``{email, next?}`` (JSON or a form; CSRF header or field). The answer is the same
+    whether or not the address is known: 202."""
+    if request.content_type == "application/json":
+        try:
+            data = json.loads(request.body or b"{}")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return JsonResponse(
+                error_body("invalid_body", "The request body is not a JSON object."), status=400
+            )
+    else:
+        data = request.POST
+    email = data.get("email")
+    container = get_container()
+    try:
+        magic_link.request_magic_link(
+            email=email if isinstance(email, str) else "",
+            client=client_address(request),
+            next_url=_safe_next(request, data.get("next") if isinstance(data.get("next"), str) else None),
+            neon=container.neon,
+            links=container.login_links,
+            limiter=container.rate_limiter,
+            mailer=container.mailer,
+            link_url=lambda token: _link_url(request, token),
+            now=container.clock(),
+        )
+    except DomainError as exc:
+        response = json_error(exc)
+        if exc.code == "rate_limited":
+            response["Retry-After"] = str((exc.detail or {}).get("retry_after_seconds", 900))
+        return response
+    return JsonResponse(
+        {
+            "status": "sent_if_known",
+            "message": "If this address belongs to an Asmbly account, a login link is on its way. "
+            "It works once, for 15 minutes.",
+        },
+        status=202,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def magic_link_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners that open links must not spend them); POST spends
+    the link and logs in like the Neon login, or sends the browser back with a login_error."""
+    if request.method == "GET":
+        response = render(request, "volunteers/magic_link.html")
+        response["Cache-Control"] = "no-store"
+        return response
+    container = get_container()
+    now = container.clock()
+    try:
+        viewer, next_url = magic_link.redeem_magic_link(
+            token=token,
+            links=container.login_links,
+            neon=container.neon,
+            volunteers=container.volunteers,
+            shops=container.shop_directory,
+            roles=container.roles,
+            now=now,
+            today=now.astimezone(MAKERSPACE_TZ).date(),
+        )
+    except NotFound:
+        return _login_failed("no_account")
+    except DomainError as exc:
+        logger.warning("auth.magic_link.failed", extra={"code": exc.code})
+        return _login_failed(exc.code)
+    log_in(request, viewer)
+    _remember_profile_choices(request, viewer.neon_id)
+    logger.info("auth.login", extra={"neon_id": viewer.neon_id, "via": "magic_link"})
+    return HttpResponseRedirect(next_url or settings.FRONTEND_URL)

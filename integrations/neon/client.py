@@ -105,6 +105,24 @@ class NeonClient:
             raise IntegrationError(SERVICE, "account response has no individualAccount", permanent=True)
         return NeonAccount(account=account, memberships=self._memberships(account_id))
 
+    def find_account_ids_by_email(self, email: str) -> list[str]:
+        """Account ids whose e-mail is ``email`` (POST /accounts/search; Neon compares text
+        case-insensitively). Neon allows one search at a time per org: a 429 is transient."""
+        if not self.config.api_configured:
+            raise IntegrationError(SERVICE, "NEON_ORG_ID/NEON_API_KEY are not configured", permanent=True)
+        body = {
+            "searchFields": [{"field": "Email", "operator": "EQUAL", "value": email}],
+            "outputFields": ["Account ID"],
+            "pagination": {"currentPage": 0, "pageSize": 10},
+        }
+        response = call(SERVICE, lambda: self._api.post("/accounts/search", json=body))
+        raise_for_status(SERVICE, response)
+        try:
+            results = response.json().get("searchResults") or []
+        except ValueError as exc:
+            raise IntegrationError(SERVICE, "search response is not JSON", permanent=False) from exc
+        return [str(r["Account ID"]) for r in results if isinstance(r, dict) and r.get("Account ID")]
+
     def _memberships(self, account_id: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         page = 0

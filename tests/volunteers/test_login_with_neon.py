@@ -81,8 +81,8 @@ def test_a_member_logs_in_and_gets_a_profile_from_neon(neon):
     assert me["membership_expires"] == (date.today() + timedelta(days=330)).isoformat()
     assert me["roles"] == ["shop_lead", "volunteer"]
     assert me["certifications"] == [
-        {"id": "84", "name": "Woodshop Safety"},
-        {"id": "680", "name": "Small Lasers"},
+        {"id": "84", "name": "Woodshop Safety", "unlocks": ["woodshop"]},
+        {"id": "680", "name": "Small Lasers", "unlocks": ["lasers"]},
     ]
     token_call = next(r for r in neon.requests if r.path == "/np/oauth/token")
     assert token_call.form()["client_secret"] == ["voldash-secret"]  # exchanged server-side
