@@ -111,6 +111,7 @@ def apply_snapshot(
         incoming = normalized.task
         if normalized.reason and incoming is not None:
             logger.info("sync.clickup.normalized", extra={"task_id": task_id, "note": normalized.reason})
+    held = True  # the holder's claim record exists (as it must); flipped if DynamoDB says otherwise
     for _ in range(WRITE_RETRIES):
         stored = deps.tasks.get_stored(task_id)
         before = stored.task if stored else None
@@ -124,7 +125,7 @@ def apply_snapshot(
         if outcome.action is not None and outcome.kind is not SyncKind.TOUCHED:
             writes.append(deps.tasks.history_write(_history(task, before, outcome, now, event)))
         if outcome.release_holder:
-            writes += deps.volunteers.unclaim_writes(outcome.release_holder.neon_id, task_id)
+            writes += deps.volunteers.unclaim_writes(outcome.release_holder.neon_id, task_id, recorded=held)
         if outcome.complete_holder:
             holder = outcome.complete_holder
             hours = round(task.estimate_minutes / 60, 2) if task.estimate_minutes else DEFAULT_CLOSED_HOURS
@@ -138,7 +139,7 @@ def apply_snapshot(
                 completed_at=now,
                 note="Closed in ClickUp; hours estimated from the task, please confirm",
             )
-            writes += deps.volunteers.complete_writes(holder.neon_id, holder.name, entry)
+            writes += deps.volunteers.complete_writes(holder.neon_id, holder.name, entry, recorded=held)
         if _wants_topic(outcome, before, deps):
             writes += deps.outbox.enqueue_writes([_discourse_message(task, deps, now)])
         try:
@@ -146,6 +147,9 @@ def apply_snapshot(
         except WriteRefused as refused:
             if "task" in refused.tags or refused.conflict:
                 continue  # changed underneath (a claim, another event): decide again on fresh data
+            if "held_claim" in refused.tags:
+                held = not held  # no claim record to free (older data): free no slot, or the reverse
+                continue
             raise
         logger.info(
             "sync.clickup.applied", extra={"task_id": task_id, "kind": outcome.kind.value, "trigger": event}

@@ -23,8 +23,8 @@ authenticated requests (401s carry no rate-limit headers); a PUT always bumps ``
 ``date_closed``/``date_done`` are set when a task enters a status of type ``closed``.
 
 Test hooks beyond ClickUp: ``add_list``/``add_field``/``add_user``/``add_task``/``update_task``/
-``delete_task`` set up state; ``clock`` (seconds) drives ``date_updated`` and the limiter; ``requests``,
-``comments(task_id)`` and ``max_requests_in_any_minute`` show what happened; ``fail_next`` and
+``delete_task``/``restore_task`` set up state; ``clock`` (seconds) drives ``date_updated`` and the
+limiter; ``requests``, ``comments(task_id)`` and ``max_requests_in_any_minute`` show what happened; ``fail_next`` and
 ``delay_next`` inject errors and slowness.
 
 Usage::
@@ -365,6 +365,16 @@ class FakeClickUp(FakeServer):
             if task is None:
                 raise KeyError(f"no task {task_id}")
             task.deleted = True
+
+    def restore_task(self, task_id: str) -> dict[str, Any]:
+        """Bring a deleted task back from ClickUp's trash as it was (bumps ``date_updated``)."""
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is None or not task.deleted:
+                raise KeyError(f"no deleted task {task_id}")
+            task.deleted = False
+            task.date_updated = self._stamp()
+            return self._task_json(task)
 
     def task(self, task_id: str) -> dict[str, Any]:
         """The current task in the Get Task shape (a copy)."""

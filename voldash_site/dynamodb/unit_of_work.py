@@ -34,9 +34,10 @@ _SEND_ORDER = ("check", "delete", "put", "update")
 @dataclass(frozen=True)
 class Write:
     """One action of a transaction: ``put`` an item, ``update`` it with ``actions``, ``delete``
-    it; optionally under ``condition``. ``tag`` names the condition for ``WriteRefused``."""
+    it, or only ``check`` a condition on it; optionally under ``condition``. ``tag`` names the
+    condition for ``WriteRefused``."""
 
-    kind: Literal["put", "update", "delete"]
+    kind: Literal["put", "update", "delete", "check"]
     item: Any  # a TableItem subclass instance (the key at least)
     actions: tuple[Any, ...] = ()
     condition: Any = None
@@ -47,6 +48,8 @@ class Write:
             tx.save(self.item, condition=self.condition)
         elif self.kind == "update":
             tx.update(self.item, actions=list(self.actions), condition=self.condition)
+        elif self.kind == "check":
+            tx.condition_check(type(self.item), self.item.pk, self.item.sk, condition=self.condition)
         else:
             tx.delete(self.item, condition=self.condition)
 
@@ -61,6 +64,11 @@ def update(item: Any, actions: list[Any], *, condition: Any = None, tag: str = "
 
 def delete(item: Any, *, condition: Any = None, tag: str = "") -> Write:
     return Write("delete", item, condition=condition, tag=tag)
+
+
+def check(item: Any, condition: Any, *, tag: str = "") -> Write:
+    """Write nothing to ``item``; the transaction only goes through if ``condition`` holds."""
+    return Write("check", item, condition=condition, tag=tag)
 
 
 class DynamoUnitOfWork:
