@@ -192,6 +192,7 @@ class SweepReport:
     unchanged: int = 0
     deleted: int = 0
     ignored: int = 0
+    confirmed: int = 0  # unlisted tasks read one by one before anything is marked deleted
     errors: list[str] = field(default_factory=list)
     requests: int = 0
     drift: dict[str, list[str]] = field(default_factory=dict)
@@ -206,6 +207,7 @@ class SweepReport:
             "unchanged": self.unchanged,
             "deleted": self.deleted,
             "ignored": self.ignored,
+            "confirmed": self.confirmed,
             "errors": self.errors[:20],
             "clickup_requests": self.requests,
         }
@@ -220,8 +222,9 @@ def sweep(
     progress: Callable[[int], None] | None = None,
 ) -> SweepReport:
     """Pull tasks updated since ``since_ms`` (minus an overlap) from every synced list and
-    apply them. ``full`` pulls everything and marks our tasks ClickUp no longer has as deleted;
-    what changed is reported as drift (webhooks that never arrived)."""
+    apply them. ``full`` pulls everything and marks our tasks ClickUp no longer has as deleted,
+    each confirmed with ``GET /task/{id}`` first; what changed is reported as drift (webhooks
+    that never arrived)."""
     report = SweepReport(full=full)
     start_requests = getattr(deps.client, "requests_made", 0)
     after = None if full or since_ms is None else max(0, since_ms - OVERLAP_MS)
@@ -249,8 +252,18 @@ def sweep(
                 break
             page += 1
     if full and known_task_ids is not None:
+        # Not listed is not proof of deletion: Get Tasks pages by offset, so a task that changes
+        # between two page requests shifts the others across the page boundary and one of them is
+        # never listed. Each unlisted task is read on its own; only ClickUp's own answer (404,
+        # archived, moved out of the synced lists) marks it deleted.
         for task_id in sorted(known_task_ids() - seen):
-            outcome = apply_snapshot(task_id, None, deps, event="sweep")
+            report.confirmed += 1
+            try:
+                raw = deps.client.get_task(task_id)
+                outcome = apply_snapshot(task_id, raw, deps, event="sweep")
+            except Exception as exc:  # unconfirmed: leave it as it is, the next sweep asks again
+                report.errors.append(f"{task_id}: {type(exc).__name__}: {exc}")
+                continue
             _count(report, outcome, task_id)
     report.requests = getattr(deps.client, "requests_made", 0) - start_requests
     report.watermark_ms = newest
