@@ -33,7 +33,7 @@ CONFLICT_RETRIES = 3
 class UnitOfWork(Protocol):
     def load(self, *loads: Any) -> list[Any]: ...
 
-    def commit(self, writes: Any, *, idempotency_token: str | None = None) -> None: ...
+    def commit(self, writes: Any, *, idempotency_token: str | None = None, witness: Any = None) -> None: ...
 
 
 class ShopLookup(Protocol):
@@ -143,11 +143,17 @@ def _history(
     )
 
 
+def _witness(writes: list) -> Any:
+    """The history entry: a new item under a unique key, written only by this transaction, so
+    its presence proves the transaction was applied when DynamoDB's answer is lost (a timeout)."""
+    return next(w for w in writes if getattr(w, "tag", "") == "history")
+
+
 def _commit(deps: LifecycleDeps, writes: list, *, on_task: str, last: bool = True) -> bool:
     """Commit a release or completion. False: the holder's claim record was not as assumed
     (``held_claim`` refused) and the caller should build the writes again the other way."""
     try:
-        deps.uow.commit(writes)
+        deps.uow.commit(writes, witness=_witness(writes))
     except WriteRefused as refused:
         if "task" in refused.tags or (refused.conflict and not refused.tags):
             raise Conflict(on_task, code="task_changed") from refused
@@ -202,7 +208,7 @@ def claim_task(
             *deps.outbox.enqueue_writes(_write_back(claimed, "task.claimed", actor, shop, None, now, text)),
         ]
         try:
-            deps.uow.commit(writes)
+            deps.uow.commit(writes, witness=_witness(writes))
         except WriteRefused as refused:
             if "task" in refused.tags:
                 raise Conflict("Someone else claimed this task first.", code="already_claimed") from refused
@@ -423,7 +429,7 @@ def reassign_task(
             ),
         ]
         try:
-            deps.uow.commit(writes)
+            deps.uow.commit(writes, witness=_witness(writes))
         except WriteRefused as refused:
             if "task" in refused.tags or refused.conflict:
                 raise Conflict(
@@ -476,7 +482,7 @@ def review_hours(
         deps.tasks.history_write(history),
     ]
     try:
-        deps.uow.commit(writes)
+        deps.uow.commit(writes, witness=_witness(writes))
     except WriteRefused as refused:
         raise Conflict("These hours were reviewed meanwhile.", code="already_reviewed") from refused
     return entry
