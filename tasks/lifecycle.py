@@ -33,7 +33,7 @@ CONFLICT_RETRIES = 3
 class UnitOfWork(Protocol):
     def load(self, *loads: Any) -> list[Any]: ...
 
-    def commit(self, writes: Any, *, idempotency_token: str | None = None) -> None: ...
+    def commit(self, writes: Any, *, idempotency_token: str | None = None, witness: Any = None) -> None: ...
 
 
 class ShopLookup(Protocol):
@@ -143,18 +143,30 @@ def _history(
     )
 
 
-def _commit(deps: LifecycleDeps, writes: list, *, on_task: str) -> None:
+def _witness(writes: list) -> Any:
+    """The history entry: a new item under a unique key, written only by this transaction, so
+    its presence proves the transaction was applied when DynamoDB's answer is lost (a timeout)."""
+    return next(w for w in writes if getattr(w, "tag", "") == "history")
+
+
+def _commit(deps: LifecycleDeps, writes: list, *, on_task: str, last: bool = True) -> bool:
+    """Commit a release or completion. False: the holder's claim record was not as assumed
+    (``held_claim`` refused) and the caller should build the writes again the other way."""
     try:
-        deps.uow.commit(writes)
+        deps.uow.commit(writes, witness=_witness(writes))
     except WriteRefused as refused:
         if "task" in refused.tags or (refused.conflict and not refused.tags):
             raise Conflict(on_task, code="task_changed") from refused
+        if "held_claim" in refused.tags and not last:
+            return False
         raise
+    return True
 
 
 def claim_task(
     *, task_id: str, actor_id: str, deps: LifecycleDeps, source: HistorySource = HistorySource.API
 ) -> ActionResult:
+    recorded = False  # a claim record for this task exists already (only left by older data)
     for attempt in range(CONFLICT_RETRIES):
         task, actor = _load(deps, task_id, actor_id)
         shop = deps.shops.get(task.shop)
@@ -191,14 +203,18 @@ def claim_task(
                 limit=deps.claim_limit,
                 required=tuple(c.neon_field_id for c in shop.required_certifications) if shop else (),
                 require_all=bool(shop and shop.certification_rule is CertificationRule.ALL),
+                recorded=recorded,
             ),
             *deps.outbox.enqueue_writes(_write_back(claimed, "task.claimed", actor, shop, None, now, text)),
         ]
         try:
-            deps.uow.commit(writes)
+            deps.uow.commit(writes, witness=_witness(writes))
         except WriteRefused as refused:
             if "task" in refused.tags:
                 raise Conflict("Someone else claimed this task first.", code="task_not_open") from refused
+            if "claim_record" in refused.tags and attempt + 1 < CONFLICT_RETRIES:
+                recorded = not recorded  # the record's existence was not what we assumed: look again
+                continue
             if refused.conflict and not refused.tags and attempt + 1 < CONFLICT_RETRIES:
                 continue  # a concurrent transaction touched the same items: look again
             if refused.conflict and not refused.tags:
@@ -210,7 +226,9 @@ def claim_task(
                 "Your membership, certifications or open claims changed; refresh and try again.",
                 code="eligibility_changed",
             ) from refused
-        return ActionResult(task=claimed, actor=actor, actor_open_claims=actor.open_claims + 1)
+        return ActionResult(
+            task=claimed, actor=actor, actor_open_claims=actor.open_claims + (0 if recorded else 1)
+        )
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -239,29 +257,40 @@ def release_task(
 ) -> ActionResult:
     if reason is not None and len(reason) > MAX_NOTE_LENGTH:
         raise InvalidInput(f"reason is longer than {MAX_NOTE_LENGTH} characters")
-    task, actor = _load(deps, task_id, actor_id)
-    holder = _require_holder_or_lead(task, actor, "released")
-    shop = deps.shops.get(task.shop)
-    now = deps.clock()
-    released = task.with_changes(status=TaskStatus.OPEN, assignee=None, updated_at=now)
-    by = "" if holder.neon_id == actor.neon_id else f" (released by {actor.name})"
-    text = f"{holder.name} released \u201c{task.title}\u201d ({task.shop}){by}; it is open again."
-    writes = [
-        *deps.tasks.transition_writes(task, to_status=TaskStatus.OPEN, assignee=None, at=now),
-        deps.tasks.history_write(
-            _history(task, HistoryAction.RELEASED, actor, source, now, released, note=reason)
-        ),
-        *deps.volunteers.unclaim_writes(holder.neon_id, task.id),
-        *deps.outbox.enqueue_writes(_write_back(released, "task.released", actor, shop, holder, now, text)),
-    ]
-    _commit(deps, writes, on_task="This task changed while you were releasing it; refresh and try again.")
-    return _handed_back(released, actor, holder)
+    held = True  # the holder's claim record exists (as it must); flipped if DynamoDB says otherwise
+    for attempt in range(CONFLICT_RETRIES):
+        task, actor = _load(deps, task_id, actor_id)
+        holder = _require_holder_or_lead(task, actor, "released")
+        shop = deps.shops.get(task.shop)
+        now = deps.clock()
+        released = task.with_changes(status=TaskStatus.OPEN, assignee=None, updated_at=now)
+        by = "" if holder.neon_id == actor.neon_id else f" (released by {actor.name})"
+        text = f"{holder.name} released \u201c{task.title}\u201d ({task.shop}){by}; it is open again."
+        writes = [
+            *deps.tasks.transition_writes(task, to_status=TaskStatus.OPEN, assignee=None, at=now),
+            deps.tasks.history_write(
+                _history(task, HistoryAction.RELEASED, actor, source, now, released, note=reason)
+            ),
+            *deps.volunteers.unclaim_writes(holder.neon_id, task.id, recorded=held),
+            *deps.outbox.enqueue_writes(
+                _write_back(released, "task.released", actor, shop, holder, now, text)
+            ),
+        ]
+        if _commit(
+            deps,
+            writes,
+            on_task="This task changed while you were releasing it; refresh and try again.",
+            last=attempt + 1 == CONFLICT_RETRIES,
+        ):
+            return _handed_back(released, actor, holder, freed=held)
+        held = not held
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _handed_back(task: Task, actor: Volunteer, holder: Assignee) -> ActionResult:
+def _handed_back(task: Task, actor: Volunteer, holder: Assignee, *, freed: bool = True) -> ActionResult:
     """The result of a release or completion: the holder's claim is freed, so the actor has
-    one claim fewer when they were the holder."""
-    own = holder.neon_id == actor.neon_id
+    one claim fewer when they were the holder (and a claim record was there to free)."""
+    own = holder.neon_id == actor.neon_id and freed
     return ActionResult(
         task=task, actor=actor, actor_open_claims=max(0, actor.open_claims - (1 if own else 0))
     )
@@ -280,33 +309,42 @@ def complete_task(
         raise InvalidInput(f"hours must be more than 0 and at most {MAX_HOURS_PER_TASK}, got {hours}")
     if note is not None and len(note) > MAX_NOTE_LENGTH:
         raise InvalidInput(f"note is longer than {MAX_NOTE_LENGTH} characters")
-    task, actor = _load(deps, task_id, actor_id)
-    holder = _require_holder_or_lead(task, actor, "complete")
-    shop = deps.shops.get(task.shop)
-    now = deps.clock()
-    done = task.with_changes(status=TaskStatus.DONE, updated_at=now)
-    hours = round(float(hours), 2)
-    entry = HoursEntry(
-        neon_id=holder.neon_id,
-        task_id=task.id,
-        task_title=task.title,
-        shop=task.shop,
-        hours=hours,
-        points=task.points,
-        completed_at=now,
-        note=note,
-    )
-    text = f"{holder.name} completed \u201c{task.title}\u201d ({task.shop}) in {hours:g} h. Thank you!"
-    writes = [
-        *deps.tasks.transition_writes(task, to_status=TaskStatus.DONE, assignee=holder, at=now),
-        deps.tasks.history_write(
-            _history(task, HistoryAction.COMPLETED, actor, source, now, done, note=note, hours=hours)
-        ),
-        *deps.volunteers.complete_writes(holder.neon_id, holder.name, entry),
-        *deps.outbox.enqueue_writes(_write_back(done, "task.completed", actor, shop, holder, now, text)),
-    ]
-    _commit(deps, writes, on_task="This task changed while you were completing it; refresh and try again.")
-    return _handed_back(done, actor, holder)
+    held = True  # the holder's claim record exists (as it must); flipped if DynamoDB says otherwise
+    for attempt in range(CONFLICT_RETRIES):
+        task, actor = _load(deps, task_id, actor_id)
+        holder = _require_holder_or_lead(task, actor, "complete")
+        shop = deps.shops.get(task.shop)
+        now = deps.clock()
+        done = task.with_changes(status=TaskStatus.DONE, updated_at=now)
+        credited = round(float(hours), 2)
+        entry = HoursEntry(
+            neon_id=holder.neon_id,
+            task_id=task.id,
+            task_title=task.title,
+            shop=task.shop,
+            hours=credited,
+            points=task.points,
+            completed_at=now,
+            note=note,
+        )
+        text = f"{holder.name} completed \u201c{task.title}\u201d ({task.shop}) in {credited:g} h. Thank you!"
+        writes = [
+            *deps.tasks.transition_writes(task, to_status=TaskStatus.DONE, assignee=holder, at=now),
+            deps.tasks.history_write(
+                _history(task, HistoryAction.COMPLETED, actor, source, now, done, note=note, hours=credited)
+            ),
+            *deps.volunteers.complete_writes(holder.neon_id, holder.name, entry, recorded=held),
+            *deps.outbox.enqueue_writes(_write_back(done, "task.completed", actor, shop, holder, now, text)),
+        ]
+        if _commit(
+            deps,
+            writes,
+            on_task="This task changed while you were completing it; refresh and try again.",
+            last=attempt + 1 == CONFLICT_RETRIES,
+        ):
+            return _handed_back(done, actor, holder, freed=held)
+        held = not held
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def reassign_task(
@@ -367,33 +405,46 @@ def reassign_task(
     if override and not verdict.can_claim:
         note = f"override ({verdict.reason.value if verdict.reason else 'not eligible'}): {reason}"
     text = f"{actor.name} assigned \u201c{task.title}\u201d ({task.shop}) to {new.name}."
-    writes = [
-        *deps.tasks.transition_writes(task, to_status=to_status, assignee=assignee, at=now),
-        deps.tasks.history_write(
-            _history(task, HistoryAction.REASSIGNED, actor, source, now, moved, note=note)
-        ),
-        *(deps.volunteers.unclaim_writes(previous.neon_id, task.id) if previous else []),
-        *deps.volunteers.claim_writes(
-            new,
-            Claim(new.neon_id, task.id, task.title, task.shop, now),
-            limit=deps.claim_limit,
-            required=tuple(c.neon_field_id for c in shop.required_certifications) if shop else (),
-            require_all=bool(shop and shop.certification_rule is CertificationRule.ALL),
-            enforce=verdict.can_claim,
-        ),
-        *deps.outbox.enqueue_writes(_write_back(moved, "task.reassigned", actor, shop, previous, now, text)),
-    ]
-    try:
-        deps.uow.commit(writes)
-    except WriteRefused as refused:
-        if "task" in refused.tags or refused.conflict:
-            raise Conflict(
-                "This task changed meanwhile; refresh and try again.", code="task_changed"
+    # Whether the previous holder's and the new assignee's claim records exist: as they must
+    # (yes, no), flipped when DynamoDB's conditions say otherwise (older data).
+    held, recorded = True, False
+    for attempt in range(CONFLICT_RETRIES):
+        writes = [
+            *deps.tasks.transition_writes(task, to_status=to_status, assignee=assignee, at=now),
+            deps.tasks.history_write(
+                _history(task, HistoryAction.REASSIGNED, actor, source, now, moved, note=note)
+            ),
+            *(deps.volunteers.unclaim_writes(previous.neon_id, task.id, recorded=held) if previous else []),
+            *deps.volunteers.claim_writes(
+                new,
+                Claim(new.neon_id, task.id, task.title, task.shop, now),
+                limit=deps.claim_limit,
+                required=tuple(c.neon_field_id for c in shop.required_certifications) if shop else (),
+                require_all=bool(shop and shop.certification_rule is CertificationRule.ALL),
+                enforce=verdict.can_claim,
+                recorded=recorded,
+            ),
+            *deps.outbox.enqueue_writes(
+                _write_back(moved, "task.reassigned", actor, shop, previous, now, text)
+            ),
+        ]
+        try:
+            deps.uow.commit(writes, witness=_witness(writes))
+        except WriteRefused as refused:
+            if "task" in refused.tags or refused.conflict:
+                raise Conflict(
+                    "This task changed meanwhile; refresh and try again.", code="task_changed"
+                ) from refused
+            flips = {"held_claim", "claim_record"} & refused.tags
+            if flips and attempt + 1 < CONFLICT_RETRIES:
+                held ^= "held_claim" in flips
+                recorded ^= "claim_record" in flips
+                continue
+            raise Forbidden(
+                f"{new.name}'s membership, certifications or claims changed; refresh and try again.",
+                code="eligibility_changed",
             ) from refused
-        raise Forbidden(
-            f"{new.name}'s membership, certifications or claims changed; refresh and try again.",
-            code="eligibility_changed",
-        ) from refused
+        break
     return ActionResult(task=moved, actor=actor, actor_open_claims=actor.open_claims)
 
 
@@ -431,7 +482,7 @@ def review_hours(
         deps.tasks.history_write(history),
     ]
     try:
-        deps.uow.commit(writes)
+        deps.uow.commit(writes, witness=_witness(writes))
     except WriteRefused as refused:
         raise Conflict("These hours were reviewed meanwhile.", code="already_reviewed") from refused
     return entry

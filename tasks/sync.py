@@ -3,8 +3,10 @@
 ClickUp owns a task's content and status; voldash owns the assignment, the history and the
 credit (DESIGN.md section 4). So a snapshot replaces the content, keeps our assignee, and
 applies ClickUp's status only when it is newer than voldash's own last status change. When
-ClickUp reopens or deletes a task a volunteer holds, the claim is released; when ClickUp closes
-it, it is completed in the volunteer's name (hours pending for a lead to confirm).
+ClickUp reopens or deletes a task a volunteer holds (or moves it out of the synced lists), the
+claim is released and the task keeps no assignee, so a task that comes back is held by nobody;
+when ClickUp closes it, it is completed in the volunteer's name (hours pending for a lead to
+confirm).
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ def decide_sync(
         if incoming is not None:
             gone = gone.with_changes(source_updated_ms=incoming.source_updated_ms)
         holder = current.assignee if current.status in HELD else None
+        if holder is not None:
+            # The claim ends with the task: the record, the counter and the assignee together,
+            # so a task that comes back (moved back, restored from the trash) has no phantom holder.
+            gone = gone.with_changes(assignee=None)
         return SyncOutcome(SyncKind.DELETED, gone, HistoryAction.DELETED, release_holder=holder)
 
     if current is None:
@@ -79,8 +85,11 @@ def decide_sync(
     ):
         return SyncOutcome(SyncKind.STALE)
 
+    # A deleted task holds nobody: its claim ended when it left (older data may still name the
+    # holder of a task deleted while held; that claim was released then, so it is not restored).
+    kept = None if current.deleted and current.status in HELD else current.assignee
     merged = incoming.with_changes(
-        assignee=current.assignee,
+        assignee=kept,
         discourse_url=incoming.discourse_url or current.discourse_url,
         created_at=current.created_at if current.created_at < incoming.created_at else incoming.created_at,
     )
@@ -93,7 +102,7 @@ def decide_sync(
     )
     if ours_is_newer:
         merged = merged.with_changes(status=current.status)
-    elif current.assignee is not None and current.status in HELD:
+    elif kept is not None and current.status in HELD:
         if merged.status is TaskStatus.OPEN:
             release, action = current.assignee, HistoryAction.REOPENED
             merged = merged.with_changes(assignee=None)

@@ -23,6 +23,7 @@ CORE = [
     "integrations.inbox.processing",
     "integrations.outbox.domain",
     "integrations.outbox.delivery",
+    "integrations.queue.backoff",
     "integrations.clickup.mapping",
     "integrations.clickup.sync",
     "integrations.neon.sync",

@@ -48,6 +48,14 @@ class StorageUnavailable(DomainError):
     code = "storage_unavailable"
 
 
+class OutcomeUnknown(DomainError):
+    """A write was sent but its answer never came (a timeout, a dropped connection, a server
+    error), and checking afterwards could not tell whether it was saved. Not "nothing changed":
+    the caller must look before trying again."""
+
+    code = "outcome_unknown"
+
+
 class WriteRefused(DomainError):
     """A conditional write was refused: ``tags`` names the conditions that failed;
     ``conflict`` means a concurrent transaction got there first (retrying may succeed)."""

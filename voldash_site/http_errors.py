@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 
-from voldash_site.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, StorageUnavailable
+from voldash_site.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    OutcomeUnknown,
+    StorageUnavailable,
+)
 
 STATUS_FOR: list[tuple[type[DomainError], int]] = [
     (InvalidInput, 400),
@@ -12,6 +20,7 @@ STATUS_FOR: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
     (StorageUnavailable, 503),
+    (OutcomeUnknown, 503),
 ]
 # Errors defined in apps (a dependency being down, a refused login) register here by code.
 STATUS_FOR_CODE: dict[str, int] = {

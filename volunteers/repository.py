@@ -39,7 +39,7 @@ from voldash_site.dynamodb.items import (
     stamp,
     storage_errors,
 )
-from voldash_site.dynamodb.unit_of_work import Load, Write, delete, put, update
+from voldash_site.dynamodb.unit_of_work import Load, Write, check, delete, put, update
 
 from .domain import (
     Claim,
@@ -102,11 +102,14 @@ class VolunteerRepository(Protocol):
         required: tuple[str, ...],
         require_all: bool,
         enforce: bool = True,
+        recorded: bool = False,
     ) -> list[Write]: ...
 
-    def unclaim_writes(self, neon_id: str, task_id: str) -> list[Write]: ...
+    def unclaim_writes(self, neon_id: str, task_id: str, *, recorded: bool = True) -> list[Write]: ...
 
-    def complete_writes(self, holder_id: str, holder_name: str, entry: HoursEntry) -> list[Write]: ...
+    def complete_writes(
+        self, holder_id: str, holder_name: str, entry: HoursEntry, *, recorded: bool = True
+    ) -> list[Write]: ...
 
     def claims(self, neon_id: str) -> list[Claim]: ...
 
@@ -344,6 +347,8 @@ class DynamoVolunteerRepository:
         )
 
     # -- conditional writes for the task lifecycle ------------------------------------------
+    # The counter ``open_claims`` moves only together with a claim record, under a condition on
+    # that record, so the counter always equals the number of records and no slot is freed twice.
 
     def claim_writes(
         self,
@@ -354,15 +359,22 @@ class DynamoVolunteerRepository:
         required: tuple[str, ...],
         require_all: bool,
         enforce: bool = True,
+        recorded: bool = False,
     ) -> list[Write]:
         """Take one of the volunteer's claim slots, only if they are still an active member with
         the shop's certifications and under the limit: decided by DynamoDB, not by Python.
-        ``enforce=False`` (a lead's recorded override) only requires the profile to exist."""
+        ``enforce=False`` (a lead's recorded override) only requires the profile to exist.
+
+        The record is created on condition that it does not exist yet (tag ``claim_record``).
+        ``recorded=True`` is the repair of a record left without its task (older data): the
+        record is rewritten, on condition that it exists, and the counter, which already counts
+        it, does not move; the eligibility is checked all the same."""
         key = _VolunteerItem(pk=f"VOLUNTEER#{volunteer.neon_id}", sk=PROFILE_SK)
         condition = _VolunteerItem.pk.exists()
         if enforce:
+            room = limit + 1 if recorded else limit
             condition = (_VolunteerItem.membership_active == True) & (  # noqa: E712 - pynamodb condition
-                _VolunteerItem.open_claims.does_not_exist() | (_VolunteerItem.open_claims < limit)
+                _VolunteerItem.open_claims.does_not_exist() | (_VolunteerItem.open_claims < room)
             )
             certs = _certification_condition(required, require_all)
             if certs is not None:
@@ -376,28 +388,47 @@ class DynamoVolunteerRepository:
             shop=claim.shop,
             claimed_at=claim.claimed_at,
         )
+        if recorded:
+            return [
+                check(key, condition, tag="volunteer"),
+                put(record, condition=_ClaimItem.pk.exists(), tag="claim_record"),
+            ]
         return [
             update(key, [_VolunteerItem.open_claims.add(1)], condition=condition, tag="volunteer"),
-            put(record),
+            put(record, condition=_ClaimItem.pk.does_not_exist(), tag="claim_record"),
         ]
 
-    def unclaim_writes(self, neon_id: str, task_id: str) -> list[Write]:
-        key = _VolunteerItem(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK)
+    def unclaim_writes(self, neon_id: str, task_id: str, *, recorded: bool = True) -> list[Write]:
+        """Free the claim slot of ``task_id``: the record is deleted on condition that it exists
+        (tag ``held_claim``) and the counter moves with it. ``recorded=False`` (a holder without
+        a record, left by older data) moves nothing and checks that there is still no record."""
         record = _ClaimItem(pk=f"VOLUNTEER#{neon_id}", sk=f"CLAIM#{task_id}")
-        return [update(key, [_VolunteerItem.open_claims.add(-1)]), delete(record)]
+        if not recorded:
+            return [check(record, _ClaimItem.pk.does_not_exist(), tag="held_claim")]
+        key = _VolunteerItem(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK)
+        return [
+            update(key, [_VolunteerItem.open_claims.add(-1)]),
+            delete(record, condition=_ClaimItem.pk.exists(), tag="held_claim"),
+        ]
 
-    def complete_writes(self, holder_id: str, holder_name: str, entry: HoursEntry) -> list[Write]:
-        """Free the claim slot, log the (pending) hours and credit the points, lifetime and
-        for the month's leaderboard, in the caller's transaction."""
+    def complete_writes(
+        self, holder_id: str, holder_name: str, entry: HoursEntry, *, recorded: bool = True
+    ) -> list[Write]:
+        """Free the claim slot (as ``unclaim_writes``), log the (pending) hours and credit the
+        points, lifetime and for the month's leaderboard, in the caller's transaction."""
         profile = _VolunteerItem(pk=f"VOLUNTEER#{holder_id}", sk=PROFILE_SK)
         profile_actions = [
-            _VolunteerItem.open_claims.add(-1),
             _VolunteerItem.tasks_completed.add(1),
             _VolunteerItem.points_lifetime.add(entry.points),
             _VolunteerItem.hours_lifetime.add(entry.hours),
             _VolunteerItem.hours_pending.add(entry.hours),
         ]
         claim = _ClaimItem(pk=f"VOLUNTEER#{holder_id}", sk=f"CLAIM#{entry.task_id}")
+        if recorded:
+            profile_actions.insert(0, _VolunteerItem.open_claims.add(-1))
+            claim_write = delete(claim, condition=_ClaimItem.pk.exists(), tag="held_claim")
+        else:
+            claim_write = check(claim, _ClaimItem.pk.does_not_exist(), tag="held_claim")
         hours = _HoursItem.from_entry(entry)
         month = _MonthItem(pk=f"VOLUNTEER#{holder_id}", sk=f"MONTH#{entry.month}")
         month_actions = [
@@ -413,7 +444,7 @@ class DynamoVolunteerRepository:
         ]
         return [
             update(profile, profile_actions),
-            delete(claim),
+            claim_write,
             put(hours, condition=_HoursItem.pk.does_not_exist(), tag="hours"),
             update(month, month_actions),
         ]

@@ -111,6 +111,7 @@ def apply_snapshot(
         incoming = normalized.task
         if normalized.reason and incoming is not None:
             logger.info("sync.clickup.normalized", extra={"task_id": task_id, "note": normalized.reason})
+    held = True  # the holder's claim record exists (as it must); flipped if DynamoDB says otherwise
     for _ in range(WRITE_RETRIES):
         stored = deps.tasks.get_stored(task_id)
         before = stored.task if stored else None
@@ -124,7 +125,7 @@ def apply_snapshot(
         if outcome.action is not None and outcome.kind is not SyncKind.TOUCHED:
             writes.append(deps.tasks.history_write(_history(task, before, outcome, now, event)))
         if outcome.release_holder:
-            writes += deps.volunteers.unclaim_writes(outcome.release_holder.neon_id, task_id)
+            writes += deps.volunteers.unclaim_writes(outcome.release_holder.neon_id, task_id, recorded=held)
         if outcome.complete_holder:
             holder = outcome.complete_holder
             hours = round(task.estimate_minutes / 60, 2) if task.estimate_minutes else DEFAULT_CLOSED_HOURS
@@ -138,7 +139,7 @@ def apply_snapshot(
                 completed_at=now,
                 note="Closed in ClickUp; hours estimated from the task, please confirm",
             )
-            writes += deps.volunteers.complete_writes(holder.neon_id, holder.name, entry)
+            writes += deps.volunteers.complete_writes(holder.neon_id, holder.name, entry, recorded=held)
         if _wants_topic(outcome, before, deps):
             writes += deps.outbox.enqueue_writes([_discourse_message(task, deps, now)])
         try:
@@ -146,6 +147,9 @@ def apply_snapshot(
         except WriteRefused as refused:
             if "task" in refused.tags or refused.conflict:
                 continue  # changed underneath (a claim, another event): decide again on fresh data
+            if "held_claim" in refused.tags:
+                held = not held  # no claim record to free (older data): free no slot, or the reverse
+                continue
             raise
         logger.info(
             "sync.clickup.applied", extra={"task_id": task_id, "kind": outcome.kind.value, "trigger": event}
@@ -188,6 +192,7 @@ class SweepReport:
     unchanged: int = 0
     deleted: int = 0
     ignored: int = 0
+    confirmed: int = 0  # unlisted tasks read one by one before anything is marked deleted
     errors: list[str] = field(default_factory=list)
     requests: int = 0
     drift: dict[str, list[str]] = field(default_factory=dict)
@@ -202,6 +207,7 @@ class SweepReport:
             "unchanged": self.unchanged,
             "deleted": self.deleted,
             "ignored": self.ignored,
+            "confirmed": self.confirmed,
             "errors": self.errors[:20],
             "clickup_requests": self.requests,
         }
@@ -216,8 +222,9 @@ def sweep(
     progress: Callable[[int], None] | None = None,
 ) -> SweepReport:
     """Pull tasks updated since ``since_ms`` (minus an overlap) from every synced list and
-    apply them. ``full`` pulls everything and marks our tasks ClickUp no longer has as deleted;
-    what changed is reported as drift (webhooks that never arrived)."""
+    apply them. ``full`` pulls everything and marks our tasks ClickUp no longer has as deleted,
+    each confirmed with ``GET /task/{id}`` first; what changed is reported as drift (webhooks
+    that never arrived)."""
     report = SweepReport(full=full)
     start_requests = getattr(deps.client, "requests_made", 0)
     after = None if full or since_ms is None else max(0, since_ms - OVERLAP_MS)
@@ -245,8 +252,18 @@ def sweep(
                 break
             page += 1
     if full and known_task_ids is not None:
+        # Not listed is not proof of deletion: Get Tasks pages by offset, so a task that changes
+        # between two page requests shifts the others across the page boundary and one of them is
+        # never listed. Each unlisted task is read on its own; only ClickUp's own answer (404,
+        # archived, moved out of the synced lists) marks it deleted.
         for task_id in sorted(known_task_ids() - seen):
-            outcome = apply_snapshot(task_id, None, deps, event="sweep")
+            report.confirmed += 1
+            try:
+                raw = deps.client.get_task(task_id)
+                outcome = apply_snapshot(task_id, raw, deps, event="sweep")
+            except Exception as exc:  # unconfirmed: leave it as it is, the next sweep asks again
+                report.errors.append(f"{task_id}: {type(exc).__name__}: {exc}")
+                continue
             _count(report, outcome, task_id)
     report.requests = getattr(deps.client, "requests_made", 0) - start_requests
     report.watermark_ms = newest

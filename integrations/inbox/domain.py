@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from integrations.queue.backoff import backoff
+
 
 class InboxStatus(StrEnum):
     PENDING = "PENDING"
@@ -38,11 +40,8 @@ class InboxEvent:
 
 MAX_ATTEMPTS = 8
 BASE_DELAY_SECONDS = 30
-MAX_DELAY_SECONDS = 3600
 
 
 def retry_delay(attempts: int, *, rng: random.Random | None = None) -> timedelta:
-    """Exponential backoff with jitter: about 30 s, 1 min, 2 min ... capped at an hour."""
-    base = min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** max(0, attempts - 1))
-    jitter = (rng or random).uniform(0.5, 1.0)
-    return timedelta(seconds=base * jitter)
+    """The queues' backoff from 30 s: about 30 s, 1 min, 2 min ... capped at an hour."""
+    return backoff(attempts, base_seconds=BASE_DELAY_SECONDS, rng=rng)

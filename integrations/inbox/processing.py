@@ -27,6 +27,7 @@ class InboxReport:
     ignored: int = 0
     failed: int = 0
     busy: int = 0  # leased by another worker
+    reads: int = 0  # handler calls (each one fresh read of its subject), however many events
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -42,34 +43,66 @@ def process_event(
     now: datetime,
     report: InboxReport,
 ) -> None:
-    if not inbox.lease(event, now):
-        report.busy += 1
+    """Process one event now (a staff replay)."""
+    process_group([event], inbox=inbox, handlers=handlers, now=now, report=report)
+
+
+def process_group(
+    events: list[InboxEvent],
+    *,
+    inbox: InboxRepository,
+    handlers: dict[Source, Handler],
+    now: datetime,
+    report: InboxReport,
+) -> None:
+    """Events about one subject (a ClickUp task, a Neon account) that were waiting together.
+
+    Events are hints: the handler re-reads the subject from its source, and one read that
+    starts after every one of them was stored answers them all. These were all returned by the
+    inbox query made before this read, so the newest is handled (one fresh read) and every
+    event is finished with its result; a failure fails each of them, each with its own backoff.
+    """
+    leased = [event for event in events if inbox.lease(event, now)]
+    report.busy += len(events) - len(leased)
+    if not leased:
         return
+    newest = max(leased, key=lambda e: (e.received_at, e.id))
     try:
-        status, result = handlers[event.source](event)
-    except Exception as exc:  # any failure is stored with the event, never lost
-        attempts = event.attempts + 1
-        next_at = now + retry_delay(attempts) if attempts < MAX_ATTEMPTS else None
+        status, result = handlers[newest.source](newest)
+    except Exception as exc:  # any failure is stored with the events, never lost
         message = f"{type(exc).__name__}: {exc}"
-        inbox.fail(event, message, next_at, now)
-        report.failed += 1
-        report.errors.append(f"{event.id}: {message}")
-        logger.warning(
-            "inbox.event.failed",
-            extra={
-                "event_id": event.id,
-                "source": event.source.value,
-                "attempts": attempts,
-                "retry": next_at is not None,
-                "error": type(exc).__name__,
-            },
-        )
+        for event in leased:
+            attempts = event.attempts + 1
+            next_at = now + retry_delay(attempts) if attempts < MAX_ATTEMPTS else None
+            inbox.fail(event, message, next_at, now)
+            report.failed += 1
+            report.errors.append(f"{event.id}: {message}")
+            logger.warning(
+                "inbox.event.failed",
+                extra={
+                    "event_id": event.id,
+                    "source": event.source.value,
+                    "attempts": attempts,
+                    "retry": next_at is not None,
+                    "error": type(exc).__name__,
+                },
+            )
         return
-    inbox.finish(event, status, result, now)
-    if status is InboxStatus.IGNORED:
-        report.ignored += 1
-    else:
-        report.done += 1
+    report.reads += 1
+    for event in leased:
+        shared = "" if event is newest else f" (one read for {len(leased)} events)"
+        inbox.finish(event, status, f"{result}{shared}", now)
+        if status is InboxStatus.IGNORED:
+            report.ignored += 1
+        else:
+            report.done += 1
+
+
+def _by_subject(batch: list[InboxEvent]) -> list[list[InboxEvent]]:
+    groups: dict[tuple[Source, str], list[InboxEvent]] = {}
+    for event in batch:
+        groups.setdefault((event.source, event.subject_id), []).append(event)
+    return list(groups.values())
 
 
 def process_inbox(
@@ -80,17 +113,20 @@ def process_inbox(
     limit: int = 100,
     rounds: int = 10,
 ) -> InboxReport:
-    """Process pending events and failed ones whose retry time has come, up to ``rounds``
-    batches of ``limit``. Idempotent: a processed event is never processed again by this."""
+    """Process pending events and failed ones whose retry time has come, up to ``limit`` x
+    ``rounds`` events. Everything waiting is fetched before anything is read from ClickUp or
+    Neon, so the events about one subject share one fresh read, whatever their order in the
+    queue. Idempotent: a processed event is never processed again by this."""
     report = InboxReport()
-    for _ in range(rounds):
-        now = clock()
-        batch = inbox.due(now, limit=limit)
+    budget = limit * rounds
+    while budget > 0:
+        batch = inbox.due(clock(), limit=budget)
         if not batch:
             break
         before = report.processed + report.busy
-        for event in batch:
-            process_event(event, inbox=inbox, handlers=handlers, now=clock(), report=report)
+        for group in _by_subject(batch):
+            process_group(group, inbox=inbox, handlers=handlers, now=clock(), report=report)
+        budget -= len(batch)
         if report.processed + report.busy == before:
             break
     return report

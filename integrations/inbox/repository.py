@@ -11,17 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
 
-from voldash_site.dynamodb.items import (
-    TableItem,
-    conditional_update,
-    ensure_configured,
-    query_page,
-    stamp,
-    storage_errors,
-)
+from integrations.queue import storage as queue
+from voldash_site.dynamodb.items import conditional_update, ensure_configured, storage_errors
 
 from .domain import InboxEvent, InboxStatus, Source
 
@@ -48,17 +42,13 @@ class InboxRepository(Protocol):
     def replay(self, event_id: str, now: datetime) -> bool: ...
 
 
-class _InboxItem(TableItem, discriminator="InboxEvent"):
+class _InboxItem(queue.QueueItem, discriminator="InboxEvent"):
     event_id = UnicodeAttribute(attr_name="id")
     source = UnicodeAttribute()
     kind = UnicodeAttribute()
     subject_id = UnicodeAttribute()
     body = UnicodeAttribute()
     received_at = UTCDateTimeAttribute()
-    status = UnicodeAttribute()
-    attempts = NumberAttribute(default=0)
-    next_attempt_at = UTCDateTimeAttribute(null=True)
-    lease_until = UTCDateTimeAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
     result = UnicodeAttribute(null=True)
     processed_at = UTCDateTimeAttribute(null=True)
@@ -93,7 +83,7 @@ class DynamoInboxRepository:
             pk=f"INBOX#{event.id}",
             sk="EVENT",
             gsi2pk="INBOX#PENDING",
-            gsi2sk=f"{stamp(event.received_at)}#{event.id}",
+            gsi2sk=queue.queue_key(event.received_at, event.id),
             event_id=event.id,
             source=event.source.value,
             kind=event.kind,
@@ -120,34 +110,27 @@ class DynamoInboxRepository:
                 return None
 
     def due(self, now: datetime, *, limit: int = 100) -> list[InboxEvent]:
-        """New events, then failed ones whose retry time has come (one Query per queue)."""
-        fresh = query_page(_InboxItem, "INBOX#PENDING", index="GSI2", limit=limit)
-        retry = query_page(
-            _InboxItem,
-            "INBOX#RETRY",
-            index="GSI2",
-            limit=limit,
-            range_key_condition=_InboxItem.gsi2sk <= f"{stamp(now)}#~",
+        """New events, then failed ones whose retry time has come, oldest first, up to ``limit``
+        (a Query per queue and per 1 MB page)."""
+        fresh = queue.in_queue(_InboxItem, "INBOX#PENDING", limit=limit)
+        retry = (
+            queue.in_queue(_InboxItem, "INBOX#RETRY", limit=limit - len(fresh), due_by=now)
+            if len(fresh) < limit
+            else []
         )
-        return [i.to_event() for i in fresh.items + retry.items][:limit]
+        return [i.to_event() for i in fresh + retry]
 
     def failed(self, *, limit: int = 100) -> list[InboxEvent]:
         """Events that failed: waiting for a retry, or given up on (newest first)."""
         out = []
-        for queue in ("INBOX#RETRY", "INBOX#FAILED"):
-            out += [
-                i.to_event()
-                for i in query_page(_InboxItem, queue, index="GSI2", limit=limit, newest_first=True).items
-            ]
+        for name in ("INBOX#RETRY", "INBOX#FAILED"):
+            out += [i.to_event() for i in queue.in_queue(_InboxItem, name, limit=limit, newest_first=True)]
         return out
 
-    def lease(self, event: InboxEvent, now: datetime, *, seconds: int = 120) -> bool:
+    def lease(self, event: InboxEvent, now: datetime, *, seconds: int = queue.LEASE_SECONDS) -> bool:
         """Take the event for processing unless another worker holds it."""
-        condition = _InboxItem.status.is_in(InboxStatus.PENDING.value, InboxStatus.FAILED.value) & (
-            _InboxItem.lease_until.does_not_exist() | (_InboxItem.lease_until < now)
-        )
-        actions = [_InboxItem.lease_until.set(now + timedelta(seconds=seconds)), _InboxItem.attempts.add(1)]
-        return conditional_update(_key(event.id), actions, condition)
+        statuses = (InboxStatus.PENDING.value, InboxStatus.FAILED.value)
+        return queue.lease(_key(event.id), statuses=statuses, now=now, seconds=seconds)
 
     def finish(self, event: InboxEvent, status: InboxStatus, result: str, now: datetime) -> None:
         with storage_errors():
@@ -165,13 +148,13 @@ class DynamoInboxRepository:
             )
 
     def fail(self, event: InboxEvent, error: str, next_attempt_at: datetime | None, now: datetime) -> None:
-        queue = "INBOX#RETRY" if next_attempt_at else "INBOX#FAILED"
+        waiting_in = "INBOX#RETRY" if next_attempt_at else "INBOX#FAILED"
         due = next_attempt_at or now
         actions = [
             _InboxItem.status.set(InboxStatus.FAILED.value),
             _InboxItem.last_error.set(error[:2000]),
-            _InboxItem.gsi2pk.set(queue),
-            _InboxItem.gsi2sk.set(f"{stamp(due)}#{event.id}"),
+            _InboxItem.gsi2pk.set(waiting_in),
+            _InboxItem.gsi2sk.set(queue.queue_key(due, event.id)),
             _InboxItem.lease_until.remove(),
         ]
         actions.append(
@@ -189,7 +172,7 @@ class DynamoInboxRepository:
             [
                 _InboxItem.status.set(InboxStatus.PENDING.value),
                 _InboxItem.gsi2pk.set("INBOX#PENDING"),
-                _InboxItem.gsi2sk.set(f"{stamp(now)}#{event_id}"),
+                _InboxItem.gsi2sk.set(queue.queue_key(now, event_id)),
                 _InboxItem.lease_until.remove(),
                 _InboxItem.next_attempt_at.remove(),
                 _InboxItem.expires_at.remove(),

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from integrations.queue.backoff import backoff as queue_backoff
+
 
 class Channel(StrEnum):
     CLICKUP = "clickup"
@@ -42,13 +44,10 @@ class OutboxMessage:
 
 MAX_ATTEMPTS = 8
 BASE_DELAY_SECONDS = 15
-MAX_DELAY_SECONDS = 3600
 
 
 def backoff(
     attempts: int, *, retry_after: float | None = None, rng: random.Random | None = None
 ) -> timedelta:
-    """Exponential backoff with jitter, capped; never sooner than the service asked."""
-    base = min(MAX_DELAY_SECONDS, BASE_DELAY_SECONDS * 2 ** max(0, attempts - 1))
-    delay = base * (rng or random).uniform(0.5, 1.0)
-    return timedelta(seconds=max(delay, retry_after or 0))
+    """The queues' backoff from 15 s, capped at an hour; never sooner than the service asked."""
+    return queue_backoff(attempts, base_seconds=BASE_DELAY_SECONDS, retry_after=retry_after, rng=rng)

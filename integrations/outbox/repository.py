@@ -10,16 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
-from voldash_site.dynamodb.items import (
-    TableItem,
-    conditional_update,
-    ensure_configured,
-    query_page,
-    stamp,
-    storage_errors,
-)
+from integrations.queue import storage as queue
+from voldash_site.dynamodb.items import conditional_update, ensure_configured, storage_errors
 from voldash_site.dynamodb.unit_of_work import Write, put
 
 from .domain import Channel, OutboxMessage, OutboxStatus
@@ -52,19 +46,15 @@ class OutboxRepository(Protocol):
     def retry(self, message_id: str, now: datetime) -> bool: ...
 
 
-class _OutboxItem(TableItem, discriminator="Outbox"):
+class _OutboxItem(queue.QueueItem, discriminator="Outbox"):
     message_id = UnicodeAttribute(attr_name="id")
     channel = UnicodeAttribute()
     action = UnicodeAttribute()
     task_id = UnicodeAttribute()
     payload = JSONAttribute()
-    status = UnicodeAttribute()
-    attempts = NumberAttribute(default=0)
     last_error = UnicodeAttribute(null=True)
     response = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
-    next_attempt_at = UTCDateTimeAttribute(null=True)
-    lease_until = UTCDateTimeAttribute(null=True)
     finished_at = UTCDateTimeAttribute(null=True)
 
     @classmethod
@@ -73,7 +63,7 @@ class _OutboxItem(TableItem, discriminator="Outbox"):
             pk=f"OUTBOX#{m.id}",
             sk="OUTBOX",
             gsi2pk=f"OUTBOX#{m.status.value}",
-            gsi2sk=f"{stamp(m.created_at)}#{m.id}",
+            gsi2sk=queue.queue_key(m.created_at, m.id),
             message_id=m.id,
             channel=m.channel.value,
             action=m.action,
@@ -117,14 +107,9 @@ class DynamoOutboxRepository:
         ]
 
     def list_by_status(self, status: OutboxStatus, *, limit: int = 100) -> list[OutboxMessage]:
-        page = query_page(
-            _OutboxItem,
-            f"OUTBOX#{status.value}",
-            index="GSI2",
-            limit=limit,
-            newest_first=status is not OutboxStatus.PENDING,
-        )
-        return [i.to_message() for i in page.items]
+        newest_first = status is not OutboxStatus.PENDING
+        items = queue.in_queue(_OutboxItem, f"OUTBOX#{status.value}", limit=limit, newest_first=newest_first)
+        return [i.to_message() for i in items]
 
     def get(self, message_id: str) -> OutboxMessage | None:
         with storage_errors():
@@ -134,29 +119,14 @@ class DynamoOutboxRepository:
                 return None
 
     def due(self, now: datetime, *, limit: int = 100) -> list[OutboxMessage]:
-        """Pending messages whose (re)try time has come, oldest first: one Query."""
-        page = query_page(
-            _OutboxItem,
-            "OUTBOX#PENDING",
-            index="GSI2",
-            limit=limit,
-            range_key_condition=_OutboxItem.gsi2sk <= f"{stamp(now)}#~",
-        )
-        return [i.to_message() for i in page.items]
+        """Pending messages whose (re)try time has come, oldest first."""
+        items = queue.in_queue(_OutboxItem, "OUTBOX#PENDING", limit=limit, due_by=now)
+        return [i.to_message() for i in items]
 
-    def lease(self, message: OutboxMessage, now: datetime, *, seconds: int = 120) -> bool:
+    def lease(self, message: OutboxMessage, now: datetime, *, seconds: int = queue.LEASE_SECONDS) -> bool:
         """Take the message for delivery unless another worker holds it or it is done."""
-        condition = (_OutboxItem.status == OutboxStatus.PENDING.value) & (
-            _OutboxItem.lease_until.does_not_exist() | (_OutboxItem.lease_until < now)
-        )
-        return conditional_update(
-            _key(message.id),
-            [
-                _OutboxItem.lease_until.set(now + timedelta(seconds=seconds)),
-                _OutboxItem.attempts.add(1),
-            ],
-            condition,
-        )
+        statuses = (OutboxStatus.PENDING.value,)
+        return queue.lease(_key(message.id), statuses=statuses, now=now, seconds=seconds)
 
     def mark(
         self,
@@ -174,7 +144,7 @@ class DynamoOutboxRepository:
         actions = [
             _OutboxItem.status.set(status.value),
             _OutboxItem.gsi2pk.set(f"OUTBOX#{status.value}"),
-            _OutboxItem.gsi2sk.set(f"{stamp(due)}#{message.id}"),
+            _OutboxItem.gsi2sk.set(queue.queue_key(due, message.id)),
             _OutboxItem.lease_until.remove(),
         ]
         actions.append(
@@ -200,7 +170,7 @@ class DynamoOutboxRepository:
             [
                 _OutboxItem.status.set(OutboxStatus.PENDING.value),
                 _OutboxItem.gsi2pk.set("OUTBOX#PENDING"),
-                _OutboxItem.gsi2sk.set(f"{stamp(now)}#{message_id}"),
+                _OutboxItem.gsi2sk.set(queue.queue_key(now, message_id)),
                 _OutboxItem.attempts.set(0),
                 _OutboxItem.lease_until.remove(),
                 _OutboxItem.next_attempt_at.remove(),

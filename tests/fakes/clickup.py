@@ -23,9 +23,10 @@ authenticated requests (401s carry no rate-limit headers); a PUT always bumps ``
 ``date_closed``/``date_done`` are set when a task enters a status of type ``closed``.
 
 Test hooks beyond ClickUp: ``add_list``/``add_field``/``add_user``/``add_task``/``update_task``/
-``delete_task`` set up state; ``clock`` (seconds) drives ``date_updated`` and the limiter; ``requests``,
-``comments(task_id)`` and ``max_requests_in_any_minute`` show what happened; ``fail_next`` and
-``delay_next`` inject errors and slowness.
+``delete_task``/``restore_task`` set up state; ``clock`` (seconds) drives ``date_updated`` and the
+limiter; ``requests``, ``comments(task_id)`` and ``max_requests_in_any_minute`` show what
+happened; ``fail_next`` and ``delay_next`` inject errors and slowness; ``before_list_page``
+changes tasks between two page requests and ``newest_first_by_default`` flips the listing order.
 
 Usage::
 
@@ -195,6 +196,11 @@ class FakeClickUp(FakeServer):
         self.rate_limit_per_minute = rate_limit_per_minute
         self.webhook_id = str(uuid.uuid4())
         self.clock: Callable[[], float] = time.time
+        # Test hook: called with (list_id, page) before a Get Tasks page is served, with the
+        # fake's lock held, so a test can change tasks between two page requests.
+        self.before_list_page: Callable[[str, int], None] | None = None
+        # ClickUp does not document which way ``reverse`` sorts; a test can flip it.
+        self.newest_first_by_default = True
         self.max_requests_in_any_minute = 0
         self._lists: dict[str, _List] = {}
         self._fields: dict[str, dict[str, Any]] = {}
@@ -366,6 +372,16 @@ class FakeClickUp(FakeServer):
                 raise KeyError(f"no task {task_id}")
             task.deleted = True
 
+    def restore_task(self, task_id: str) -> dict[str, Any]:
+        """Bring a deleted task back from ClickUp's trash as it was (bumps ``date_updated``)."""
+        with self._lock:
+            task = self._tasks.get(task_id)
+            if task is None or not task.deleted:
+                raise KeyError(f"no deleted task {task_id}")
+            task.deleted = False
+            task.date_updated = self._stamp()
+            return self._task_json(task)
+
     def task(self, task_id: str) -> dict[str, Any]:
         """The current task in the Get Task shape (a copy)."""
         with self._lock:
@@ -507,6 +523,8 @@ class FakeClickUp(FakeServer):
         page = _int_param(query, "page") or 0
         if page < 0:
             raise _ApiError(400, "page must be 0 or more", "INPUT_002")
+        if self.before_list_page is not None:
+            self.before_list_page(lst.list_id, page)
         order_by = (query.get("order_by") or ["created"])[0]
         if order_by not in _ORDER_KEYS:
             raise _ApiError(400, f"Invalid order_by: {order_by}", "INPUT_002")
@@ -543,10 +561,10 @@ class FakeClickUp(FakeServer):
                 return (0, task.task_id)
             return (task.date_created, task.task_id)  # created; due dates are never set here
 
-        # Newest first by default; reverse=true lists oldest first.
-        matches = sorted(
-            filter(wanted, self._tasks.values()), key=key, reverse=not _bool_param(query, "reverse")
-        )
+        # Newest first by default; reverse=true lists oldest first (or the other way round when a
+        # test sets ``newest_first_by_default`` False).
+        newest_first = _bool_param(query, "reverse") != self.newest_first_by_default
+        matches = sorted(filter(wanted, self._tasks.values()), key=key, reverse=newest_first)
         start = page * PAGE_SIZE
         tasks = [self._task_json(task) for task in matches[start : start + PAGE_SIZE]]
         return json_response(200, {"tasks": tasks, "last_page": start + PAGE_SIZE >= len(matches)})

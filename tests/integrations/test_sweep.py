@@ -124,3 +124,51 @@ def test_webhook_list_page_shape_is_what_the_client_reads(clickup):
     )
     body = response.json()
     assert set(body) == {"tasks", "last_page"} and body["last_page"] is True
+
+
+@pytest.mark.parametrize("newest_first", [True, False], ids=["newest-first", "oldest-first"])
+def test_a_full_sweep_never_deletes_a_live_task_that_shifted_between_pages(cast, clickup, newest_first):
+    """Get Tasks pages by offset: a change between two page requests shifts a task across the
+    page boundary, so it is never listed. It must be confirmed with Get Task, not deleted."""
+    from tests.integrations.helpers import PURCHASES
+    from tests.tasks.test_lifecycle_api import ALEX, as_
+
+    clickup.newest_first_by_default = newest_first
+    ids = [f"86pg{i:04d}" for i in range(154)]
+    # The held task sits where the shift hides it: last of the newest-first order (it is the
+    # one that changes and jumps to page 0), or first of page 1 oldest-first (a page-0 task
+    # changes, jumps to the end, and everything after it moves one place up).
+    held = ids[0] if newest_first else ids[100]
+    for task_id in ids:
+        add_problem(clickup, task_id)
+    container = get_container()
+    run_sweep(container, full=True)
+    assert as_(ALEX).post(f"/api/v1/tasks/{held}/claim").status_code == 200
+    clickup.delete_task(ids[-1])  # really gone: must still be found
+    clickup.update_task(ids[-2], archived=True)  # archived: deleted for us
+    clickup.update_task(ids[-3], list_id=PURCHASES)  # moved out of the synced lists
+
+    def between_pages(list_id: str, page: int) -> None:
+        if list_id == PROBLEMS and page == 1:
+            if newest_first:  # ClickUp shows our write-back: still in progress
+                clickup.update_task(held, name="Renamed between pages", status="in progress")
+            else:
+                clickup.update_task(ids[1], name="Renamed between pages")
+
+    clickup.before_list_page = between_pages
+    start = len(clickup.requests)
+    report = run_sweep(container, full=True)
+    clickup.before_list_page = None
+    confirmed = {
+        r.path.rsplit("/", 1)[1] for r in clickup.requests[start:] if r.path.startswith("/api/v2/task/")
+    }
+    for task_id in ids[:-3]:
+        assert not container.tasks.get(task_id).deleted, task_id
+    assert sorted(report.drift.get("deleted", [])) == sorted(ids[-3:])
+    assert report.deleted == 3 and report.errors == []
+    assert held in confirmed  # the shift really hid it from the listing
+    kept = container.tasks.get(held)
+    assert kept.assignee is not None and kept.assignee.neon_id == ALEX and kept.status.value == "IN_PROGRESS"
+    assert [c.task_id for c in container.volunteers.claims(ALEX)] == [held]
+    if newest_first:
+        assert kept.title == "Renamed between pages"

@@ -8,15 +8,26 @@ writes whose conditions failed, so the use case can say why in domain terms.
 
 from __future__ import annotations
 
+import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
-from voldash_site.errors import WriteRefused
+from voldash_site.errors import OutcomeUnknown, StorageUnavailable, WriteRefused
 
-from .items import TableItem, cancellation_codes, ensure_configured, storage_errors, transaction
+from .items import (
+    TableItem,
+    cancellation_codes,
+    ensure_configured,
+    low_level_connection,
+    storage_errors,
+    transaction,
+)
+
+logger = logging.getLogger("voldash.dynamodb")
 
 
 @dataclass(frozen=True)
@@ -34,9 +45,10 @@ _SEND_ORDER = ("check", "delete", "put", "update")
 @dataclass(frozen=True)
 class Write:
     """One action of a transaction: ``put`` an item, ``update`` it with ``actions``, ``delete``
-    it; optionally under ``condition``. ``tag`` names the condition for ``WriteRefused``."""
+    it, or only ``check`` a condition on it; optionally under ``condition``. ``tag`` names the
+    condition for ``WriteRefused``."""
 
-    kind: Literal["put", "update", "delete"]
+    kind: Literal["put", "update", "delete", "check"]
     item: Any  # a TableItem subclass instance (the key at least)
     actions: tuple[Any, ...] = ()
     condition: Any = None
@@ -47,6 +59,8 @@ class Write:
             tx.save(self.item, condition=self.condition)
         elif self.kind == "update":
             tx.update(self.item, actions=list(self.actions), condition=self.condition)
+        elif self.kind == "check":
+            tx.condition_check(type(self.item), self.item.pk, self.item.sk, condition=self.condition)
         else:
             tx.delete(self.item, condition=self.condition)
 
@@ -63,6 +77,11 @@ def delete(item: Any, *, condition: Any = None, tag: str = "") -> Write:
     return Write("delete", item, condition=condition, tag=tag)
 
 
+def check(item: Any, condition: Any, *, tag: str = "") -> Write:
+    """Write nothing to ``item``; the transaction only goes through if ``condition`` holds."""
+    return Write("check", item, condition=condition, tag=tag)
+
+
 class DynamoUnitOfWork:
     def load(self, *loads: Load) -> list[Any]:
         """One strongly consistent BatchGetItem; ``None`` where an item does not exist."""
@@ -74,18 +93,97 @@ class DynamoUnitOfWork:
                 found[(item.pk, item.sk)] = item
         return [ld.parse(found[(ld.pk, ld.sk)]) if (ld.pk, ld.sk) in found else None for ld in loads]
 
-    def commit(self, writes: Sequence[Write], *, idempotency_token: str | None = None) -> None:
+    def commit(
+        self,
+        writes: Sequence[Write],
+        *,
+        idempotency_token: str | None = None,
+        witness: Write | None = None,
+    ) -> None:
         """One TransactWriteItems. Raises ``WriteRefused`` when a condition fails or another
-        transaction touched the same items at the same moment (``conflict``)."""
+        transaction touched the same items at the same moment (``conflict``).
+
+        When the answer is lost (a read timeout, a dropped connection, a server error), DynamoDB
+        may have applied the transaction anyway, so "nothing was changed" would be a guess. Every
+        transaction carries a ClientRequestToken (botocore's own retries resend the same one) and
+        ``witness``, a put of a new item with a key no one else writes (the history entry),
+        proves it: a transaction is all or nothing, so the witness exists exactly when the
+        transaction was applied. After a lost answer the witness is read; if it is not there
+        the transaction is sent once more with the same token (DynamoDB applies a token at most
+        once); a refusal of the witness's own condition also means an earlier attempt of ours
+        was applied. What still cannot be told raises ``OutcomeUnknown``."""
         sent = sorted(writes, key=lambda w: _SEND_ORDER.index(w.kind))
+        token = idempotency_token or uuid.uuid4().hex
         try:
-            with storage_errors(), transaction(idempotency_token) as tx:
+            self._send(sent, token)
+            return
+        except WriteRefused as refused:
+            if _witnessed(refused, witness):
+                return
+            raise
+        except _LostAnswer as lost:
+            if witness is None:
+                raise OutcomeUnknown(_UNKNOWN) from lost.__cause__
+            first = lost
+        if self._exists(witness):
+            logger.info("dynamodb.transaction.confirmed", extra={"after": "lost answer", "how": "witness"})
+            return
+        try:
+            self._send(sent, token)
+        except WriteRefused as refused:
+            if _witnessed(refused, witness):
+                return
+            raise
+        except _LostAnswer as lost:
+            if self._exists(witness):
+                return
+            logger.warning("dynamodb.transaction.outcome_unknown", extra={"error": lost.reason})
+            raise OutcomeUnknown(_UNKNOWN, detail={"retry": "check the current state first"}) from first
+        logger.info("dynamodb.transaction.confirmed", extra={"after": "lost answer", "how": "resent"})
+
+    def _send(self, sent: list[Write], token: str) -> None:
+        try:
+            with storage_errors(), transaction(token) as tx:
                 for write in sent:
                     write.apply(tx)
+        except StorageUnavailable as exc:
+            raise _LostAnswer(type(exc.__cause__).__name__ if exc.__cause__ else "unreachable") from exc
         except TransactWriteError as exc:
             codes = cancellation_codes(exc)
             failed = {w.tag for w, code in zip(sent, codes, strict=False) if code == "ConditionalCheckFailed"}
             conflict = any(code == "TransactionConflict" for code in codes)
             if not failed and not conflict and exc.cause_response_code != "TransactionConflictException":
-                raise
+                # Not a refusal: a server error, throttling, a token still in progress... the
+                # transaction may or may not have been applied.
+                raise _LostAnswer(str(exc.cause_response_code or type(exc).__name__)) from exc
             raise WriteRefused(failed, conflict=conflict or not failed) from exc
+
+    def _exists(self, witness: Write) -> bool:
+        """Whether the witness item is there (one consistent GetItem); False if that cannot be
+        read either (the caller then reports the outcome as unknown, never as nothing)."""
+        try:
+            with storage_errors():
+                found = low_level_connection().get_item(
+                    witness.item.pk, range_key=witness.item.sk, consistent_read=True
+                )
+        except (StorageUnavailable, PynamoDBException):
+            return False
+        return bool(found.get("Item"))
+
+
+_UNKNOWN = (
+    "The database did not confirm this change in time, so it may or may not have been saved. "
+    "Reload the task to see its current state before trying again."
+)
+
+
+class _LostAnswer(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _witnessed(refused: WriteRefused, witness: Write | None) -> bool:
+    """The witness's own condition (its key does not exist yet) failed: an earlier attempt of
+    this very transaction (botocore's retry after a lost answer) was applied."""
+    return witness is not None and bool(witness.tag) and witness.tag in refused.tags
