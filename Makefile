@@ -52,7 +52,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 openapi: setup
-	$(BIN)/python manage.py export_openapi
+	VOLDASH_ENV=local $(BIN)/python manage.py export_openapi
 
 package: setup
 	$(BIN)/python scripts/package_lambda.py

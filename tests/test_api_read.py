@@ -20,7 +20,7 @@ def store(table):
 def test_health_reaches_the_table(client, table):
     response = client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "table": table.table_name, "env": "local"}
+    assert response.json() == {"status": "ok", "table": table.table_name, "env": "test"}
 
 
 def test_shops_carry_open_task_counts(client, store):
