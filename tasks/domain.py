@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 
 class TaskStatus(StrEnum):
@@ -47,6 +49,38 @@ def task_points(urgency: Urgency, estimate_minutes: int | None) -> int:
     return URGENCY_BASE_POINTS[urgency] + POINTS_PER_HOUR * min(hours, MAX_CREDITED_HOURS)
 
 
+# Links that come from outside (ClickUp fields) are rendered as hrefs and returned by the API:
+# only https: URLs are kept (javascript:, data:, http: and anything odd are dropped).
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f\\<>\"'`]")
+MAX_URL_LENGTH = 2048
+# Where each link may point: ClickUp's app, Slack workspaces (<workspace>.slack.com), any
+# https Discourse (Asmbly's forum, or a test server).
+LINK_HOSTS: dict[str, str | None] = {
+    "clickup_url": "clickup.com",
+    "slack_url": "slack.com",
+    "discourse_url": None,
+}
+
+
+def https_url(value: object, *, host_suffix: str | None = None) -> str | None:
+    """``value`` when it is a plain https URL (on ``host_suffix`` or a subdomain of it), else None."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if not url or len(url) > MAX_URL_LENGTH or _URL_UNSAFE.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() != "https" or not host or "@" in parts.netloc:
+        return None
+    if host_suffix and host != host_suffix and not host.endswith("." + host_suffix):
+        return None
+    return url
+
+
 @dataclass(frozen=True)
 class Assignee:
     neon_id: str
@@ -79,6 +113,14 @@ class Task:
     source_updated_ms: int | None = None
     deleted: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        # Whatever built it (ClickUp's snapshot, an item stored before this rule), a Task never
+        # holds a link that is not https on its expected host.
+        for name, host_suffix in LINK_HOSTS.items():
+            value = getattr(self, name)
+            if value is not None and https_url(value, host_suffix=host_suffix) != value:
+                object.__setattr__(self, name, https_url(value, host_suffix=host_suffix))
 
     @property
     def points(self) -> int:
