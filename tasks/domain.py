@@ -182,6 +182,29 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True)
+class HistoryVisibility:
+    """Which of a history entry's private fields a reader may see (README: Who sees what)."""
+
+    note: bool
+    hours: bool
+
+
+def history_visibility(
+    entry: HistoryEntry, *, reader_id: str | None, reader_leads_shop: bool
+) -> HistoryVisibility:
+    """Anonymous readers see no note, no hours and no Neon id. Signed-in readers see hours and
+    notes written by ClickUp or voldash itself. A note a person wrote (a completion note, a
+    release, reassign or rejection reason) is for the person the entry is about (its actor or
+    assignee), the leads of the task's shop and staff."""
+    if reader_id is None:
+        return HistoryVisibility(note=False, hours=False)
+    if reader_leads_shop or reader_id in (entry.actor_id, entry.assignee_id):
+        return HistoryVisibility(note=True, hours=True)
+    machine_note = entry.source in (HistorySource.CLICKUP, HistorySource.SYSTEM)
+    return HistoryVisibility(note=machine_note, hours=True)
+
+
+@dataclass(frozen=True)
 class TaskDetail:
     task: Task
     history: tuple[HistoryEntry, ...] = ()
