@@ -53,6 +53,7 @@ def task_points(urgency: Urgency, estimate_minutes: int | None) -> int:
 # only https: URLs are kept (javascript:, data:, http: and anything odd are dropped).
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f\\<>\"'`]")
 MAX_URL_LENGTH = 2048
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})  # http allowed there (no remote content)
 # Where each link may point: ClickUp's app, Slack workspaces (<workspace>.slack.com), any
 # https Discourse (Asmbly's forum, or a test server).
 LINK_HOSTS: dict[str, str | None] = {
@@ -74,7 +75,9 @@ def https_url(value: object, *, host_suffix: str | None = None) -> str | None:
         host = parts.hostname
     except ValueError:
         return None
-    if parts.scheme.lower() != "https" or not host or "@" in parts.netloc:
+    scheme = parts.scheme.lower()
+    loopback = scheme == "http" and host in _LOOPBACK and host_suffix is None  # a local forum
+    if (scheme != "https" and not loopback) or not host or "@" in parts.netloc:
         return None
     if host_suffix and host != host_suffix and not host.endswith("." + host_suffix):
         return None

@@ -130,3 +130,9 @@ def test_staff_actions_do_not_redirect_off_site(cast, clickup):
         assert response.status_code == 302 and response["Location"] == "/staff/tasks/86link005/", evil
     ok = staff.post("/staff/tasks/86link005/resync", {"next": "/staff/tasks/?shop=woodshop"})
     assert ok["Location"] == "/staff/tasks/?shop=woodshop"
+
+
+def test_plain_http_is_only_accepted_for_a_forum_on_this_machine():
+    assert https_url("http://127.0.0.1:8123/t/x/1") == "http://127.0.0.1:8123/t/x/1"
+    assert https_url("http://127.0.0.1/x", host_suffix="slack.com") is None
+    assert https_url("http://yo.asmbly.org/t/x/1") is None
