@@ -74,7 +74,7 @@ lint: setup
 
 # The API contract, then the frontend's TypeScript types generated from it.
 openapi: setup
-	$(BIN)/python manage.py export_openapi
+	VOLDASH_ENV=local $(BIN)/python manage.py export_openapi
 	node_modules/.bin/openapi-typescript infra/openapi.yaml -o infra/client/schema.d.ts
 
 package: setup

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 
 from voldash_site.staff.access import StaffContext
 from voldash_site.staff.site import StaffPage, render_staff, site
 
-from .inbox.domain import InboxStatus
+from .inbox.domain import InboxEvent, InboxStatus, Source
 from .inbox.processing import InboxReport, process_event
 from .outbox.delivery import DeliveryReport, deliver_one
-from .outbox.domain import OutboxStatus
+from .outbox.domain import OutboxMessage, OutboxStatus
 
 LIMIT = 50
 
@@ -24,17 +24,28 @@ class SyncPage(StaffPage):
     def get(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
         c = ctx.container
         now = c.clock()
+        lists = {
+            "failed_events": c.inbox.failed(limit=LIMIT),
+            "waiting_events": c.inbox.due(now, limit=LIMIT),
+            "outbox_failed": c.outbox.list_by_status(OutboxStatus.FAILED, limit=LIMIT),
+            "outbox_skipped": c.outbox.list_by_status(OutboxStatus.SKIPPED, limit=LIMIT),
+            "outbox_pending": c.outbox.list_by_status(OutboxStatus.PENDING, limit=LIMIT),
+        }
+        if not ctx.is_staff:
+            # Leads see their shops' items only (Neon events and items of unknown tasks: staff).
+            every = [x for items in lists.values() for x in items]
+            shops = _task_shops(ctx, [_task_of(x) for x in every])
+            lists = {
+                name: [x for x in items if ctx.can_see_shop(_shop_of(x, shops) or "")]
+                for name, items in lists.items()
+            }
         return render_staff(
             request,
             "staff/sync.html",
             {
                 "title": self.title,
                 "state": c.sync_state.get("clickup"),
-                "failed_events": c.inbox.failed(limit=LIMIT),
-                "waiting_events": c.inbox.due(now, limit=LIMIT),
-                "outbox_failed": c.outbox.list_by_status(OutboxStatus.FAILED, limit=LIMIT),
-                "outbox_skipped": c.outbox.list_by_status(OutboxStatus.SKIPPED, limit=LIMIT),
-                "outbox_pending": c.outbox.list_by_status(OutboxStatus.PENDING, limit=LIMIT),
+                **lists,
                 "runs": c.sync_state.runs("clickup", limit=10),
             },
         )
@@ -43,7 +54,15 @@ class SyncPage(StaffPage):
         c = ctx.container
         back = HttpResponseRedirect("/staff/sync/")
         now = c.clock()
-        if event_id := request.POST.get("replay", "")[:80]:
+        replay_id = request.POST.get("replay", "")[:80]
+        retry_id = request.POST.get("retry", "")[:80]
+        if not ctx.is_staff:
+            # A lead acts on their shops' items only; anything else is a 404 (existing or not).
+            target = c.inbox.get(replay_id) if replay_id else c.outbox.get(retry_id) if retry_id else None
+            shop = _shop_of(target, _task_shops(ctx, [_task_of(target)])) if target is not None else None
+            if not shop or not ctx.can_see_shop(shop):
+                raise Http404("No such item in your shops.")
+        if event_id := replay_id:
             # Replay means "process it again now": the staff member sees the result at once.
             if not c.inbox.replay(event_id, now):
                 messages.error(request, "No such event.")
@@ -61,7 +80,7 @@ class SyncPage(StaffPage):
                 messages.success(
                     request, f"Replayed {event.kind} for task {event.subject_id}: {after.result}."
                 )
-        elif message_id := request.POST.get("retry", "")[:80]:
+        elif message_id := retry_id:
             if not c.outbox.retry(message_id, now):
                 messages.error(request, "Only failed or skipped messages can be retried.")
                 return back
@@ -77,6 +96,29 @@ class SyncPage(StaffPage):
         else:
             messages.error(request, "Nothing to do.")
         return back
+
+
+def _task_of(item: InboxEvent | OutboxMessage | None) -> str | None:
+    if isinstance(item, InboxEvent):
+        return item.subject_id if item.source is Source.CLICKUP else None
+    return item.task_id if isinstance(item, OutboxMessage) else None
+
+
+def _shop_of(item: InboxEvent | OutboxMessage, task_shops: dict[str, str]) -> str | None:
+    """The shop an event or message is about: the message's own, else its task's."""
+    if isinstance(item, OutboxMessage) and isinstance(item.payload.get("shop"), str):
+        return item.payload["shop"]
+    task_id = _task_of(item)
+    return task_shops.get(task_id) if task_id else None
+
+
+def _task_shops(ctx: StaffContext, task_ids: list[str | None]) -> dict[str, str]:
+    """The shops of these tasks: one BatchGetItem."""
+    ids = sorted({i for i in task_ids if i})
+    if not ids:
+        return {}
+    tasks = ctx.container.uow.load(*[ctx.container.tasks.load(i) for i in ids])
+    return {i: t.shop for i, t in zip(ids, tasks, strict=True) if t is not None}
 
 
 site.register(SyncPage())

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from voldash_site.errors import DomainError, InvalidInput
 from voldash_site.staff.access import StaffContext
 from voldash_site.staff.site import Action, Column, Page, StaffAdmin, StaffPage, render_staff, site
+from volunteers.domain import Role
 from volunteers.neon_profile import CERTIFICATION_FIELDS
 
 from . import use_cases
@@ -66,7 +67,25 @@ def run_edit(ctx: StaffContext, shop: Shop, data: dict) -> str:
     )
     ctx.container.shops.save(updated)
     ctx.container.shop_directory.invalidate()
-    return f"Saved {updated.name}. Leads get their access at their next login or profile refresh."
+    _sync_lead_profiles(ctx, shop, updated)
+    return f"Saved {updated.name}. Changes to its leads take effect at once."
+
+
+def _sync_lead_profiles(ctx: StaffContext, before: Shop, after: Shop) -> None:
+    """The profiles of added and removed leads follow at once, so that every check that reads a
+    profile (the API's release and complete, the staff actions) agrees with the shop."""
+    volunteers = ctx.container.volunteers
+    for neon_id in set(before.leads) ^ set(after.leads):
+        person = volunteers.get(neon_id)
+        if person is None:
+            continue
+        if neon_id in after.leads:
+            lead_of = tuple(dict.fromkeys((*person.lead_of, after.slug)))
+            roles = person.roles | {Role.SHOP_LEAD}
+        else:
+            lead_of = tuple(s for s in person.lead_of if s != after.slug)
+            roles = person.roles
+        volunteers.save(replace(person, lead_of=lead_of, roles=roles))
 
 
 def _certifications(shop: Shop) -> str:

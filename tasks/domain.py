@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 
 class TaskStatus(StrEnum):
@@ -47,6 +49,41 @@ def task_points(urgency: Urgency, estimate_minutes: int | None) -> int:
     return URGENCY_BASE_POINTS[urgency] + POINTS_PER_HOUR * min(hours, MAX_CREDITED_HOURS)
 
 
+# Links that come from outside (ClickUp fields) are rendered as hrefs and returned by the API:
+# only https: URLs are kept (javascript:, data:, http: and anything odd are dropped).
+_URL_UNSAFE = re.compile(r"[\x00-\x20\x7f\\<>\"'`]")
+MAX_URL_LENGTH = 2048
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})  # http allowed there (no remote content)
+# Where each link may point: ClickUp's app, Slack workspaces (<workspace>.slack.com), any
+# https Discourse (Asmbly's forum, or a test server).
+LINK_HOSTS: dict[str, str | None] = {
+    "clickup_url": "clickup.com",
+    "slack_url": "slack.com",
+    "discourse_url": None,
+}
+
+
+def https_url(value: object, *, host_suffix: str | None = None) -> str | None:
+    """``value`` when it is a plain https URL (on ``host_suffix`` or a subdomain of it), else None."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if not url or len(url) > MAX_URL_LENGTH or _URL_UNSAFE.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    loopback = scheme == "http" and host in _LOOPBACK and host_suffix is None  # a local forum
+    if (scheme != "https" and not loopback) or not host or "@" in parts.netloc:
+        return None
+    if host_suffix and host != host_suffix and not host.endswith("." + host_suffix):
+        return None
+    return url
+
+
 @dataclass(frozen=True)
 class Assignee:
     neon_id: str
@@ -79,6 +116,14 @@ class Task:
     source_updated_ms: int | None = None
     deleted: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        # Whatever built it (ClickUp's snapshot, an item stored before this rule), a Task never
+        # holds a link that is not https on its expected host.
+        for name, host_suffix in LINK_HOSTS.items():
+            value = getattr(self, name)
+            if value is not None and https_url(value, host_suffix=host_suffix) != value:
+                object.__setattr__(self, name, https_url(value, host_suffix=host_suffix))
 
     @property
     def points(self) -> int:
@@ -137,6 +182,29 @@ class HistoryEntry:
     def is_public_activity(self) -> bool:
         """Claims and completions show up in the makerspace-wide activity feed."""
         return self.action in (HistoryAction.CLAIMED, HistoryAction.COMPLETED)
+
+
+@dataclass(frozen=True)
+class HistoryVisibility:
+    """Which of a history entry's private fields a reader may see (README: Who sees what)."""
+
+    note: bool
+    hours: bool
+
+
+def history_visibility(
+    entry: HistoryEntry, *, reader_id: str | None, reader_leads_shop: bool
+) -> HistoryVisibility:
+    """Anonymous readers see no note, no hours and no Neon id. Signed-in readers see hours and
+    notes written by ClickUp or voldash itself. A note a person wrote (a completion note, a
+    release, reassign or rejection reason) is for the person the entry is about (its actor or
+    assignee), the leads of the task's shop and staff."""
+    if reader_id is None:
+        return HistoryVisibility(note=False, hours=False)
+    if reader_leads_shop or reader_id in (entry.actor_id, entry.assignee_id):
+        return HistoryVisibility(note=True, hours=True)
+    machine_note = entry.source in (HistorySource.CLICKUP, HistorySource.SYSTEM)
+    return HistoryVisibility(note=machine_note, hours=True)
 
 
 @dataclass(frozen=True)

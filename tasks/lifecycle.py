@@ -458,6 +458,10 @@ def review_hours(
         raise NotFound("No such hours entry.", detail={"neon_id": neon_id, "key": key})
     if actor is None or not actor.leads_shop(entry.shop):
         raise Forbidden("Only a lead of this shop (or staff) can review these hours.", code="not_a_lead")
+    if actor.neon_id == entry.neon_id:
+        raise Forbidden(
+            "Nobody reviews their own hours: another lead of the shop or staff must.", code="own_hours"
+        )
     if entry.status is not HoursStatus.PENDING:
         raise Conflict(f"These hours were already {entry.status.value.lower()}.", code="already_reviewed")
     if not approve and not (reason or "").strip():

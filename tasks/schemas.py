@@ -14,12 +14,14 @@ from volunteers.domain import Viewer
 from .domain import (
     MAX_HOURS_PER_TASK,
     HistoryEntry,
+    HistoryVisibility,
     Task,
     TaskDetail,
     TaskStatus,
     TaskType,
     Urgency,
     claim_eligibility,
+    history_visibility,
 )
 
 ShopSlug = Literal[SHOP_SLUGS]  # type: ignore[valid-type]
@@ -40,7 +42,9 @@ UrgencyParam = Annotated[Urgency, BeforeValidator(_normalize_urgency)]
 
 
 class AssigneeOut(Schema):
-    id: str = Field(description="Neon account id of the volunteer holding the task")
+    id: str | None = Field(
+        description="Neon account id of the volunteer holding the task (null when anonymous)"
+    )
     name: str
 
 
@@ -96,7 +100,7 @@ class TaskOut(Schema):
             asset=task.asset,
             estimate_minutes=task.estimate_minutes,
             points=task.points,
-            assignee=AssigneeOut(id=task.assignee.neon_id, name=task.assignee.name)
+            assignee=AssigneeOut(id=task.assignee.neon_id if viewer else None, name=task.assignee.name)
             if task.assignee
             else None,
             clickup_url=task.clickup_url,
@@ -116,11 +120,12 @@ class HistoryOut(Schema):
     from_status: TaskStatus | None
     to_status: TaskStatus | None
     assignee: str | None
-    note: str | None
-    hours: float | None
+    note: str | None = Field(description="Null unless the reader may see it (README: Who sees what)")
+    hours: float | None = Field(description="Null for anonymous readers")
 
     @staticmethod
-    def from_entry(e: HistoryEntry) -> HistoryOut:
+    def from_entry(e: HistoryEntry, viewer: Viewer | None = None, shop: str = "") -> HistoryOut:
+        see = _visibility(e, viewer, shop)
         return HistoryOut(
             at=e.at,
             action=e.action.value,
@@ -129,9 +134,17 @@ class HistoryOut(Schema):
             from_status=e.from_status,
             to_status=e.to_status,
             assignee=e.assignee_name,
-            note=e.note,
-            hours=e.hours,
+            note=e.note if see.note else None,
+            hours=e.hours if see.hours else None,
         )
+
+
+def _visibility(e: HistoryEntry, viewer: Viewer | None, shop: str) -> HistoryVisibility:
+    return history_visibility(
+        e,
+        reader_id=viewer.neon_id if viewer else None,
+        reader_leads_shop=viewer is not None and viewer.leads_shop(shop or e.shop),
+    )
 
 
 class TaskDetailOut(TaskOut):
@@ -140,7 +153,10 @@ class TaskDetailOut(TaskOut):
     @staticmethod
     def from_detail(detail: TaskDetail, viewer: Viewer | None, claim_limit: int) -> TaskDetailOut:
         base = TaskOut.from_task(detail.task, viewer, claim_limit)
-        return TaskDetailOut(**base.model_dump(), history=[HistoryOut.from_entry(e) for e in detail.history])
+        shop = detail.task.shop
+        return TaskDetailOut(
+            **base.model_dump(), history=[HistoryOut.from_entry(e, viewer, shop) for e in detail.history]
+        )
 
 
 class ReleaseIn(Schema):
@@ -231,7 +247,9 @@ def task_dict(task: Task, viewer: Viewer | None = None, claim_limit: int = 3) ->
         "asset": task.asset,
         "estimate_minutes": task.estimate_minutes,
         "points": task.points,
-        "assignee": {"id": task.assignee.neon_id, "name": task.assignee.name} if task.assignee else None,
+        "assignee": {"id": task.assignee.neon_id if viewer else None, "name": task.assignee.name}
+        if task.assignee
+        else None,
         "clickup_url": task.clickup_url,
         "discourse_url": task.discourse_url,
         "slack_url": task.slack_url,
@@ -241,7 +259,8 @@ def task_dict(task: Task, viewer: Viewer | None = None, claim_limit: int = 3) ->
     }
 
 
-def history_dict(e: HistoryEntry) -> dict:
+def history_dict(e: HistoryEntry, viewer: Viewer | None = None, shop: str = "") -> dict:
+    see = _visibility(e, viewer, shop)
     return {
         "at": _iso(e.at),
         "action": e.action.value,
@@ -250,13 +269,13 @@ def history_dict(e: HistoryEntry) -> dict:
         "from_status": e.from_status.value if e.from_status else None,
         "to_status": e.to_status.value if e.to_status else None,
         "assignee": e.assignee_name,
-        "note": e.note,
-        "hours": e.hours,
+        "note": e.note if see.note else None,
+        "hours": e.hours if see.hours else None,
     }
 
 
 def task_detail_dict(detail: TaskDetail, viewer: Viewer | None, claim_limit: int) -> dict:
     return {
         **task_dict(detail.task, viewer, claim_limit),
-        "history": [history_dict(e) for e in detail.history],
+        "history": [history_dict(e, viewer, detail.task.shop) for e in detail.history],
     }

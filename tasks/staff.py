@@ -9,7 +9,8 @@ from django import forms
 from django.utils.html import format_html
 
 from integrations.clickup.sync import resync_task
-from voldash_site.errors import InvalidInput
+from integrations.http import IntegrationError
+from voldash_site.errors import DomainError, InvalidInput
 from voldash_site.staff.access import StaffContext
 from voldash_site.staff.site import Action, Column, Filter, Page, StaffAdmin, site
 
@@ -83,9 +84,17 @@ def run_release(ctx: StaffContext, obj: Any, data: dict) -> str:
 
 def run_resync(ctx: StaffContext, obj: Any, data: dict) -> str:
     task = _task(obj)
-    outcome = resync_task(
-        task.id, ctx.container.clickup_sync(), actor_id=ctx.user.neon_id, actor_name=ctx.user.name
-    )
+    try:
+        outcome = resync_task(
+            task.id, ctx.container.clickup_sync(), actor_id=ctx.user.neon_id, actor_name=ctx.user.name
+        )
+    except IntegrationError as exc:
+        # ClickUp down, rate-limited or refusing: an error on the page, never a 500.
+        status = f" (HTTP {exc.status})" if exc.status else ""
+        raise DomainError(
+            f"Could not read {task.id} from ClickUp{status}; nothing was changed. Try again later.",
+            code="clickup_unavailable",
+        ) from exc
     return f"Read {task.id} from ClickUp: {outcome.kind.value}."
 
 

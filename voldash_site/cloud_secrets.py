@@ -30,6 +30,7 @@ OPTIONAL = (
     "DISCOURSE_API_USERNAME",
     "CLICKUP_AUTOMATION_SECRET",
     "ORIGIN_VERIFY_SECRET",  # the value CloudFront sends in X-Origin-Verify (template parameter)
+    "DJANGO_SECRET_KEY_FALLBACKS",  # previous keys while rotating (comma-separated)
 )
 SECRET_ID_VARIABLE = "VOLDASH_SECRETS_ID"  # noqa: S105 - the name of a variable, not a secret
 

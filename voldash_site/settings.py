@@ -14,10 +14,23 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-VOLDASH_ENV = os.environ.get("VOLDASH_ENV", "local")
+# Fail closed: there is no default. Local mode (DEBUG, the dev login, a throw-away secret key)
+# must be chosen explicitly (the Makefile says VOLDASH_ENV=local, the tests VOLDASH_ENV=test),
+# and anything that looks like the cloud cannot choose it.
+VOLDASH_ENV = os.environ.get("VOLDASH_ENV", "")
 if VOLDASH_ENV not in {"local", "test", "dev", "staging", "prod"}:
-    raise ImproperlyConfigured(f"VOLDASH_ENV={VOLDASH_ENV!r} is not one of local, test, dev, staging, prod")
+    raise ImproperlyConfigured(
+        f"VOLDASH_ENV={VOLDASH_ENV!r}: set it to one of local, test, dev, staging, prod "
+        "(there is no default; `make run` sets local, pytest sets test)"
+    )
 IS_LOCAL = VOLDASH_ENV in {"local", "test"}
+# Signs of the cloud: a Secrets Manager secret to read, or a Lambda runtime.
+_CLOUD_SIGNS = [name for name in ("VOLDASH_SECRETS_ID", "AWS_LAMBDA_FUNCTION_NAME") if os.environ.get(name)]
+if IS_LOCAL and _CLOUD_SIGNS:
+    raise ImproperlyConfigured(
+        f"VOLDASH_ENV={VOLDASH_ENV} but {', '.join(_CLOUD_SIGNS)} is set: this looks like the cloud, "
+        "where local mode is refused. Set VOLDASH_ENV to dev, staging or prod."
+    )
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -43,11 +56,34 @@ if not IS_LOCAL:
             f"Put them in the Secrets Manager secret named by {SECRET_ID_VARIABLE} or in the environment."
         )
 
-SECRET_KEY = (
-    os.environ.get("DJANGO_SECRET_KEY") or "local-only-insecure-key-never-used-outside-local-and-test"
-)
+LOCAL_SECRET_KEY = "local-only-insecure-key-never-used-outside-local-and-test"  # noqa: S105
+MIN_SECRET_KEY_LENGTH = 50
 
-DEBUG = env_bool("DJANGO_DEBUG", VOLDASH_ENV == "local")
+
+def _secret_key_problem(value: str) -> str | None:
+    """Why ``value`` cannot sign sessions and cursors in the cloud (None: it can)."""
+    if value == LOCAL_SECRET_KEY:
+        return "is the source's local-only key"
+    if len(value) < MIN_SECRET_KEY_LENGTH:
+        return f"is {len(value)} characters; at least {MIN_SECRET_KEY_LENGTH} are required"
+    if len(set(value)) < 5:
+        return "has fewer than 5 distinct characters"
+    return None
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or LOCAL_SECRET_KEY
+# Rotation (README: Operations): the new key in DJANGO_SECRET_KEY, the old one(s) here (comma-
+# separated) until every session and cursor signed with them has expired (14 days).
+SECRET_KEY_FALLBACKS = [k for k in os.environ.get("DJANGO_SECRET_KEY_FALLBACKS", "").split(",") if k]
+if not IS_LOCAL:
+    for _name, _value in [("DJANGO_SECRET_KEY", SECRET_KEY)] + [
+        (f"DJANGO_SECRET_KEY_FALLBACKS[{i}]", k) for i, k in enumerate(SECRET_KEY_FALLBACKS)
+    ]:
+        if (_problem := _secret_key_problem(_value)) is not None:
+            raise ImproperlyConfigured(f"voldash ({VOLDASH_ENV}) cannot start: {_name} {_problem}.")
+
+# DJANGO_DEBUG is honoured in local and test only: the cloud never shows debug pages.
+DEBUG = IS_LOCAL and env_bool("DJANGO_DEBUG", VOLDASH_ENV == "local")
 ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h] or (
     ["127.0.0.1", "localhost", "testserver", "[::1]"] if IS_LOCAL else []
 )

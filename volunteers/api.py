@@ -11,6 +11,7 @@ from ninja import Query, Router
 
 from voldash_site.auth import remember, remember_dismissed, session_auth
 from voldash_site.container import get_container
+from voldash_site.escaping import csv_cell
 from voldash_site.schemas import ErrorOut
 
 from . import use_cases
@@ -138,20 +139,14 @@ def _csv(rows: list[HoursOut], month: str | None, next_cursor: str | None) -> Ht
     writer.writerow(["date", "task_id", "task", "shop", "hours", "points", "status", "note"])
     for r in rows:
         local = r.completed_at.astimezone(MAKERSPACE_TZ)
-        # A leading =, +, - or @ would run as a formula in a spreadsheet.
-        safe = [_cell(v) for v in (r.task_title, r.note or "")]
-        writer.writerow(
-            [local.date().isoformat(), r.task_id, safe[0], r.shop, r.hours, r.points, r.status, safe[1]]
-        )
+        # A leading =, +, -, @, TAB or CR (also after whitespace) would run as a formula.
+        row = [local.date().isoformat(), r.task_id, r.task_title, r.shop, r.hours, r.points, r.status]
+        writer.writerow([csv_cell(v) for v in [*row, r.note or ""]])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="volunteer-hours-{month or "all"}.csv"'
     if next_cursor:
         response["X-Next-Cursor"] = next_cursor
     return response
-
-
-def _cell(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @router.get(

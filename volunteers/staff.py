@@ -71,13 +71,26 @@ class VolunteerAdmin(StaffAdmin):
     def detail_context(self, ctx: StaffContext, obj: Volunteer) -> dict[str, Any]:
         volunteers = ctx.container.volunteers
         hours = volunteers.hours(obj.neon_id, limit=50).items
+        claims = volunteers.claims(obj.neon_id)
         return {
             "certifications": [
                 (c, CERTIFICATION_FIELDS.get(c, f"Neon field {c}"))
                 for c in sorted(obj.certifications, key=int)
             ],
-            "claims": volunteers.claims(obj.neon_id),
-            "hours": [(h, h.status is HoursStatus.PENDING and ctx.user.leads_shop(h.shop)) for h in hours],
+            "claims": claims,
+            "hours": [
+                (
+                    h,
+                    h.status is HoursStatus.PENDING
+                    and ctx.user.leads_shop(h.shop)
+                    and h.neon_id != ctx.user.neon_id,  # nobody reviews their own hours
+                )
+                for h in hours
+            ],
+            # Contact details: staff, and leads of a shop where this person has work.
+            "show_contact": ctx.is_staff
+            or any(ctx.can_see_shop(c.shop) for c in claims)
+            or any(ctx.can_see_shop(h.shop) for h in hours),
             "stats": volunteers.record(obj.neon_id),
         }
 

@@ -96,7 +96,17 @@ class ClickUpClient:
         if response.status_code == 404:
             return None
         raise_for_status(SERVICE, response)
-        return response.json()
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise IntegrationError(
+                SERVICE, "GET /task answered with a body that is not JSON", permanent=False
+            ) from exc
+        if not isinstance(data, dict):
+            raise IntegrationError(
+                SERVICE, "GET /task answered with a body that is not an object", permanent=False
+            )
+        return data
 
     def list_tasks(
         self,

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from shops.catalog import SHOP_SLUGS
-from tasks.domain import Task, TaskStatus, TaskType, Urgency
+from tasks.domain import LINK_HOSTS, Task, TaskStatus, TaskType, Urgency, https_url
 
 MAPPING_FILE = Path(__file__).with_name("asmbly.yaml")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -253,7 +253,8 @@ def normalize_task(raw: dict[str, Any], mapping: ClickUpMapping, *, now: datetim
         problem_type=dropdown_name(_field(raw, mapping.fields.get("problem_type"))),
         asset=asset,
         estimate_minutes=round(estimate_ms / 60000) if estimate_ms else None,
-        clickup_url=str(raw.get("url") or f"https://app.clickup.com/t/{task_id}"),
+        clickup_url=https_url(raw.get("url"), host_suffix=LINK_HOSTS["clickup_url"])
+        or f"https://app.clickup.com/t/{task_id}",
         discourse_url=_text_field(raw, mapping.fields.get("discourse_post")),
         slack_url=_text_field(raw, mapping.fields.get("slack_post")),
         list_id=list_id,

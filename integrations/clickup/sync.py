@@ -19,6 +19,7 @@ from integrations.outbox.domain import Channel, OutboxMessage
 from tasks.domain import HistoryAction, HistoryEntry, HistorySource, Task
 from tasks.sync import SyncKind, SyncOutcome, decide_sync
 from voldash_site.errors import WriteRefused
+from voldash_site.escaping import discourse_text
 from volunteers.domain import HoursEntry
 
 from .mapping import ClickUpMapping, normalize_task
@@ -71,10 +72,14 @@ def _discourse_message(task: Task, deps: ClickUpSyncDeps, now: datetime) -> Outb
     title = f"{local} - {task.shop} - {task.title}"
     if len(title) < 20:
         title = f"{title} (repair request)"
+    # The title and description are the reporter's words: shown as text, never as markdown,
+    # HTML or @mentions. The ClickUp link is ours (Task keeps only https links on clickup.com).
+    description = discourse_text(task.description) if task.description else "No details were given."
     raw = (
-        f"**{task.title}**\n\n{task.description or 'No details were given.'}\n\n"
+        f"**{discourse_text(task.title)}**\n\n{description}\n\n"
         f"Shop: {task.shop} · Urgency: {task.urgency.value}\n\n"
-        f"Track it in ClickUp: {task.clickup_url}\n\n_Posted by the Asmbly Volunteer Dashboard._"
+        f"Track it in ClickUp: {task.clickup_url or 'https://app.clickup.com/t/' + task.id}\n\n"
+        "_Posted by the Asmbly Volunteer Dashboard._"
     )
     return OutboxMessage(
         channel=Channel.DISCOURSE,

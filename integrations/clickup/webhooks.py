@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from integrations.inbox.domain import InboxEvent, Source
-from integrations.webhook_common import MAX_WEBHOOK_BYTES, answer, body_digest
+from integrations.webhook_common import answer, body_digest, too_large
 from voldash_site.container import get_container
 from voldash_site.errors import StorageUnavailable
 
@@ -28,8 +28,14 @@ logger = logging.getLogger("voldash.webhooks.clickup")
 
 
 def signature_ok(body: bytes, given: str, secret: str) -> bool:
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, given.strip().lower())
+    """The full 64-character hex digest, compared in constant time. A header that is not ASCII
+    (an attacker's bytes) is simply wrong, never an error."""
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode("ascii")
+    try:
+        given_bytes = given.strip().lower().encode("ascii")
+    except UnicodeEncodeError:
+        return False
+    return hmac.compare_digest(expected, given_bytes)
 
 
 def _secret_ok(given: str, secret: str) -> bool:
@@ -54,7 +60,7 @@ def dedup_key(payload: dict, body: bytes) -> str:
 @csrf_exempt
 @require_POST
 def clickup_webhook(request: HttpRequest) -> HttpResponse:
-    if int(request.headers.get("Content-Length") or 0) > MAX_WEBHOOK_BYTES:
+    if too_large(request):
         return answer(413, "too_large", "Webhook bodies are limited to 512 KB.")
     body = request.body
     signature = request.headers.get("X-Signature")

@@ -4,7 +4,6 @@ form-encoded ``payload``. Stored in the inbox; processing refreshes the account 
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import json
 import logging
@@ -17,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from integrations.inbox.domain import InboxEvent, Source
-from integrations.webhook_common import MAX_WEBHOOK_BYTES, answer, body_digest
+from integrations.webhook_common import answer, body_digest, too_large
 from voldash_site.container import get_container
 from voldash_site.errors import StorageUnavailable
 
@@ -29,7 +28,7 @@ def credentials_ok(header: str, username: str, password: str) -> bool:
         return False
     try:
         given = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):  # binascii.Error, and non-ASCII header text
         return False
     user, _, secret = given.partition(":")
     # Both compared, always, in constant time.
@@ -57,7 +56,7 @@ def find_account_id(data: Any) -> str | None:
 @csrf_exempt
 @require_POST
 def neon_webhook(request: HttpRequest) -> HttpResponse:
-    if int(request.headers.get("Content-Length") or 0) > MAX_WEBHOOK_BYTES:
+    if too_large(request):
         return answer(413, "too_large", "Webhook bodies are limited to 512 KB.")
     if not credentials_ok(
         request.headers.get("Authorization", ""),

@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from integrations.http import IntegrationError
+from tasks.domain import LINK_HOSTS, https_url
+from voldash_site.escaping import slack_link, slack_text
 
 from .domain import MAX_ATTEMPTS, Channel, OutboxMessage, OutboxStatus, backoff
 
@@ -219,9 +221,12 @@ class SlackSender:
             raise IntegrationError(
                 "slack", f"shop {message.payload.get('shop')!r} has no Slack channel", permanent=True
             )
-        text = message.payload.get("text") or ""
-        if message.payload.get("task_url"):
-            text = f"{text} <{message.payload['task_url']}|Open in ClickUp>"
+        # Everything in the text comes from people (names, task titles, reasons): escaped here, at
+        # sending, so that messages queued before this rule are escaped too.
+        text = slack_text(str(message.payload.get("text") or ""))
+        task_url = https_url(message.payload.get("task_url"), host_suffix=LINK_HOSTS["clickup_url"])
+        if task_url:
+            text = f"{text} {slack_link(task_url, 'Open in ClickUp')}"
         body = self.client.post_message(channel=channel, text=text)
         return f"posted ts={body.get('ts')} channel={body.get('channel')}"
 

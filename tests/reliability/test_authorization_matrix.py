@@ -196,3 +196,89 @@ def test_webhooks_refuse_bad_credentials(world, clickup, settings):
         .status_code
         == 401
     )
+
+
+# --- who sees which field of a task's detail (README: Who sees what) -------------------------
+
+READERS = {**NEON_IDS, "member": "1003"}  # Sam: a member with no part in the task
+PERSON_NOTES = ("completion note: key under the mat", "rejection: no hours on a Sunday", "release: stuck")
+MACHINE_NOTE = "taskUpdated: title"
+
+
+@pytest.fixture
+def private_history(world):
+    from datetime import UTC, datetime, timedelta
+
+    from tasks.domain import HistoryAction, HistoryEntry, HistorySource, TaskStatus
+
+    c = get_container()
+    at = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+    def entry(n, action, source, actor_id, actor_name, note, hours=None):
+        return HistoryEntry(
+            task_id=HELD,
+            at=at + timedelta(minutes=n),
+            action=action,
+            source=source,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            from_status=TaskStatus.IN_PROGRESS,
+            to_status=TaskStatus.IN_PROGRESS,
+            assignee_id="1001",
+            assignee_name="Alex Rivera",
+            note=note,
+            hours=hours,
+            event_id=f"vis{n}",
+            task_title="Held",
+            shop="woodshop",
+        )
+
+    entries = [
+        entry(1, HistoryAction.COMPLETED, HistorySource.API, "1001", "Alex Rivera", PERSON_NOTES[0], 2.5),
+        entry(
+            2, HistoryAction.HOURS_REJECTED, HistorySource.STAFF, "1004", "Jordan Lee", PERSON_NOTES[1], 2.5
+        ),
+        entry(3, HistoryAction.RELEASED, HistorySource.API, "1001", "Alex Rivera", PERSON_NOTES[2]),
+        entry(4, HistoryAction.UPDATED, HistorySource.CLICKUP, None, "ClickUp", MACHINE_NOTE),
+    ]
+    c.uow.commit([c.tasks.history_write(e) for e in entries])
+
+
+# reader -> (sees notes people wrote, sees machine notes and hours and Neon ids)
+VISIBILITY = {
+    "anonymous": (False, False),
+    "non_member": (False, True),
+    "member": (False, True),
+    "volunteer": (True, True),  # the person the entries are about
+    "other_lead": (False, True),
+    "lead": (True, True),
+    "staff": (True, True),
+}
+
+
+@pytest.mark.parametrize("reader", list(VISIBILITY))
+def test_who_sees_which_field_of_a_task(private_history, reader):
+    client = Client()
+    if reader != "anonymous":
+        client.post("/auth/dev-login", {"neon_id": READERS[reader]})
+    body = client.get(f"/api/v1/tasks/{HELD}").json()
+    people_notes, signed_in = VISIBILITY[reader]
+    notes = {h["note"] for h in body["history"]} - {None}
+    hours = [h["hours"] for h in body["history"] if h["hours"] is not None]
+    assert len(body["history"]) == 4
+    assert (set(PERSON_NOTES) <= notes) is people_notes and not (
+        set(PERSON_NOTES) & notes and not people_notes
+    )
+    assert (MACHINE_NOTE in notes) is signed_in
+    assert (hours == [2.5, 2.5]) is signed_in and (hours == []) is (not signed_in)
+    assert (body["assignee"]["id"] == "1001") is signed_in and (body["assignee"]["id"] is None) is (
+        not signed_in
+    )
+    assert body["assignee"]["name"] == "Alex Rivera"  # who holds a task is public
+    listed = next(
+        t for t in client.get("/api/v1/tasks", {"status": "IN_PROGRESS"}).json()["items"] if t["id"] == HELD
+    )
+    assert (listed["assignee"]["id"] == "1001") is signed_in
+    if reader == "anonymous":
+        raw = json.dumps(body)
+        assert "1001" not in raw and "1004" not in raw and not any(n in raw for n in PERSON_NOTES)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,9 +13,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 
 from shops.catalog import SHOP_SLUGS
+from shops.domain import Shop
 from voldash_site.auth import viewer_from_session
 from voldash_site.container import Container, get_container
-from volunteers.domain import Volunteer
+from volunteers.domain import Role, Volunteer
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,21 @@ class StaffContext:
         return shop in self.shops
 
 
+def with_current_leadership(user: Volunteer, shops: Iterable[Shop]) -> Volunteer:
+    """``user`` leading exactly the shops whose ``leads`` name them now."""
+    led = tuple(s.slug for s in shops if user.neon_id in s.leads)
+    roles = user.roles | {Role.SHOP_LEAD} if led else user.roles
+    return replace(user, lead_of=led, roles=roles)
+
+
 def login_url(next_path: str) -> str:
     return "/staff/login?" + urlencode({"next": next_path})
 
 
 def staff_view(view: Callable[..., HttpResponse] | None = None, *, staff_only: bool = False) -> Any:
     """Decorator: anonymous -> the login page; volunteers (and leads on staff-only pages) -> 403.
-    The profile is re-read on every request, so a lead removed in Neon loses access at once."""
+    The profile and the shops are re-read on every request, so a lead removed (in Neon or from
+    a shop's leads) loses access at once."""
 
     def wrap(func: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(func)
@@ -56,6 +65,10 @@ def staff_view(view: Callable[..., HttpResponse] | None = None, *, staff_only: b
                 return HttpResponseRedirect(login_url(request.get_full_path()))
             container = get_container()
             user = container.volunteers.get(viewer.neon_id)
+            if user is not None:
+                # Authority from current data on every request: the profile (staff) and the
+                # shops' lead lists as they are now (not the session, not the profile's copy).
+                user = with_current_leadership(user, container.shops.list_all())
             allowed = user is not None and (user.is_staff or (not staff_only and user.lead_of))
             if not allowed:
                 return render(

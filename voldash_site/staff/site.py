@@ -199,7 +199,7 @@ class StaffAdmin(StaffPage):
         obj = self.get_object(ctx, pk)
         if spec is None or obj is None or not spec.visible(ctx, obj):
             raise Http404("No such action here.")
-        back = HttpResponseRedirect(request.POST.get("next") or f"/staff/{self.slug}/{pk}/")
+        back = HttpResponseRedirect(_local_next(request, f"/staff/{self.slug}/{pk}/"))
         form = spec.form(ctx, obj, request.POST) if spec.form else None
         if form is not None and not form.is_valid():
             messages.error(request, _form_errors(form))
@@ -214,7 +214,7 @@ class StaffAdmin(StaffPage):
 
     def bulk_view(self, request: HttpRequest) -> HttpResponse:
         ctx: StaffContext = request.staff  # type: ignore[attr-defined]
-        back = HttpResponseRedirect(request.POST.get("next") or f"/staff/{self.slug}/")
+        back = HttpResponseRedirect(_local_next(request, f"/staff/{self.slug}/"))
         spec = self.bulk_actions.get(request.POST.get("action", ""))
         ids = [i for i in request.POST.getlist("ids") if i][:100]
         if spec is None:
@@ -243,6 +243,14 @@ class StaffAdmin(StaffPage):
         for line in failed:
             messages.error(request, f"{spec.label}: {line}")
         return back
+
+
+def _local_next(request: HttpRequest, default: str) -> str:
+    """Where to go after a POST: a staff path from the form, never another site."""
+    given = request.POST.get("next") or ""
+    if given.startswith("/staff/") and "//" not in given and "\\" not in given:
+        return given
+    return default
 
 
 def _form_errors(form: forms.Form) -> str:
