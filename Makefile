@@ -57,6 +57,23 @@ openapi: setup
 package: setup
 	$(BIN)/python scripts/package_lambda.py
 
+# `sam build` (template.yaml: BuildMethod: makefile) runs `make build-<Function>` with
+# ARTIFACTS_DIR set: every function gets the artifact `make package` builds, built once per
+# change of its inputs. (SAM's own Python builder would strip the *.so files pydantic-core needs.)
+LAMBDA_OUT ?= build
+SAM_FUNCTIONS := HttpFunction OutboxFunction InboxFunction ReconcileFunction OpsFunction
+LAMBDA_INPUTS := pyproject.toml constraints.txt scripts/package_lambda.py infra/dynamodb.yaml \
+	$(shell find voldash_site tasks volunteers shops integrations -type f -not -path '*/__pycache__/*' 2>/dev/null)
+
+$(LAMBDA_OUT)/.lambda-built: $(LAMBDA_INPUTS) | setup
+	$(BIN)/python scripts/package_lambda.py --out $(LAMBDA_OUT)
+	touch $@
+
+.PHONY: $(addprefix build-,$(SAM_FUNCTIONS))
+$(addprefix build-,$(SAM_FUNCTIONS)): $(LAMBDA_OUT)/.lambda-built
+	test -n "$(ARTIFACTS_DIR)"
+	cp -R $(LAMBDA_OUT)/lambda/. "$(ARTIFACTS_DIR)"
+
 bench: setup
 	$(BIN)/python bench/bench_reads.py
 

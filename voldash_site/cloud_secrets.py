@@ -66,5 +66,12 @@ def load_secrets(
     return loaded
 
 
+def reload_secrets(environ: MutableMapping[str, str] = os.environ, **kwargs: Any) -> list[str]:
+    """Read the secret again (a worker waiting for it to be filled in)."""
+    global _loaded_from
+    _loaded_from = None
+    return load_secrets(environ, **kwargs)
+
+
 def missing_required(environ: MutableMapping[str, str] = os.environ) -> list[str]:
     return [key for key in REQUIRED_IN_CLOUD if not environ.get(key)]

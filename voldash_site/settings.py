@@ -31,13 +31,18 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true or false)")
 
 
+SECRETS_MISSING: list[str] = []
 if not IS_LOCAL:
     # The cloud: secrets come from Secrets Manager (once per container), then the environment.
     from voldash_site.cloud_secrets import SECRET_ID_VARIABLE, load_secrets, missing_required
 
     load_secrets()
     _missing = missing_required()
-    if _missing:
+    # The workers (VOLDASH_WAIT_FOR_SECRETS, set by template.yaml) start anyway and idle, saying
+    # so in their log and a metric, until the secret is filled in: no failure every five
+    # minutes, no alarm storm between the first deploy and the secret's values.
+    SECRETS_MISSING = _missing if env_bool("VOLDASH_WAIT_FOR_SECRETS", False) else []
+    if _missing and not SECRETS_MISSING:
         raise ImproperlyConfigured(
             f"voldash ({VOLDASH_ENV}) cannot start: missing required secrets {', '.join(_missing)}. "
             f"Put them in the Secrets Manager secret named by {SECRET_ID_VARIABLE} or in the environment."
@@ -64,6 +69,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "voldash_site.middleware.RequestContextMiddleware",
     "voldash_site.middleware.OriginVerifyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -213,8 +219,14 @@ LOGGING = {
             "timestamp": "time",
         }
     },
-    "filters": {"scrub": {"()": "voldash_site.log_filters.ScrubRequest"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["scrub"]}},
+    "filters": {
+        "scrub": {"()": "voldash_site.log_filters.ScrubRequest"},
+        # request ids (Lambda, API Gateway), worker event/message ids: voldash_site.log_context
+        "context": {"()": "voldash_site.log_context.ContextFilter"},
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["scrub", "context"]}
+    },
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from voldash_site.log_context import bind
+
 from .domain import MAX_ATTEMPTS, InboxEvent, InboxStatus, Source, retry_delay
 
 if TYPE_CHECKING:
@@ -45,6 +47,18 @@ def process_event(
     if not inbox.lease(event, now):
         report.busy += 1
         return
+    with bind(event_id=event.id):
+        _run(event, inbox=inbox, handlers=handlers, now=now, report=report)
+
+
+def _run(
+    event: InboxEvent,
+    *,
+    inbox: InboxRepository,
+    handlers: dict[Source, Handler],
+    now: datetime,
+    report: InboxReport,
+) -> None:
     try:
         status, result = handlers[event.source](event)
     except Exception as exc:  # any failure is stored with the event, never lost

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from integrations.http import IntegrationError
+from voldash_site.log_context import bind
 
 from .domain import MAX_ATTEMPTS, Channel, OutboxMessage, OutboxStatus, backoff
 
@@ -57,6 +58,18 @@ def deliver_one(
     if not outbox.lease(message, now):
         report.busy += 1
         return
+    with bind(message_id=message.id):
+        _deliver(message, outbox=outbox, senders=senders, now=now, report=report)
+
+
+def _deliver(
+    message: OutboxMessage,
+    *,
+    outbox: OutboxRepository,
+    senders: dict[Channel, Sender],
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
     sender = senders.get(message.channel)
     if sender is None or not sender.configured:
         outbox.mark(
