@@ -9,7 +9,7 @@ PORT ?= 8000
 DDB_PORT ?= 8001
 LOCAL_ENV := VOLDASH_ENV=local DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$(DDB_PORT) DYNAMODB_TABLE=voldash-local
 
-.PHONY: run test setup lint openapi package bench ddb-start ddb-stop clean
+.PHONY: run test setup lint openapi package bench ddb-start ddb-stop clean checkov
 
 run: setup ddb-start
 	$(LOCAL_ENV) $(BIN)/python manage.py ddb_create_table
@@ -17,7 +17,7 @@ run: setup ddb-start
 	@echo "voldash on http://127.0.0.1:$(PORT)/api/v1/docs  (DynamoDB Local on :$(DDB_PORT); stop it with make ddb-stop)"
 	$(LOCAL_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: setup .chromium-ok
+test: setup .chromium-ok .venv-checkov/.installed
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -46,6 +46,18 @@ ddb-start: setup
 
 ddb-stop:
 	$(BIN)/python scripts/dynamodb_local.py stop --port $(DDB_PORT)
+
+# checkov (template security rules) lives in its own virtualenv: it pins packaging<24, which
+# the test tools cannot share. Version pinned here and in pyproject's `deploy-lint` extra.
+CHECKOV_VERSION := 3.3.30
+checkov: .venv-checkov/.installed
+	.venv-checkov/bin/checkov --quiet --compact --framework cloudformation \
+		-f template.yaml -f template-cicd.yaml -f infra/dynamodb.yaml -f infra/certs.yaml
+
+.venv-checkov/.installed: Makefile
+	test -d .venv-checkov || $(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
 
 lint: setup
 	$(BIN)/ruff check .
@@ -78,4 +90,4 @@ bench: setup
 	$(BIN)/python bench/bench_reads.py
 
 clean:
-	rm -rf $(VENV) node_modules .java-ok .chromium-ok .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov node_modules .java-ok .chromium-ok .pytest_cache .ruff_cache

@@ -114,7 +114,32 @@ def reconcile_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return _reconcile(event)
 
 
+def check_webhooks(container: Any) -> int | None:
+    """Ask ClickUp for its webhooks' health, store it (staff dashboard) and put the number not
+    active in the ``ClickUpWebhooksNotActive`` metric (template.yaml alarms on it). None when
+    it cannot be checked (no CLICKUP_TEAM_ID, or ClickUp did not answer): logged, never fatal."""
+    from integrations.clickup.webhook_admin import not_active, public
+    from integrations.http import IntegrationError
+
+    if not settings.CLICKUP_TEAM_ID or not settings.PUBLIC_BASE_URL:
+        logger.warning(
+            "clickup.webhooks.unchecked", extra={"reason": "CLICKUP_TEAM_ID or PUBLIC_BASE_URL unset"}
+        )
+        return None
+    try:
+        entries = container.clickup_webhooks().status()
+    except IntegrationError as exc:
+        logger.warning("clickup.webhooks.unchecked", extra={"reason": str(exc)[:200]})
+        return None
+    bad = not_active(entries)
+    cloud_metrics.emit("ClickUpWebhooksNotActive", bad)
+    log = logger.warning if bad else logger.info
+    log("clickup.webhooks.health", extra={"not_active": bad, "webhooks": [public(e) for e in entries]})
+    return bad
+
+
 def _reconcile(event: dict[str, Any]) -> dict[str, Any]:
+    check_webhooks(get_container())
     report = run_sweep(get_container(), full=bool((event or {}).get("full")))
     result = report.as_stats()
     logger.info("worker.reconcile.done", extra={f"sweep_{k}": v for k, v in result.items() if k != "errors"})

@@ -186,6 +186,8 @@ NEON_ROLE_TYPES = json.loads(os.environ.get("NEON_ROLE_TYPES", "") or "null")
 CLICKUP_API_URL = os.environ.get("CLICKUP_API_URL", "https://api.clickup.com/api/v2")
 CLICKUP_API_TOKEN = os.environ.get("CLICKUP_API_TOKEN", "")
 CLICKUP_WEBHOOK_SECRET = os.environ.get("CLICKUP_WEBHOOK_SECRET", "")
+# The Workspace ("team") id `manage.py clickup_webhooks` registers the webhooks in.
+CLICKUP_TEAM_ID = os.environ.get("CLICKUP_TEAM_ID", "")
 # Sent by ClickUp Automations ("Call webhook") in the X-Voldash-Secret header or ?secret=.
 CLICKUP_AUTOMATION_SECRET = os.environ.get("CLICKUP_AUTOMATION_SECRET", "")
 # Asmbly's plan allows 100 requests/minute/token; stay under it.
