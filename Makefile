@@ -9,7 +9,7 @@ PORT ?= 8000
 DDB_PORT ?= 8001
 LOCAL_ENV := VOLDASH_ENV=local DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$(DDB_PORT) DYNAMODB_TABLE=voldash-local
 
-.PHONY: run test setup lint openapi package bench ddb-start ddb-stop seed reset constraints clean
+.PHONY: run test setup lint openapi package bench ddb-start ddb-stop seed reset constraints clean checkov
 
 # Seeds a fresh local table once; later runs keep whatever you did (claims, hours, edits).
 run: setup ddb-start
@@ -18,7 +18,7 @@ run: setup ddb-start
 	@echo "voldash on http://127.0.0.1:$(PORT)/api/v1/docs  (DynamoDB Local on :$(DDB_PORT); stop it with make ddb-stop)"
 	$(LOCAL_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: setup .chromium-ok
+test: setup .chromium-ok .venv-checkov/.installed
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -68,6 +68,18 @@ constraints: setup
 	$(BIN)/python scripts/freeze_constraints.py > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
+# checkov (template security rules) lives in its own virtualenv: it pins packaging<24, which
+# the test tools cannot share. Version pinned here and in pyproject's `deploy-lint` extra.
+CHECKOV_VERSION := 3.3.30
+checkov: .venv-checkov/.installed
+	.venv-checkov/bin/checkov --quiet --compact --framework cloudformation \
+		-f template.yaml -f template-cicd.yaml -f infra/dynamodb.yaml -f infra/certs.yaml
+
+.venv-checkov/.installed: Makefile
+	test -d .venv-checkov || $(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -80,8 +92,25 @@ openapi: setup
 package: setup
 	$(BIN)/python scripts/package_lambda.py
 
+# `sam build` (template.yaml: BuildMethod: makefile) runs `make build-<Function>` with
+# ARTIFACTS_DIR set: every function gets the artifact `make package` builds, built once per
+# change of its inputs. (SAM's own Python builder would strip the *.so files pydantic-core needs.)
+LAMBDA_OUT ?= build
+SAM_FUNCTIONS := HttpFunction OutboxFunction InboxFunction ReconcileFunction OpsFunction
+LAMBDA_INPUTS := pyproject.toml constraints.txt scripts/package_lambda.py infra/dynamodb.yaml \
+	$(shell find voldash_site tasks volunteers shops integrations -type f -not -path '*/__pycache__/*' 2>/dev/null)
+
+$(LAMBDA_OUT)/.lambda-built: $(LAMBDA_INPUTS) | setup
+	$(BIN)/python scripts/package_lambda.py --out $(LAMBDA_OUT)
+	touch $@
+
+.PHONY: $(addprefix build-,$(SAM_FUNCTIONS))
+$(addprefix build-,$(SAM_FUNCTIONS)): $(LAMBDA_OUT)/.lambda-built
+	test -n "$(ARTIFACTS_DIR)"
+	cp -R $(LAMBDA_OUT)/lambda/. "$(ARTIFACTS_DIR)"
+
 bench: setup
 	$(BIN)/python bench/bench_reads.py
 
 clean:
-	rm -rf $(VENV) node_modules .java-ok .chromium-ok .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-checkov node_modules .java-ok .chromium-ok .pytest_cache .ruff_cache

@@ -28,6 +28,9 @@ class SyncState:
     sweep_watermark_ms: int | None = None  # ClickUp date_updated the next sweep starts from
     last_full_sweep_at: datetime | None = None
     drift: dict[str, Any] = field(default_factory=dict)
+    # ClickUp webhooks registered by `manage.py clickup_webhooks`: {id, list_id, endpoint,
+    # status, fail_count, checked_at, secret}. The secret verifies X-Signature; never shown.
+    webhooks: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class _StateItem(TableItem, discriminator="SyncState"):
     sweep_watermark_ms = NumberAttribute(null=True)
     last_full_sweep_at = UTCDateTimeAttribute(null=True)
     drift = JSONAttribute(null=True)
+    webhooks = JSONAttribute(null=True)
 
 
 class _RunItem(TableItem, discriminator="SweepRun"):
@@ -99,6 +103,9 @@ class SyncStateRepository:
         with storage_errors():
             item.save()
 
+    def record_webhooks(self, service: str, webhooks: list[dict[str, Any]]) -> None:
+        self._upsert(service, [_StateItem.webhooks.set(webhooks)])
+
     def get(self, service: str) -> SyncState:
         with storage_errors():
             try:
@@ -114,6 +121,7 @@ class SyncStateRepository:
             sweep_watermark_ms=int(item.sweep_watermark_ms) if item.sweep_watermark_ms is not None else None,
             last_full_sweep_at=item.last_full_sweep_at,
             drift=dict(item.drift or {}),
+            webhooks=list(item.webhooks or []),
         )
 
     def runs(self, service: str, *, limit: int = 20) -> list[SweepRun]:

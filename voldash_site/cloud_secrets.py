@@ -15,7 +15,6 @@ from typing import Any
 REQUIRED_IN_CLOUD = (
     "DJANGO_SECRET_KEY",
     "CLICKUP_API_TOKEN",
-    "CLICKUP_WEBHOOK_SECRET",
     "NEON_ORG_ID",
     "NEON_API_KEY",
     "NEON_OAUTH_CLIENT_ID",
@@ -25,6 +24,10 @@ REQUIRED_IN_CLOUD = (
 )
 # Without these the matching outbox messages are SKIPPED (visibly), nothing breaks.
 OPTIONAL = (
+    # `manage.py clickup_webhooks register` stores each webhook's secret in the table; this one
+    # is for a webhook registered by hand.
+    "CLICKUP_WEBHOOK_SECRET",
+    "CLICKUP_TEAM_ID",  # the Workspace id the webhooks are registered in (not secret)
     "SLACK_BOT_TOKEN",
     "DISCOURSE_API_KEY",
     "DISCOURSE_API_USERNAME",
@@ -65,6 +68,13 @@ def load_secrets(
             loaded.append(key)
     _loaded_from = secret_id
     return loaded
+
+
+def reload_secrets(environ: MutableMapping[str, str] = os.environ, **kwargs: Any) -> list[str]:
+    """Read the secret again (a worker waiting for it to be filled in)."""
+    global _loaded_from
+    _loaded_from = None
+    return load_secrets(environ, **kwargs)
 
 
 def missing_required(environ: MutableMapping[str, str] = os.environ) -> list[str]:

@@ -104,6 +104,22 @@ class Container:
             per_minute=settings.CLICKUP_REQUESTS_PER_MINUTE,
         )
 
+    def clickup_webhooks(self) -> Any:
+        """The webhook lifecycle (register, status, reactivate) for this deployment's endpoint."""
+        from django.conf import settings
+
+        from integrations.clickup.webhook_admin import WebhookAdmin
+
+        base = (settings.PUBLIC_BASE_URL or "").rstrip("/")
+        return WebhookAdmin(
+            client=self.clickup,
+            state=self.sync_state,
+            team_id=settings.CLICKUP_TEAM_ID,
+            endpoint=f"{base}/webhooks/clickup",
+            list_ids=sorted(self.mapping.lists),
+            clock=self.clock,
+        )
+
     @cached_property
     def slack(self) -> Any:
         from django.conf import settings

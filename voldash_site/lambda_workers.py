@@ -19,12 +19,42 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voldash_site.settings")
 django.setup()
 
+from django.conf import settings  # noqa: E402
+
 from integrations.clickup.sweep_run import run_sweep  # noqa: E402
 from integrations.inbox.processing import process_inbox  # noqa: E402
 from integrations.outbox.delivery import deliver_due, deliver_ids  # noqa: E402
+from voldash_site import cloud_metrics  # noqa: E402
 from voldash_site.container import get_container  # noqa: E402
+from voldash_site.log_context import bind, lambda_request_id  # noqa: E402
 
 logger = logging.getLogger("voldash.workers")
+
+# Settings that mirror a secret under another name.
+_SETTING_FOR = {"DJANGO_SECRET_KEY": "SECRET_KEY"}
+
+
+def secrets_ready() -> bool:
+    """False while required secrets are missing (the stack was deployed, the secret not yet
+    filled in): the caller then does nothing. Each call reads the secret again, so filling it
+    in takes effect at the next run without a redeploy; one warning line and one metric
+    (``WorkersWaitingForSecrets``) per run say why nothing happens."""
+    if not settings.SECRETS_MISSING:
+        return True
+    from voldash_site import cloud_secrets
+
+    for key in cloud_secrets.reload_secrets():
+        setattr(settings, _SETTING_FOR.get(key, key), os.environ[key])
+    settings.SECRETS_MISSING = cloud_secrets.missing_required()
+    if settings.SECRETS_MISSING:
+        logger.warning("worker.waiting_for_secrets", extra={"missing": settings.SECRETS_MISSING})
+        cloud_metrics.emit("WorkersWaitingForSecrets", 1)
+        return False
+    logger.info("worker.secrets_filled_in")
+    return True
+
+
+_WAITING = {"status": "waiting_for_secrets"}
 
 
 def _stream_ids(event: dict[str, Any], prefix: str) -> list[str]:
@@ -39,6 +69,13 @@ def _stream_ids(event: dict[str, Any], prefix: str) -> list[str]:
 
 
 def outbox_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    with bind(worker="outbox", aws_request_id=lambda_request_id(context)):
+        return _outbox(event)
+
+
+def _outbox(event: dict[str, Any]) -> dict[str, Any]:
+    if not secrets_ready():
+        return _WAITING
     container = get_container()
     ids = _stream_ids(event, "OUTBOX#")
     if ids:
@@ -56,6 +93,13 @@ def outbox_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def inbox_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    with bind(worker="inbox", aws_request_id=lambda_request_id(context)):
+        if not secrets_ready():
+            return _WAITING
+        return _inbox()
+
+
+def _inbox() -> dict[str, Any]:
     container = get_container()
     report = process_inbox(inbox=container.inbox, handlers=container.inbox_handlers(), clock=container.clock)
     result = {"done": report.done, "ignored": report.ignored, "failed": report.failed}
@@ -64,6 +108,38 @@ def inbox_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def reconcile_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    with bind(worker="reconcile", aws_request_id=lambda_request_id(context)):
+        if not secrets_ready():
+            return _WAITING
+        return _reconcile(event)
+
+
+def check_webhooks(container: Any) -> int | None:
+    """Ask ClickUp for its webhooks' health, store it (staff dashboard) and put the number not
+    active in the ``ClickUpWebhooksNotActive`` metric (template.yaml alarms on it). None when
+    it cannot be checked (no CLICKUP_TEAM_ID, or ClickUp did not answer): logged, never fatal."""
+    from integrations.clickup.webhook_admin import not_active, public
+    from integrations.http import IntegrationError
+
+    if not settings.CLICKUP_TEAM_ID or not settings.PUBLIC_BASE_URL:
+        logger.warning(
+            "clickup.webhooks.unchecked", extra={"reason": "CLICKUP_TEAM_ID or PUBLIC_BASE_URL unset"}
+        )
+        return None
+    try:
+        entries = container.clickup_webhooks().status()
+    except IntegrationError as exc:
+        logger.warning("clickup.webhooks.unchecked", extra={"reason": str(exc)[:200]})
+        return None
+    bad = not_active(entries)
+    cloud_metrics.emit("ClickUpWebhooksNotActive", bad)
+    log = logger.warning if bad else logger.info
+    log("clickup.webhooks.health", extra={"not_active": bad, "webhooks": [public(e) for e in entries]})
+    return bad
+
+
+def _reconcile(event: dict[str, Any]) -> dict[str, Any]:
+    check_webhooks(get_container())
     report = run_sweep(get_container(), full=bool((event or {}).get("full")))
     result = report.as_stats()
     logger.info("worker.reconcile.done", extra={f"sweep_{k}": v for k, v in result.items() if k != "errors"})

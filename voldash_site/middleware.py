@@ -12,6 +12,26 @@ from django.http import HttpRequest, HttpResponse
 logger = logging.getLogger("voldash.request")
 
 
+class RequestContextMiddleware:
+    """Outermost: every log line of the request carries the Lambda request id
+    (``aws_request_id``) and API Gateway's (``apigw_request_id``, the requestId of the HTTP
+    API's access log), taken from what apig-wsgi puts in the WSGI environ."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from voldash_site.log_context import bind, lambda_request_id
+
+        request_context = request.META.get("apig_wsgi.request_context") or {}
+        apigw_id = request_context.get("requestId") if isinstance(request_context, dict) else None
+        with bind(
+            aws_request_id=lambda_request_id(request.META.get("apig_wsgi.context")),
+            apigw_request_id=apigw_id,
+        ):
+            return self.get_response(request)
+
+
 class RequestLogMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -44,13 +44,18 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true or false)")
 
 
+SECRETS_MISSING: list[str] = []
 if not IS_LOCAL:
     # The cloud: secrets come from Secrets Manager (once per container), then the environment.
     from voldash_site.cloud_secrets import SECRET_ID_VARIABLE, load_secrets, missing_required
 
     load_secrets()
     _missing = missing_required()
-    if _missing:
+    # The workers (VOLDASH_WAIT_FOR_SECRETS, set by template.yaml) start anyway and idle, saying
+    # so in their log and a metric, until the secret is filled in: no failure every five
+    # minutes, no alarm storm between the first deploy and the secret's values.
+    SECRETS_MISSING = _missing if env_bool("VOLDASH_WAIT_FOR_SECRETS", False) else []
+    if _missing and not SECRETS_MISSING:
         raise ImproperlyConfigured(
             f"voldash ({VOLDASH_ENV}) cannot start: missing required secrets {', '.join(_missing)}. "
             f"Put them in the Secrets Manager secret named by {SECRET_ID_VARIABLE} or in the environment."
@@ -100,6 +105,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "voldash_site.middleware.RequestContextMiddleware",
     "voldash_site.middleware.OriginVerifyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -223,6 +229,8 @@ NEON_ROLE_TYPES = json.loads(os.environ.get("NEON_ROLE_TYPES", "") or "null")
 CLICKUP_API_URL = os.environ.get("CLICKUP_API_URL", "https://api.clickup.com/api/v2")
 CLICKUP_API_TOKEN = os.environ.get("CLICKUP_API_TOKEN", "")
 CLICKUP_WEBHOOK_SECRET = os.environ.get("CLICKUP_WEBHOOK_SECRET", "")
+# The Workspace ("team") id `manage.py clickup_webhooks` registers the webhooks in.
+CLICKUP_TEAM_ID = os.environ.get("CLICKUP_TEAM_ID", "")
 # Sent by ClickUp Automations ("Call webhook") in the X-Voldash-Secret header or ?secret=.
 CLICKUP_AUTOMATION_SECRET = os.environ.get("CLICKUP_AUTOMATION_SECRET", "")
 # Asmbly's plan allows 100 requests/minute/token; stay under it.
@@ -256,8 +264,14 @@ LOGGING = {
             "timestamp": "time",
         }
     },
-    "filters": {"scrub": {"()": "voldash_site.log_filters.ScrubRequest"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["scrub"]}},
+    "filters": {
+        "scrub": {"()": "voldash_site.log_filters.ScrubRequest"},
+        # request ids (Lambda, API Gateway), worker event/message ids: voldash_site.log_context
+        "context": {"()": "voldash_site.log_context.ContextFilter"},
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["scrub", "context"]}
+    },
     "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},

@@ -151,3 +151,27 @@ class ClickUpClient:
         response = self._send("GET", f"/task/{task_id}/comment")
         raise_for_status(SERVICE, response)
         return list(response.json().get("comments") or [])
+
+    # -- webhooks (POST/GET /team/{team_id}/webhook, PUT /webhook/{id}) ------------------------
+
+    def create_webhook(
+        self, team_id: str, *, endpoint: str, events: list[str], list_id: str | None = None
+    ) -> dict[str, Any]:
+        """The created webhook (ClickUp answers ``{"id", "webhook": {..., "secret", "health"}}``)."""
+        body: dict[str, Any] = {"endpoint": endpoint, "events": events}
+        if list_id is not None:
+            body["list_id"] = int(list_id)
+        response = self._send("POST", f"/team/{team_id}/webhook", json=body)
+        raise_for_status(SERVICE, response)
+        return dict(response.json().get("webhook") or {})
+
+    def webhooks(self, team_id: str) -> list[dict[str, Any]]:
+        """The Workspace's webhooks made with this token, each with ``health`` {status, fail_count}."""
+        response = self._send("GET", f"/team/{team_id}/webhook")
+        raise_for_status(SERVICE, response)
+        return list(response.json().get("webhooks") or [])
+
+    def update_webhook(self, webhook_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = self._send("PUT", f"/webhook/{webhook_id}", json=body)
+        raise_for_status(SERVICE, response)
+        return dict(response.json().get("webhook") or {})

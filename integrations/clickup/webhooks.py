@@ -1,10 +1,11 @@
 """POST /webhooks/clickup: verify, store in the inbox, answer fast.
 
 Signed webhooks carry ``X-Signature`` = hex HMAC-SHA256 of the raw body keyed with the
-webhook's secret. Automation "Call webhook" payloads are unsigned: they must carry the
-automation secret in the ``X-Voldash-Secret`` header (or ``?secret=``). A bad credential
-stores nothing (401). Storage trouble answers 503 so ClickUp retries; never 410, which would
-suspend the webhook.
+webhook's secret: ``CLICKUP_WEBHOOK_SECRET`` (a webhook made by hand) or the secret
+``manage.py clickup_webhooks register`` stored for the body's ``webhook_id``. Automation
+"Call webhook" payloads are unsigned: they must carry the automation secret in the
+``X-Voldash-Secret`` header (or ``?secret=``). A bad credential stores nothing (401).
+Storage trouble answers 503 so ClickUp retries; never 410, which would suspend the webhook.
 """
 
 from __future__ import annotations
@@ -25,6 +26,30 @@ from voldash_site.container import get_container
 from voldash_site.errors import StorageUnavailable
 
 logger = logging.getLogger("voldash.webhooks.clickup")
+
+STORED_SECRETS_SECONDS = 60.0
+_stored: dict[str, object] = {"at": None, "entries": []}
+
+
+def _stored_entries() -> list[dict]:
+    """The registered webhooks (with their secrets), re-read at most once a minute."""
+    import time
+
+    at = _stored["at"]
+    if at is None or time.monotonic() - float(at) > STORED_SECRETS_SECONDS:  # type: ignore[arg-type]
+        _stored["entries"] = get_container().sync_state.get("clickup").webhooks
+        _stored["at"] = time.monotonic()
+    return list(_stored["entries"])  # type: ignore[call-overload]
+
+
+def _stored_secret(body: bytes) -> str:
+    from integrations.clickup.webhook_admin import secret_for
+
+    try:
+        webhook_id = str(json.loads(body).get("webhook_id") or "")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return ""
+    return secret_for(webhook_id, _stored_entries()) if webhook_id else ""
 
 
 def signature_ok(body: bytes, given: str, secret: str) -> bool:
@@ -66,10 +91,20 @@ def clickup_webhook(request: HttpRequest) -> HttpResponse:
     signature = request.headers.get("X-Signature")
     automation_secret = request.headers.get("X-Voldash-Secret") or request.GET.get("secret", "")
     if signature is not None:
-        if not settings.CLICKUP_WEBHOOK_SECRET:
-            logger.error("webhook.clickup.unconfigured")
-            return answer(503, "not_configured", "CLICKUP_WEBHOOK_SECRET is not set.")
-        if not signature_ok(body, signature, settings.CLICKUP_WEBHOOK_SECRET):
+        configured = settings.CLICKUP_WEBHOOK_SECRET
+        good = bool(configured) and signature_ok(body, signature, configured)
+        if not good:
+            try:
+                stored = _stored_secret(body)
+            except StorageUnavailable:
+                return answer(503, "storage_unavailable", "Could not check the signature; please retry.")
+            if not configured and not stored and not _stored["entries"]:
+                logger.error("webhook.clickup.unconfigured")
+                return answer(
+                    503, "not_configured", "No webhook secret: run manage.py clickup_webhooks register."
+                )
+            good = bool(stored) and signature_ok(body, signature, stored)
+        if not good:
             logger.warning("webhook.clickup.rejected", extra={"reason": "bad_signature"})
             return answer(401, "bad_signature", "X-Signature does not match the body.")
         kind_default = None

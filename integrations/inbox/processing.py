@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from voldash_site.log_context import bind
+
 from .domain import MAX_ATTEMPTS, InboxEvent, InboxStatus, Source, retry_delay
 
 if TYPE_CHECKING:
@@ -67,6 +69,19 @@ def process_group(
     if not leased:
         return
     newest = max(leased, key=lambda e: (e.received_at, e.id))
+    with bind(event_id=newest.id, events=len(leased)):
+        _run_group(leased, newest, inbox=inbox, handlers=handlers, now=now, report=report)
+
+
+def _run_group(
+    leased: list[InboxEvent],
+    newest: InboxEvent,
+    *,
+    inbox: InboxRepository,
+    handlers: dict[Source, Handler],
+    now: datetime,
+    report: InboxReport,
+) -> None:
     try:
         status, result = handlers[newest.source](newest)
     except Exception as exc:  # any failure is stored with the events, never lost

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from integrations.http import IntegrationError
 from tasks.domain import LINK_HOSTS, https_url
 from voldash_site.escaping import slack_link, slack_text
+from voldash_site.log_context import bind
 
 from .domain import MAX_ATTEMPTS, Channel, OutboxMessage, OutboxStatus, backoff
 
@@ -59,6 +60,18 @@ def deliver_one(
     if not outbox.lease(message, now):
         report.busy += 1
         return
+    with bind(message_id=message.id):
+        _deliver(message, outbox=outbox, senders=senders, now=now, report=report)
+
+
+def _deliver(
+    message: OutboxMessage,
+    *,
+    outbox: OutboxRepository,
+    senders: dict[Channel, Sender],
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
     sender = senders.get(message.channel)
     if sender is None or not sender.configured:
         outbox.mark(

@@ -15,6 +15,14 @@ It reproduces the contracts in ``shared/reference/external-apis.md`` §1 and ``a
 - Optional per-token rate limit with ``X-RateLimit-Limit/Remaining/Reset`` (Reset in Unix seconds).
 - Webhook bodies (``webhook_body``) with realistic ``history_items``, their ``X-Signature`` (``sign``),
   and Automation "Call webhook" bodies (``automation_body``).
+- Webhook management (external-apis.md 1.3, 1.6): ``POST /api/v2/team/{team_id}/webhook`` (``endpoint``,
+  ``events`` required; one of ``list_id``/``folder_id``/``space_id``/``task_id``) answering
+  ``{"id", "webhook": {id, userid, team_id, endpoint, client_id, events, task_id, list_id, folder_id,
+  space_id, health: {status, fail_count}, secret}}``; ``GET /api/v2/team/{team_id}/webhook`` ->
+  ``{"webhooks": [...]}`` (with ``health`` and ``secret``); ``PUT /api/v2/webhook/{id}`` (``endpoint``,
+  ``events``, ``status`` "active"/"inactive") -> ``{"id", "webhook": {...}}``; an unknown team is
+  401 ``TEAM_025``, an unknown webhook 404. ``set_webhook_health`` is the test hook that plays
+  ClickUp's failing/suspended transitions.
 
 Choices where ClickUp's behaviour is not documented: tasks are listed newest first by default and
 ``reverse=true`` lists oldest first; ``archived=true`` lists archived tasks along with the others; the
@@ -215,6 +223,7 @@ class FakeClickUp(FakeServer):
         self._comment_ids = itertools.count(90130001000)
         self._task_ids = itertools.count(1)
         self._orderindexes = itertools.count(1)
+        self._webhooks: dict[str, dict[str, Any]] = {}
         self.add_user(BOT_USER_ID, "Maintenance Bot", "facilities@asmbly.org")
 
     @property
@@ -397,6 +406,17 @@ class FakeClickUp(FakeServer):
 
     # -- webhooks ----------------------------------------------------------------------------------
 
+    def registered_webhooks(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(list(self._webhooks.values()))
+
+    def set_webhook_health(self, webhook_id: str, status: str, fail_count: int) -> None:
+        """What ClickUp does on its own: ``failing`` after failed deliveries, ``suspended`` at 100."""
+        if status not in ("active", "failing", "suspended", "inactive"):
+            raise ValueError(f"unknown webhook status {status!r}")
+        with self._lock:
+            self._webhooks[webhook_id]["health"] = {"status": status, "fail_count": fail_count}
+
     def webhook_body(
         self, event: str, task_id: str, *, history_items: list[dict[str, Any]] | None = None
     ) -> bytes:
@@ -492,11 +512,68 @@ class FakeClickUp(FakeServer):
                 return self._get_tasks(self._found_list(list_id), request.query)
             case "POST", ["list", list_id, "task"]:
                 return self._create_task(self._found_list(list_id), self._json_body(request))
+            case "POST", ["team", team_id, "webhook"]:
+                return self._create_webhook(team_id, self._json_body(request))
+            case "GET", ["team", team_id, "webhook"]:
+                self._check_team(team_id)
+                return json_response(200, {"webhooks": copy.deepcopy(list(self._webhooks.values()))})
+            case "PUT", ["webhook", webhook_id]:
+                return self._update_webhook(webhook_id, self._json_body(request))
             case "GET", ["list", list_id, "field"]:
                 self._found_list(list_id)
                 return json_response(200, {"fields": copy.deepcopy(list(self._fields.values()))})
             case _:
                 return json_response(404, {"err": "Route not found", "ECODE": "APP_001"})
+
+    def _check_team(self, team_id: str) -> None:
+        if team_id != self.team_id:
+            raise _ApiError(401, "Team not authorized", "TEAM_025")
+
+    def _create_webhook(self, team_id: str, body: dict[str, Any]) -> Response:
+        self._check_team(team_id)
+        endpoint, events = body.get("endpoint"), body.get("events")
+        if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
+            raise _ApiError(400, "Endpoint must be a valid URL", "WH_001")
+        known = _TASK_EVENTS | {"*"}
+        if not isinstance(events, list) or not events or not all(e in known for e in events):
+            raise _ApiError(400, "Events must be a list of valid events", "WH_002")
+        locations = {k: body.get(k) for k in ("list_id", "folder_id", "space_id", "task_id")}
+        if sum(v is not None for v in locations.values()) > 1:
+            raise _ApiError(400, "Only one location may be given", "WH_003")
+        if locations["list_id"] is not None and str(locations["list_id"]) not in self._lists:
+            raise _ApiError(404, "List not found", "ITEM_015")
+        webhook_id = str(uuid.uuid4())
+        hook = {
+            "id": webhook_id,
+            "userid": BOT_USER_ID,
+            "team_id": int(self.team_id),
+            "endpoint": endpoint,
+            "client_id": uuid.uuid4().hex[:32].upper(),
+            "events": list(events),
+            "task_id": locations["task_id"],
+            "list_id": int(locations["list_id"]) if locations["list_id"] is not None else None,
+            "folder_id": locations["folder_id"],
+            "space_id": locations["space_id"],
+            "health": {"status": "active", "fail_count": 0},
+            "secret": hashlib.sha256(webhook_id.encode()).hexdigest()[:32].upper(),
+        }
+        self._webhooks[webhook_id] = hook
+        return json_response(200, {"id": webhook_id, "webhook": copy.deepcopy(hook)})
+
+    def _update_webhook(self, webhook_id: str, body: dict[str, Any]) -> Response:
+        hook = self._webhooks.get(webhook_id)
+        if hook is None:
+            raise _ApiError(404, "Webhook not found", "WH_404")
+        if "status" in body:
+            if body["status"] not in ("active", "inactive"):
+                raise _ApiError(400, "Status must be active or inactive", "WH_004")
+            # Setting a failing or suspended webhook active resets its health.
+            hook["health"] = {"status": body["status"], "fail_count": 0}
+        if "endpoint" in body:
+            hook["endpoint"] = body["endpoint"]
+        if "events" in body:
+            hook["events"] = list(body["events"])
+        return json_response(200, {"id": webhook_id, "webhook": copy.deepcopy(hook)})
 
     def _json_body(self, request: RecordedRequest) -> dict[str, Any]:
         try:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 
+from integrations.clickup.webhook_admin import not_active, public
 from integrations.outbox.domain import OutboxStatus
 from shops.use_cases import list_shops
 
@@ -36,6 +37,10 @@ class DashboardPage(StaffPage):
                 "title": "Dashboard",
                 "state": state,
                 "webhook_stale": state.last_event_at is None or now - state.last_event_at > STALE_WEBHOOK,
+                # ClickUp's webhook health as the last check stored it (no secrets)
+                "webhooks": [public(w) for w in state.webhooks],
+                "webhooks_active": len(state.webhooks) - not_active(state.webhooks),
+                "webhooks_not_active": not_active(state.webhooks),
                 "sweep_stale": state.last_sweep_at is None or now - state.last_sweep_at > STALE_SWEEP,
                 "failed_events": len(failed_events),
                 "outbox_pending": len(c.outbox.list_by_status(OutboxStatus.PENDING, limit=100)),

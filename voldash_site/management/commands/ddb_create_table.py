@@ -18,10 +18,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--no-shops", action="store_true", help="Do not install default shops")
+        parser.add_argument(
+            "--shops-only",
+            action="store_true",
+            help="Only add the default shops that are missing (the way to seed the cloud table)",
+        )
 
-    def handle(self, *args, no_shops: bool = False, **options) -> str:
+    def handle(self, *args, no_shops: bool = False, shops_only: bool = False, **options) -> str:
         config = config_from_settings()
-        where = config.endpoint_url or f"AWS {config.region}"
+        if shops_only:
+            added = install_default_shops(shops=get_container().shops)
+            self.stdout.write(f"Default shops added: {', '.join(added) if added else 'none missing'}")
+            return ""
+        if not config.endpoint_url:
+            # The cloud table belongs to CloudFormation (template.yaml nests infra/dynamodb.yaml):
+            # creating or altering it here would drift from the stack.
+            raise CommandError(
+                f"Refusing to create or change {config.table_name} in AWS {config.region}: that table "
+                "is CloudFormation's (deploy template.yaml). Set DYNAMODB_ENDPOINT_URL for a local "
+                "DynamoDB, or use --shops-only to add the default shops to the cloud table."
+            )
+        where = config.endpoint_url
         try:
             result = ensure_table(config)
         except Exception as exc:  # botocore raises many types; the operator needs the message

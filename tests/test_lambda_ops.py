@@ -1,0 +1,75 @@
+"""The ops function runs allow-listed operator commands from a JSON event, and logs them."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+
+import pytest
+
+from voldash_site import lambda_ops
+
+CONTEXT = SimpleNamespace(aws_request_id="req-ops-1")
+
+
+def test_an_allowed_command_runs_and_answers_with_its_output(table, caplog):
+    caplog.set_level(logging.INFO, logger="voldash.ops")
+    answer = lambda_ops.handler({"command": "ddb_create_table", "args": ["--shops-only"]}, CONTEXT)
+    assert answer["ok"] is True and answer["command"] == "ddb_create_table"
+    assert "Default shops added: " in answer["output"] and "woodshop" in answer["output"]
+    start = next(r for r in caplog.records if r.getMessage() == "ops.command.start")
+    assert start.command == "ddb_create_table" and start.command_args == ["--shops-only"]
+    done = next(r for r in caplog.records if r.getMessage() == "ops.command.done")
+    assert done.ok is True
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"command": "process_inbox"},
+        {"command": "deliver_outbox", "args": ["--limit", "5"]},
+    ],
+)
+def test_the_worker_commands_run_in_the_cloud(table, event):
+    answer = lambda_ops.handler(event, CONTEXT)
+    assert answer["ok"] is True, answer["output"]
+
+
+@pytest.mark.parametrize(
+    ("event", "says"),
+    [
+        ({"command": "seed_demo"}, "command must be one of"),
+        ({"command": "runserver"}, "command must be one of"),
+        ({"command": "export_openapi", "args": ["--output", "openapi.yaml"]}, "command must be one of"),
+        ({"command": "sync_clickup", "args": ["--full", "--no-such"]}, "does not take '--no-such'"),
+        ({"command": "process_inbox", "args": ["--limit"]}, "--limit needs a value"),
+        ({"command": "process_inbox", "args": ["--limit", "0"]}, "--limit needs a value"),
+        ({"command": "process_inbox", "args": ["--limit", "1;rm"]}, "--limit needs a value"),
+        ({"command": "ddb_create_table"}, None),  # allowed, refuses itself against AWS (below)
+        ({"command": "sync_neon", "args": "--full"}, "args must be a list of strings"),
+        (["sync_clickup"], "must be a JSON object"),
+        ({"args": []}, "command must be one of"),
+    ],
+)
+def test_anything_else_is_refused_before_it_runs(event, says, caplog, settings, table):
+    if says is None:
+        settings.DYNAMODB_ENDPOINT_URL = None  # as in the cloud
+        answer = lambda_ops.handler(event, CONTEXT)
+        assert answer["ok"] is False and "Refusing to create or change" in answer["output"]
+        return
+    caplog.set_level(logging.INFO, logger="voldash.ops")
+    answer = lambda_ops.handler(event, CONTEXT)
+    assert answer["ok"] is False and says in answer["output"]
+    assert not [r for r in caplog.records if r.getMessage() == "ops.command.start"]
+    assert [r for r in caplog.records if r.getMessage() == "ops.command.refused"]
+
+
+def test_the_template_wires_the_ops_function_with_table_and_secret_only():
+    from tests.test_deploy_templates import granted, resources
+
+    fn = resources()["OpsFunction"]["Properties"]
+    assert fn["Handler"] == "voldash_site.lambda_ops.handler"
+    assert "Events" not in fn  # invoked by hand only
+    actions = granted(resources()["OpsRole"])
+    assert {a.split(":")[0] for a in actions} == {"dynamodb", "secretsmanager"}
+    assert not {a for a in actions if a.startswith(("dynamodb:GetRecords", "dynamodb:Scan"))}
