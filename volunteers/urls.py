@@ -1,0 +1,12 @@
+"""Log in and out (under /auth/). Loaded on the first /auth/ request: API reads never import it."""
+
+from django.urls import path
+
+from volunteers import views
+
+urlpatterns = [
+    path("neon/login", views.neon_login, name="neon-login"),
+    path("neon/callback", views.neon_callback, name="neon-callback"),
+    path("logout", views.logout, name="logout"),
+    path("dev-login", views.dev_login, name="dev-login"),
+]
