@@ -2,12 +2,12 @@
 """Build the Lambda artifact: build/lambda (what template.yaml's CodeUri points at) and
 build/lambda.zip.
 
-Dependencies are installed as manylinux wheels for CPython 3.11 on x86_64 (the Lambda
-python3.11 runtime), pinned by constraints.txt; the app's packages and its collected static
-files are copied next to them. botocore's service models are pruned to the services voldash
-calls, which is most of the size.
+Dependencies are installed as manylinux wheels for the runtime and architecture template.yaml
+deploys (Globals.Function: python3.11, x86_64 or arm64), pinned by constraints.txt; the app's
+packages and its collected static files are copied next to them. botocore's service models are
+pruned to the services voldash calls, which is most of the size.
 
-Then everything is compiled to bytecode for Python 3.11 (Lambda's code directory is read-only, so
+Then everything is compiled to bytecode for that Python (Lambda's code directory is read-only, so
 without it every cold start compiles the whole import graph and throws the result away). The
 ``.pyc`` files are hash-based and unchecked (PEP 552): the zip stores every file with one fixed
 timestamp, so timestamp-checked bytecode would look stale next to its source after Lambda unzips
@@ -32,12 +32,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 APP_PACKAGES = ("voldash_site", "tasks", "volunteers", "shops", "integrations")
 BOTOCORE_SERVICES = {"dynamodb", "dynamodbstreams", "secretsmanager", "sts", "sso", "sso-oidc"}
-# The Lambda runtime (template.yaml: Runtime python3.11). Bytecode is only valid for the
-# interpreter version that wrote it (its magic number changes between 3.x releases).
-LAMBDA_PYTHON = (3, 11)
+# The runtime and architecture come from template.yaml (Globals.Function), so that the wheels and
+# the bytecode always match what is deployed: bytecode is only valid for the interpreter version
+# that wrote it (its magic number changes between 3.x releases), wheels for one CPU architecture.
+PIP_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
+
+
+def lambda_target(template: Path = ROOT / "template.yaml") -> tuple[tuple[int, int], str]:
+    """(Python version, architecture) of the functions in ``template``: ((3, 11), "x86_64")."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from voldash_site.dynamodb.schema import load_template
+
+    function = load_template(template)["Globals"]["Function"]
+    runtime = function["Runtime"]  # e.g. python3.11
+    major, minor = runtime.removeprefix("python").split(".")
+    architecture = (function.get("Architectures") or ["x86_64"])[0]
+    if architecture not in PIP_PLATFORMS:
+        raise SystemExit(f"package_lambda: unknown architecture {architecture!r} in {template.name}")
+    return (int(major), int(minor)), architecture
+
+
+LAMBDA_PYTHON, LAMBDA_ARCH = lambda_target()
 PLATFORM = [
     "--platform",
-    "manylinux2014_x86_64",
+    PIP_PLATFORMS[LAMBDA_ARCH],
     "--implementation",
     "cp",
     "--python-version",
@@ -223,7 +242,8 @@ def main() -> int:
     archive = args.out / "lambda.zip"
     zip_dir(target, archive)
     print(
-        f"{target}: {size_of(target) / 1e6:.1f} MB unzipped; {archive}: {archive.stat().st_size / 1e6:.1f} MB"
+        f"{target} (python{LAMBDA_PYTHON[0]}.{LAMBDA_PYTHON[1]}, {LAMBDA_ARCH}): "
+        f"{size_of(target) / 1e6:.1f} MB unzipped; {archive}: {archive.stat().st_size / 1e6:.1f} MB"
     )
     return 0
 

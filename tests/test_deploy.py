@@ -197,3 +197,30 @@ def test_requests_that_bypass_cloudfront_are_refused(table, settings):
             Client().get("/api/v1/health", HTTP_X_ORIGIN_VERIFY="s3cret-from-cloudfront").status_code == 200
         )
     assert Client().get("/api/v1/health").status_code == 200  # not set: not checked (local, test)
+
+
+def _packager():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("package_lambda", ROOT / "scripts" / "package_lambda.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_package_is_built_for_the_runtime_and_architecture_the_template_deploys(tmp_path):
+    from voldash_site.dynamodb.schema import load_template
+
+    packager = _packager()
+    function = load_template(ROOT / "template.yaml")["Globals"]["Function"]
+    python, arch = packager.lambda_target()
+    assert f"python{python[0]}.{python[1]}" == function["Runtime"]
+    assert [arch] == function["Architectures"]
+    assert packager.PLATFORM[:2] == ["--platform", packager.PIP_PLATFORMS[arch]]
+    other = tmp_path / "template.yaml"
+    other.write_text(
+        "Globals:\n  Function:\n    Runtime: python3.12\n    Architectures: [arm64]\n", encoding="utf-8"
+    )
+    assert packager.lambda_target(other) == ((3, 12), "arm64")
+    assert packager.PIP_PLATFORMS["arm64"] == "manylinux2014_aarch64"
