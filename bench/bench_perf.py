@@ -84,6 +84,7 @@ CHILD_TIMEOUT_S = 900
 
 TARGET_VS_BOTO3 = 1.2
 TARGET_VS_FASTAPI = 1.0
+TARGET_GAP = 0.5  # issue 15: voldash's time above the raw Query <= half the reference's
 TARGET_RSS_MB = 128.0
 TARGET_SCALE = 1.15
 
@@ -200,6 +201,19 @@ class CallCounter:
             seen.update({op: n for op, n in after.items() if n})
 
 
+def item_size(value: Any) -> int:
+    """An item's size as DynamoDB bills it, roughly: names plus values (strings as UTF-8, numbers
+    as their digits), 3 bytes of overhead per map or list."""
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("S", "N", "B", "BOOL", "NULL"):
+        ((kind, v),) = value.items()
+        return 1 if kind in ("BOOL", "NULL") else len(str(v).encode())
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("M", "L"):
+        inner = next(iter(value.values()))
+        parts = inner.items() if isinstance(inner, dict) else ((None, v) for v in inner)
+        return 3 + sum((len(k.encode()) if k else 0) + item_size(v) for k, v in parts)
+    return sum(len(k.encode()) + item_size(v) for k, v in value.items())
+
+
 def percentiles(samples: list[float]) -> dict[str, float]:
     return asdict(br.Percentiles.of(samples))
 
@@ -264,6 +278,21 @@ class AppUnderTest:
         response = self._handler(self.events[key], None)
         return {"status": response["statusCode"], "json": br.json_body(response)}
 
+    def cost(self, key: str) -> dict[str, Any]:
+        """What one page costs to move: the response body (apps) or, for the raw Query, the read
+        capacity DynamoDB reports and the items' size as DynamoDB counts it (approximately)."""
+        if self._handler is None:
+            result = self._client.query(
+                TableName=self.table, ReturnConsumedCapacity="TOTAL", **self.reads[key].raw_kwargs
+            )
+            return {
+                "items": len(result["Items"]),
+                "item_bytes": sum(item_size(i) for i in result["Items"]),
+                "read_capacity": (result.get("ConsumedCapacity") or {}).get("CapacityUnits"),
+            }
+        response = self._handler(self.events[key], None)
+        return {"body_bytes": len((response.get("body") or "").encode())}
+
     def count(self, key: str) -> dict[str, Any]:
         with self._count_calls() as log:
             status = self.call(key)
@@ -299,6 +328,8 @@ def worker_main(app: str) -> int:
                 reply = {"ms": (time.perf_counter() - t0) * 1000, "status": status}
             elif op == "count":
                 reply = served.count(msg["key"])
+            elif op == "cost":
+                reply = served.cost(msg["key"])
             elif op == "body":
                 reply = served.body(msg["key"])
             else:
@@ -584,7 +615,8 @@ def measure_reads(
         for size in SIZES:
             checks = page_checks(workers, size, read)
             counts = {app: workers[(app, size)].ask("count", key=read.key) for app in APPS}
-            row["sizes"][size] = {"checks": checks, "ddb": counts}
+            cost = {app: workers[(app, size)].ask("cost", key=read.key) for app in APPS}
+            row["sizes"][size] = {"checks": checks, "ddb": counts, "cost": cost}
         for w in workers.values():
             bad = w.ask("warm", key=read.key, n=WARMUP)["bad"]
             if bad:
@@ -739,6 +771,17 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             add(name, cell["ratio_vs_boto3"], TARGET_VS_BOTO3, "x", cell["ci95_vs_boto3"])
             name = f"{where}: voldash p50 <= {TARGET_VS_FASTAPI}x FastAPI ref"
             add(name, cell["ratio_vs_fastapi"], TARGET_VS_FASTAPI, "x", cell["ci95_vs_fastapi"])
+    for key, row in results["reads"].items():
+        for size in SIZES:
+            lat = row["sizes"][size]["latency"]
+            gap_ratio = (lat["voldash"]["p50"] - lat["boto3"]["p50"]) / (
+                lat["fastapi"]["p50"] - lat["boto3"]["p50"]
+            )
+            name = (
+                f"({key}) @{size_label(results, size)}: voldash p50 above raw boto3 <= {TARGET_GAP}x "
+                "the FastAPI ref's above it"
+            )
+            add(name, gap_ratio, TARGET_GAP, "x")
     small, large = size_label(results, "small"), size_label(results, "large")
     for key, row in results["reads"].items():
         name = f"({key}) voldash p50 @{large} <= {TARGET_SCALE}x @{small}"
@@ -836,6 +879,24 @@ def build_tables(results: dict[str, Any]) -> list[Table]:
                 ddb = cell["ddb"][app]
                 t.rows.append(
                     [f"    {label}", _ms(lat["p50"]), _ms(lat["p95"]), _ms(lat["p99"]), str(ddb["total"])]
+                )
+            cost = cell.get("cost")
+            if cost:
+                raw, v_bytes, f_bytes = (
+                    cost["boto3"],
+                    cost["voldash"]["body_bytes"],
+                    cost["fastapi"]["body_bytes"],
+                )
+                t.rows.append(
+                    [
+                        f"    page cost: raw Query {raw['items']} items, ~{raw['item_bytes']:,} bytes as "
+                        f"stored, {raw['read_capacity']} read capacity units; response body: voldash "
+                        f"{v_bytes:,} bytes, FastAPI ref {f_bytes:,}",
+                        "",
+                        "",
+                        "",
+                        "",
+                    ]
                 )
             c = cell["checks"]
             same = "same" if c["voldash_eq_boto3_ids"] and c["voldash_eq_fastapi_ids"] else "DIFFERENT"

@@ -29,11 +29,11 @@ CLOUD_SECRETS = {
 
 
 def run_python(
-    code: str, env: dict[str, str], *, isolated_path: Path | None = None
+    code: str, env: dict[str, str], *, isolated_path: Path | None = None, flags: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess:
     scratch = tempfile.gettempdir()
     base = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": scratch}
-    args = [sys.executable]
+    args = [sys.executable, *flags]
     if isolated_path is not None:
         args.append("-S")  # no site-packages: only the standard library and the artifact
         base["PYTHONPATH"] = str(isolated_path)
@@ -151,23 +151,40 @@ def test_the_built_package_serves_a_request_in_a_clean_process(tmp_path, table):
     assert build.returncode == 0, build.stderr[-3000:]
     artifact = tmp_path / "lambda"
     assert (tmp_path / "lambda.zip").stat().st_size < 50_000_000  # Lambda's direct-upload limit
-    result = run_python(
-        HANDLER_PROBE,
-        {
-            "VOLDASH_ENV": "prod",
-            "DJANGO_ALLOWED_HOSTS": "api.voldash.test",
-            **CLOUD_SECRETS,
-            "DYNAMODB_ENDPOINT_URL": table.endpoint_url,
-            "DYNAMODB_TABLE": table.table_name,
-            "AWS_REGION": "us-east-1",
-        },
-        isolated_path=artifact,
-    )
+    env = {
+        "VOLDASH_ENV": "prod",
+        "DJANGO_ALLOWED_HOSTS": "api.voldash.test",
+        **CLOUD_SECRETS,
+        "DYNAMODB_ENDPOINT_URL": table.endpoint_url,
+        "DYNAMODB_TABLE": table.table_name,
+        "AWS_REGION": "us-east-1",
+    }
+    result = run_python(HANDLER_PROBE, env, isolated_path=artifact)
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["health"] == 200 and json.loads(out["body"])["env"] == "prod"
     assert out["css"] == 200  # WhiteNoise serves the collected static files
     assert out["django"].startswith(str(artifact))  # nothing leaked in from the dev virtualenv
+
+    # Lambda unzips the artifact with the zip's timestamps into a read-only directory: the shipped
+    # bytecode must be used as is, not compiled again (and thrown away) on every cold start.
+    for source in artifact.rglob("*.py"):
+        os.utime(source, (1577836800, 1577836800))  # 2020-01-01, package_lambda.zip_dir's date
+    verbose = run_python(
+        "import voldash_site.lambda_handler",
+        {**env, "DYNAMODB_ENDPOINT_URL": table.endpoint_url},
+        isolated_path=artifact,
+        flags=("-B", "-v"),
+    )
+    assert verbose.returncode == 0, verbose.stderr[-3000:]
+    loaded = [line for line in verbose.stderr.splitlines() if line.startswith("# code object from ")]
+    compiled_here = [line for line in loaded if str(artifact) in line and line.endswith(".py")]
+    from_bytecode = [line for line in loaded if str(artifact) in line and line.endswith(".pyc'")]
+    assert compiled_here == [], compiled_here[:5]
+    assert len(from_bytecode) > 500  # Django, Ninja, PynamoDB, botocore and voldash itself
+    pyc = next(artifact.glob("voldash_site/__pycache__/lambda_handler.cpython-311.pyc")).read_bytes()
+    assert pyc[:4] == (3495).to_bytes(2, "little") + b"\r\n"  # Python 3.11's magic: Lambda's runtime
+    assert int.from_bytes(pyc[4:8], "little") == 0b01  # hash-based, source not checked (PEP 552)
 
 
 def test_requests_that_bypass_cloudfront_are_refused(table, settings):
@@ -180,3 +197,30 @@ def test_requests_that_bypass_cloudfront_are_refused(table, settings):
             Client().get("/api/v1/health", HTTP_X_ORIGIN_VERIFY="s3cret-from-cloudfront").status_code == 200
         )
     assert Client().get("/api/v1/health").status_code == 200  # not set: not checked (local, test)
+
+
+def _packager():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("package_lambda", ROOT / "scripts" / "package_lambda.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_package_is_built_for_the_runtime_and_architecture_the_template_deploys(tmp_path):
+    from voldash_site.dynamodb.schema import load_template
+
+    packager = _packager()
+    function = load_template(ROOT / "template.yaml")["Globals"]["Function"]
+    python, arch = packager.lambda_target()
+    assert f"python{python[0]}.{python[1]}" == function["Runtime"]
+    assert [arch] == function["Architectures"]
+    assert packager.PLATFORM[:2] == ["--platform", packager.PIP_PLATFORMS[arch]]
+    other = tmp_path / "template.yaml"
+    other.write_text(
+        "Globals:\n  Function:\n    Runtime: python3.12\n    Architectures: [arm64]\n", encoding="utf-8"
+    )
+    assert packager.lambda_target(other) == ((3, 12), "arm64")
+    assert packager.PIP_PLATFORMS["arm64"] == "manylinux2014_aarch64"

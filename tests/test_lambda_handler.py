@@ -185,3 +185,14 @@ def test_base64_bodies_headers_and_query_strings_arrive_byte_exact(echo_urls, ta
     assert echoed["query"] == {"a": ["1", "2"], "b": ["x y"]}
     assert echoed["cookie"] == "s1"
     assert echoed["secure"] is True
+
+
+def test_the_keep_warm_ping_is_answered_without_django_or_dynamodb(table):
+    from voldash_site.dynamodb.metrics import count_calls
+    from voldash_site.lambda_handler import KEEP_WARM_EVENT
+
+    with count_calls() as log:
+        assert handler(dict(KEEP_WARM_EVENT), None) == {"warm": True}
+    assert log.total == 0
+    with pytest.raises(KeyError):  # anything else is apig-wsgi's, which wants an HTTP event
+        handler({"voldash_keep_warm": "yes"}, None)

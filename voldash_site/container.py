@@ -7,12 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from integrations.inbox.repository import DynamoInboxRepository
-from integrations.outbox.repository import DynamoOutboxRepository, OutboxRepository
-from integrations.sync_state import SyncStateRepository
-from shops.announcements import DynamoAnnouncementRepository
 from shops.directory import ShopDirectory
 from shops.repository import DynamoShopRepository, ShopRepository
 from tasks.lifecycle import LifecycleDeps
@@ -20,6 +16,12 @@ from tasks.repository import DynamoTaskRepository, TaskRepository
 from voldash_site.dynamodb.unit_of_work import DynamoUnitOfWork
 from volunteers.neon_profile import RoleMapping
 from volunteers.repository import DynamoVolunteerRepository, VolunteerRepository
+
+if TYPE_CHECKING:
+    from integrations.inbox.repository import DynamoInboxRepository
+    from integrations.outbox.repository import OutboxRepository
+    from integrations.sync_state import SyncStateRepository
+    from shops.announcements import DynamoAnnouncementRepository
 
 
 def utc_now() -> datetime:
@@ -31,15 +33,38 @@ class Container:
     tasks: TaskRepository
     shops: ShopRepository
     volunteers: VolunteerRepository
-    outbox: OutboxRepository
     uow: DynamoUnitOfWork
     shop_directory: ShopDirectory
     roles: RoleMapping
-    inbox: DynamoInboxRepository
-    announcements: DynamoAnnouncementRepository
-    sync_state: SyncStateRepository
     claim_limit: int = 3
     clock: Callable[[], datetime] = utc_now
+
+    # Repositories the read requests never touch are built (and their modules imported) on
+    # first use, so that a cold start serving a page does not load them.
+
+    @cached_property
+    def outbox(self) -> OutboxRepository:
+        from integrations.outbox.repository import DynamoOutboxRepository
+
+        return DynamoOutboxRepository()
+
+    @cached_property
+    def inbox(self) -> DynamoInboxRepository:
+        from integrations.inbox.repository import DynamoInboxRepository
+
+        return DynamoInboxRepository()
+
+    @cached_property
+    def sync_state(self) -> SyncStateRepository:
+        from integrations.sync_state import SyncStateRepository
+
+        return SyncStateRepository()
+
+    @cached_property
+    def announcements(self) -> DynamoAnnouncementRepository:
+        from shops.announcements import DynamoAnnouncementRepository
+
+        return DynamoAnnouncementRepository()
 
     # The outside services' clients are built on first use: most requests never call one, and
     # building them (httpx, TLS) would otherwise cost every cold start.
@@ -211,13 +236,9 @@ def build_container() -> Container:
     secret = settings.SECRET_KEY
     shops = DynamoShopRepository()
     return Container(
-        inbox=DynamoInboxRepository(),
-        announcements=DynamoAnnouncementRepository(),
-        sync_state=SyncStateRepository(),
         tasks=DynamoTaskRepository(cursor_secret=secret),
         shops=shops,
         volunteers=DynamoVolunteerRepository(cursor_secret=secret),
-        outbox=DynamoOutboxRepository(),
         uow=DynamoUnitOfWork(),
         shop_directory=ShopDirectory(shops, ttl_seconds=settings.SHOP_CACHE_SECONDS),
         roles=RoleMapping.from_setting(settings.NEON_ROLE_TYPES),

@@ -15,11 +15,19 @@ import os
 from typing import Any
 
 import django
+from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voldash_site.settings")
 django.setup()
 
 from django.conf import settings  # noqa: E402
+
+from integrations.apps import check_clickup_mapping  # noqa: E402
+
+# Every worker uses the ClickUp mapping: a bad one stops the container at init, named.
+_mapping_errors = check_clickup_mapping()
+if _mapping_errors:
+    raise ImproperlyConfigured("; ".join(e.msg for e in _mapping_errors))
 
 from integrations.clickup.sweep_run import run_sweep  # noqa: E402
 from integrations.inbox.processing import process_inbox  # noqa: E402

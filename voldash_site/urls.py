@@ -2,10 +2,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import URLResolver, path
 from django.urls.resolvers import RoutePattern
 
-from integrations.clickup.webhooks import clickup_webhook
-from integrations.neon.webhooks import neon_webhook
 from voldash_site.api import api
-from volunteers import views as auth_views
 
 
 def index(request: HttpRequest) -> JsonResponse:
@@ -15,15 +12,10 @@ def index(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path("", index),
     path("api/v1/", api.urls),
-    path("auth/neon/login", auth_views.neon_login, name="neon-login"),
-    path("auth/neon/callback", auth_views.neon_callback, name="neon-callback"),
-    path("auth/logout", auth_views.logout, name="logout"),
-    path("auth/magic-link", auth_views.magic_link_request, name="magic-link"),
-    path("auth/magic-link/<str:token>", auth_views.magic_link_confirm, name="magic-link-confirm"),
-    path("auth/dev-login", auth_views.dev_login, name="dev-login"),
-    path("webhooks/clickup", clickup_webhook, name="webhook-clickup"),
-    path("webhooks/neon", neon_webhook, name="webhook-neon"),
-    # Loaded on the first /staff/ request only: API calls never import the staff pages.
+    # Each loaded on its first request only: API reads never import the login views, the
+    # webhooks (and the integrations behind them) or the staff pages.
+    URLResolver(RoutePattern("auth/"), "volunteers.urls"),
+    URLResolver(RoutePattern("webhooks/"), "integrations.urls"),
     URLResolver(RoutePattern("staff/"), "voldash_site.staff.urls"),
 ]
 
