@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from voldash_site.staff.access import StaffContext
 from voldash_site.staff.site import StaffPage, render_staff, site
 
+from .health import sync_health
 from .inbox.domain import InboxStatus
 from .inbox.processing import InboxReport, process_event
 from .outbox.delivery import DeliveryReport, deliver_one
@@ -24,15 +25,17 @@ class SyncPage(StaffPage):
     def get(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
         c = ctx.container
         now = c.clock()
+        health = sync_health(c, limit=LIMIT)
         return render_staff(
             request,
             "staff/sync.html",
             {
                 "title": self.title,
+                "health": health,
                 "state": c.sync_state.get("clickup"),
-                "failed_events": c.inbox.failed(limit=LIMIT),
+                "failed_events": health.failed_events,
                 "waiting_events": c.inbox.due(now, limit=LIMIT),
-                "outbox_failed": c.outbox.list_by_status(OutboxStatus.FAILED, limit=LIMIT),
+                "outbox_failed": health.outbox_failed,
                 "outbox_skipped": c.outbox.list_by_status(OutboxStatus.SKIPPED, limit=LIMIT),
                 "outbox_pending": c.outbox.list_by_status(OutboxStatus.PENDING, limit=LIMIT),
                 "runs": c.sync_state.runs("clickup", limit=10),
