@@ -247,8 +247,11 @@ class TaskAdmin(StaffAdmin):
             sources = [by_shop(shop) for shop in ctx.shops]
         return _chain(sources, cursor)
 
-    def list_context(self, ctx: StaffContext, page: Page) -> dict[str, Any]:
-        return {}
+    def list_context(self, ctx: StaffContext, page: Page, filters: dict[str, str]) -> dict[str, Any]:
+        shop = filters.get("shop") or (ctx.shops[0] if len(ctx.shops) == 1 else None)
+        return {
+            "exports": [(f"/staff/exports/tasks.csv?shop={shop}", f"{shop} tasks as CSV")] if shop else []
+        }
 
     def get_object(self, ctx: StaffContext, pk: str) -> TaskDetail | None:
         if not _TASK_ID.match(pk):

@@ -317,3 +317,68 @@ def test_reassign_picker_says_who_is_eligible(tasks):
     assert "Sam Okafor — not eligible: missing Woodshop Safety · claims 0 of 3" in page
     assert re.search(r"Casey Brooks — not eligible: lapsed membership", page)
     assert 'data-filterable="people"' in page
+
+
+# -- phone layouts, shop edit, exports ----------------------------------------------------------
+
+
+def test_a_lead_of_one_shop_has_no_shop_column(tasks):
+    jordan = as_(JORDAN).get("/staff/tasks/").content.decode()
+    assert 'data-label="Shop"' not in jordan and 'data-filter="shop"' not in jordan
+    riley = as_(RILEY).get("/staff/tasks/").content.decode()
+    assert 'data-label="Shop"' in riley
+
+
+def test_shop_edit_shows_leads_by_name_and_certifications_as_checkboxes(tasks):
+    page = as_(MORGAN).get("/staff/shops/woodshop/").content.decode()
+    assert re.search(r'<input type="checkbox" name="leads" value="1004"[^>]*checked', page)
+    assert "Jordan Lee" in page
+    assert re.search(r'<input type="checkbox" name="required_certifications" value="84"[^>]*checked', page)
+    assert '<select name="required_certifications"' not in page
+    listing = as_(MORGAN).get("/staff/shops/").content.decode()
+    assert "Jordan Lee" in listing
+
+
+def test_tasks_csv_of_a_shop(tasks):
+    get_container().tasks.upsert(a_task(shop="woodshop", title='=HYPERLINK("http://x")'))
+    response = as_(JORDAN).get("/staff/exports/tasks.csv", {"shop": "woodshop"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode()
+    assert "Planer - Replace blades" in text and "Jointer - Knives" in text and "Dorian" not in text
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+    assert as_(JORDAN).get("/staff/exports/tasks.csv", {"shop": "lasers"}).status_code == 404
+
+
+def test_approved_hours_csv_for_a_period(tasks):
+    import csv
+    import io
+
+    store_held_task("86csv0001", holder_id=ALEX, holder_name="Alex Rivera", title="-1+1 @sum\ttab")
+    completed_hours("86csv0001", hours=1.5)
+    completed_hours(tasks["held"].id, hours=2)
+    jordan = as_(JORDAN)
+    for entry in get_container().volunteers.hours(ALEX).items:
+        if entry.task_id == "86csv0001":
+            jordan.post(f"/staff/volunteers/{ALEX}/review", {"key": entry.key, "decision": "approve"})
+    month = get_container().volunteers.hours(ALEX).items[0].month
+    response = jordan.get("/staff/exports/hours.csv", {"first": month, "last": month})
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
+    assert rows[0][:3] == ["month", "volunteer", "neon id"]
+    assert [(r[1], r[5], r[6]) for r in rows[1:]] == [("Alex Rivera", "'-1+1 @sum\ttab", "1.5")]
+    bad = jordan.get("/staff/exports/hours.csv", {"first": "2026-13", "last": month})
+    assert bad.status_code == 400
+    assert (
+        as_(RILEY)
+        .get("/staff/exports/hours.csv", {"first": month, "last": month, "shop": "woodshop"})
+        .status_code
+        == 400
+    )
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised():
+    from voldash_site.staff.exports import safe_cell
+
+    for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert safe_cell(text) == "'" + text
+    assert safe_cell("Planer") == "Planer" and safe_cell(2.5) == 2.5 and safe_cell(None) == ""

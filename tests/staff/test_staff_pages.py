@@ -165,7 +165,7 @@ def test_shops_are_editable_by_staff_only(tasks):
     form = {
         "name": "Wood Shop",
         "slack_channel": "C0WOOD001",
-        "leads": "1004, 1001",
+        "leads": ["1004", "1001"],
         "certification_rule": "any",
         "required_certifications": ["84"],
     }

@@ -204,11 +204,12 @@ class StaffAdmin(StaffPage):
                     for name, a in self.bulk_actions.items()
                 ],
                 "error": error,
-                **self.list_context(ctx, page),
+                **self.list_context(ctx, page, chosen),
             },
         )
 
-    def list_context(self, ctx: StaffContext, page: Page) -> dict[str, Any]:
+    def list_context(self, ctx: StaffContext, page: Page, filters: dict[str, str]) -> dict[str, Any]:
+        """More for the list template (``exports``: a list of (href, text) download links)."""
         return {}
 
     def detail_view(

@@ -1,6 +1,6 @@
 """The staff site's URLs (imported lazily by voldash_site.urls).
 
-The pages register themselves on import: the dashboard here, and ``<app>.staff`` of every
+The pages register themselves on import: the dashboard and the exports here, and ``<app>.staff`` of every
 installed app. ``site.py`` (the registry) imports none of them, so nothing imports in a circle.
 """
 
@@ -8,7 +8,7 @@ import importlib
 
 from django.apps import apps
 
-from . import dashboard  # noqa: F401  (registers the dashboard)
+from . import dashboard, exports  # noqa: F401  (they register themselves)
 from .site import site
 
 
