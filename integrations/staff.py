@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from voldash_site.staff.access import StaffContext
 from voldash_site.staff.site import StaffPage, render_staff, site
 
+from .health import sync_health
 from .inbox.domain import InboxEvent, InboxStatus, Source
 from .inbox.processing import InboxReport, process_event
 from .outbox.delivery import DeliveryReport, deliver_one
@@ -24,10 +25,11 @@ class SyncPage(StaffPage):
     def get(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
         c = ctx.container
         now = c.clock()
+        health = sync_health(c, limit=LIMIT)
         lists = {
-            "failed_events": c.inbox.failed(limit=LIMIT),
+            "failed_events": health.failed_events,
             "waiting_events": c.inbox.due(now, limit=LIMIT),
-            "outbox_failed": c.outbox.list_by_status(OutboxStatus.FAILED, limit=LIMIT),
+            "outbox_failed": health.outbox_failed,
             "outbox_skipped": c.outbox.list_by_status(OutboxStatus.SKIPPED, limit=LIMIT),
             "outbox_pending": c.outbox.list_by_status(OutboxStatus.PENDING, limit=LIMIT),
         }
@@ -44,6 +46,7 @@ class SyncPage(StaffPage):
             "staff/sync.html",
             {
                 "title": self.title,
+                "health": health,
                 "state": c.sync_state.get("clickup"),
                 **lists,
                 "runs": c.sync_state.runs("clickup", limit=10),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -28,17 +28,18 @@ class ShopForm(forms.Form):
         max_length=80,
         help_text="A channel id (C0123ABCD) or name without #",
     )
-    leads = forms.RegexField(
-        regex=r"^\s*(\d{1,12}\s*(,\s*\d{1,12}\s*)*)?$",
+    leads = forms.MultipleChoiceField(
         required=False,
-        max_length=500,
-        help_text="Neon account ids, comma-separated",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
+        help_text="Tick the people who lead this shop.",
     )
-    certification_rule = forms.ChoiceField(choices=[(r.value, r.value) for r in CertificationRule])
+    certification_rule = forms.ChoiceField(
+        choices=[(r.value, f"{r.value} of the ticked certifications") for r in CertificationRule]
+    )
     required_certifications = forms.MultipleChoiceField(
         required=False,
         choices=sorted(CERTIFICATION_FIELDS.items(), key=lambda kv: kv[1]),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
     )
 
 
@@ -46,15 +47,29 @@ def shop_form(ctx: StaffContext, shop: Shop, data: Any = None) -> ShopForm:
     initial = {
         "name": shop.name,
         "slack_channel": shop.slack_channel,
-        "leads": ", ".join(shop.leads),
+        "leads": list(shop.leads),
         "certification_rule": shop.certification_rule.value,
         "required_certifications": [c.neon_field_id for c in shop.required_certifications],
     }
-    return ShopForm(data, initial=initial)
+    form = ShopForm(data, initial=initial)
+    people = {v.neon_id: v.name for v in ctx.container.volunteers.list_by_name(limit=200).items}
+    for neon_id in shop.leads:  # a lead without a profile yet stays choosable (and kept)
+        people.setdefault(neon_id, f"Neon account {neon_id}")
+    form.fields["leads"].choices = sorted(people.items(), key=lambda kv: (kv[0] not in shop.leads, kv[1]))
+    return form
+
+
+def lead_names(ctx: StaffContext, ids: list[str]) -> dict[str, str]:
+    """Names of these Neon accounts: one BatchGetItem (nothing when there is no id)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    found = ctx.container.uow.load(*[ctx.container.volunteers.load(i) for i in ids])
+    return {i: v.name for i, v in zip(ids, found, strict=True) if v is not None}
 
 
 def run_edit(ctx: StaffContext, shop: Shop, data: dict) -> str:
-    leads = tuple(dict.fromkeys(x.strip() for x in (data.get("leads") or "").split(",") if x.strip()))
+    leads = tuple(dict.fromkeys(data.get("leads") or ()))
     updated = replace(
         shop,
         name=data["name"].strip(),
@@ -100,23 +115,38 @@ class ShopAdmin(StaffAdmin):
     title = "Shops"
     nav_order = 40
     columns = [
-        Column("Shop", lambda s, ctx: s.name, link=True),
-        Column("Slack channel", lambda s, ctx: s.slack_channel),
-        Column("Required certifications", lambda s, ctx: _certifications(s)),
-        Column("Leads", lambda s, ctx: ", ".join(s.leads) or "—"),
-        Column("Open tasks", lambda s, ctx: s.open_tasks),
+        Column("Shop", lambda r, ctx: r.shop.name, link=True),
+        Column("Slack channel", lambda r, ctx: r.shop.slack_channel),
+        Column("Required certifications", lambda r, ctx: _certifications(r.shop)),
+        Column("Leads", lambda r, ctx: ", ".join(r.names.get(i, f"#{i}") for i in r.shop.leads) or "—"),
+        Column("Open tasks", lambda r, ctx: r.shop.open_tasks),
     ]
     actions = {"edit": Action("Edit shop", run_edit, form=shop_form, visible=lambda ctx, obj: ctx.is_staff)}
     detail_template = "staff/shop_detail.html"
 
     def fetch(self, ctx: StaffContext, *, filters: dict[str, str], q: str, cursor: str | None) -> Page:
-        return Page(rows=use_cases.list_shops(shops=ctx.container.shops))
+        shops = use_cases.list_shops(shops=ctx.container.shops)
+        names = lead_names(ctx, [i for s in shops for i in s.leads])
+        return Page(rows=[ShopRow(s, names) for s in shops])
 
     def get_object(self, ctx: StaffContext, pk: str) -> Shop | None:
         return ctx.container.shops.get(pk) if pk in SHOP_SLUGS else None
 
-    def row_id(self, row: Shop) -> str:
-        return row.slug
+    def row_id(self, row: Any) -> str:
+        return row.shop.slug if isinstance(row, ShopRow) else row.slug
+
+    def row_label(self, obj: Any) -> str:
+        return obj.shop.name if isinstance(obj, ShopRow) else obj.name
+
+    def detail_context(self, ctx: StaffContext, obj: Shop) -> dict[str, Any]:
+        names = lead_names(ctx, list(obj.leads))
+        return {"leads": [(i, names.get(i, f"Neon account {i}")) for i in obj.leads]}
+
+
+@dataclass(frozen=True)
+class ShopRow:
+    shop: Shop
+    names: dict[str, str]
 
 
 class AnnouncementForm(forms.Form):

@@ -1,4 +1,4 @@
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLResolver, path
 from django.urls.resolvers import RoutePattern
 
@@ -37,7 +37,20 @@ handler404 = json_404
 handler500 = json_500
 
 
-def csrf_failure(request: HttpRequest, reason: str = "") -> JsonResponse:
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    # A staff form posted by a browser: a staff page. API clients (and scripts) keep the JSON.
+    if request.path.startswith("/staff/") and "text/html" in request.headers.get("Accept", ""):
+        from django.shortcuts import render
+
+        return render(
+            request,
+            "staff/forbidden.html",
+            {
+                "reason": "This form had expired (its security token did not match). Go back, reload "
+                "the page and try again."
+            },
+            status=403,
+        )
     return JsonResponse(
         {
             "code": "csrf_failed",

@@ -219,6 +219,9 @@ class _HoursItem(TableItem, discriminator="HoursEntry"):
         if e.status is HoursStatus.PENDING:
             item.gsi2pk = "HOURS#PENDING"
             item.gsi2sk = f"{e.shop}#{stamp(e.completed_at)}#{e.neon_id}"
+        elif e.status is HoursStatus.APPROVED:
+            item.gsi2pk = f"HOURS#APPROVED#{e.month}"
+            item.gsi2sk = f"{e.shop}#{stamp(e.completed_at)}#{e.neon_id}"
         return item
 
     def to_entry(self) -> HoursEntry:
@@ -535,6 +538,25 @@ class DynamoVolunteerRepository:
             out += [i.to_entry() for i in page.items]
         return sorted(out, key=lambda e: e.completed_at)[:limit]
 
+    def approved_hours(
+        self, month: str, *, shop: str | None = None, limit: int = 500, cursor: str | None = None
+    ) -> HoursPage:
+        """Approved hours completed in ``month`` (YYYY-MM), one shop or all: one Query a page."""
+        scope = f"approved-hours|{month}|{shop or '*'}"
+        start = cursors.decode(cursor, scope=scope, secret=self._secret, allowed_keys=INDEX_KEYS["GSI2"])
+        page = query_page(
+            _HoursItem,
+            f"HOURS#APPROVED#{month}",
+            index="GSI2",
+            range_key_condition=_HoursItem.gsi2sk.startswith(f"{shop}#") if shop else None,
+            start_key=start,
+            limit=limit,
+        )
+        return HoursPage(
+            items=[i.to_entry() for i in page.items],
+            next_cursor=cursors.encode(page.last_key, scope=scope, secret=self._secret),
+        )
+
     def load_hours(self, neon_id: str, key: str) -> Load:
         return Load(pk=f"VOLUNTEER#{neon_id}", sk=f"HOURS#{key}", parse=lambda item: item.to_entry())
 
@@ -543,12 +565,14 @@ class DynamoVolunteerRepository:
         volunteer's totals (the points stay: they were for the repair, not the hours)."""
         status = HoursStatus.APPROVED if approve else HoursStatus.REJECTED
         item = _HoursItem(pk=f"VOLUNTEER#{entry.neon_id}", sk=f"HOURS#{entry.key}")
-        hours_actions = [
-            _HoursItem.status.set(status.value),
-            _HoursItem.reviewed_by.set(reviewer),
-            _HoursItem.gsi2pk.remove(),
-            _HoursItem.gsi2sk.remove(),
-        ]
+        hours_actions = [_HoursItem.status.set(status.value), _HoursItem.reviewed_by.set(reviewer)]
+        if approve:  # approved hours are listed per month (exports for Asmbly's board reports)
+            hours_actions += [
+                _HoursItem.gsi2pk.set(f"HOURS#APPROVED#{entry.month}"),
+                _HoursItem.gsi2sk.set(f"{entry.shop}#{stamp(entry.completed_at)}#{entry.neon_id}"),
+            ]
+        else:
+            hours_actions += [_HoursItem.gsi2pk.remove(), _HoursItem.gsi2sk.remove()]
         profile_actions = [_VolunteerItem.hours_pending.add(-entry.hours)]
         if not approve:
             profile_actions.append(_VolunteerItem.hours_lifetime.add(-entry.hours))

@@ -7,11 +7,11 @@ import re
 from typing import Any
 
 from django import forms
-from django.utils.html import format_html
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from tasks import lifecycle
 from voldash_site.staff.access import StaffContext
-from voldash_site.staff.site import Action, Column, Page, StaffAdmin, site
+from voldash_site.staff.site import Action, Column, Page, StaffAdmin, render_staff, site
 
 from .domain import HoursEntry, HoursStatus, Volunteer
 from .neon_profile import CERTIFICATION_FIELDS
@@ -21,7 +21,7 @@ _KEY = re.compile(r"^[0-9T:.\-Z]{20,40}#[A-Za-z0-9_-]{1,64}$")
 
 
 class ReviewForm(forms.Form):
-    key = forms.RegexField(regex=_KEY, widget=forms.HiddenInput)
+    key = forms.RegexField(regex=_KEY, widget=forms.HiddenInput, error_messages={"invalid": "unknown entry"})
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     reason = forms.CharField(required=False, max_length=500)
 
@@ -40,7 +40,8 @@ def run_review(ctx: StaffContext, volunteer: Volunteer, data: dict) -> str:
         reason=data.get("reason"),
         deps=ctx.container.lifecycle(),
     )
-    return f"{'Approved' if approve else 'Rejected'} {entry.hours:g} h for “{entry.task_title}”."
+    verb = "Approved" if approve else "Rejected"
+    return f"{verb} {volunteer.name}'s {entry.hours:g} h for “{entry.task_title}”."
 
 
 class VolunteerAdmin(StaffAdmin):
@@ -118,30 +119,63 @@ def _entry_id(entry: HoursEntry) -> str:
     return f"{entry.neon_id}~{entry.key}"
 
 
+def _estimate(task: Any) -> str:
+    if task is None or not task.estimate_minutes:
+        return ""
+    minutes = task.estimate_minutes
+    return f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
+
+
+def hours_rows(ctx: StaffContext, *, limit: int = 100) -> list[dict[str, Any]]:
+    """Pending hours in the viewer's shops, oldest first, with the volunteer's name and the
+    task's estimate: the queue Query (one per shop for a lead) and one BatchGetItem."""
+    c = ctx.container
+    entries = c.volunteers.pending_hours(shops=None if ctx.is_staff else list(ctx.shops), limit=limit)
+    people = sorted({e.neon_id for e in entries})
+    task_ids = sorted({e.task_id for e in entries})
+    loaded = (
+        c.uow.load(*[c.volunteers.load(n) for n in people], *[c.tasks.load(t) for t in task_ids])
+        if entries
+        else []
+    )
+    names = {n: v.name for n, v in zip(people, loaded[: len(people)], strict=True) if v is not None}
+    tasks = dict(zip(task_ids, loaded[len(people) :], strict=True))
+    return [
+        {
+            "entry": e,
+            "id": _entry_id(e),
+            "name": names.get(e.neon_id, f"Volunteer {e.neon_id}"),
+            "estimate": _estimate(tasks.get(e.task_id)),
+        }
+        for e in entries
+    ]
+
+
 class HoursAdmin(StaffAdmin):
     slug = "hours"
     title = "Pending hours"
     nav_order = 35
     list_intro = "Hours logged for completed tasks in your shops, waiting for a lead. Oldest first."
-    columns = [
-        Column("Completed", lambda h, ctx: h.completed_at.strftime("%Y-%m-%d %H:%M")),
-        Column(
-            "Volunteer",
-            lambda h, ctx: format_html('<a href="/staff/volunteers/{}/">#{}</a>', h.neon_id, h.neon_id),
-        ),
-        Column(
-            "Task", lambda h, ctx: format_html('<a href="/staff/tasks/{}/">{}</a>', h.task_id, h.task_title)
-        ),
-        Column("Shop", lambda h, ctx: h.shop),
-        Column("Hours", lambda h, ctx: h.hours),
-        Column("Note", lambda h, ctx: h.note or ""),
-    ]
     bulk_actions = {
         "approve": Action("Approve", run_bulk_review(True)),
         "reject": Action(
             "Reject", run_bulk_review(False), form=lambda ctx, obj, data=None: RejectForm(data), danger=True
         ),
     }
+
+    def list_view(self, request: HttpRequest) -> HttpResponse:
+        ctx: StaffContext = request.staff  # type: ignore[attr-defined]
+        rows = hours_rows(ctx)
+        return render_staff(
+            request,
+            "staff/hours.html",
+            {
+                "admin": self,
+                "rows": rows,
+                "several_shops": len(ctx.shops) > 1,
+                "bulk_reject": RejectForm(prefix="reject"),
+            },
+        )
 
     def fetch(self, ctx: StaffContext, *, filters: dict[str, str], q: str, cursor: str | None) -> Page:
         shops = None if ctx.is_staff else list(ctx.shops)
@@ -150,6 +184,9 @@ class HoursAdmin(StaffAdmin):
     def row_id(self, row: HoursEntry) -> str:
         return _entry_id(row)
 
+    def row_label(self, obj: HoursEntry) -> str:
+        return f"{obj.hours:g} h on “{obj.task_title}”"
+
     def get_object(self, ctx: StaffContext, pk: str) -> HoursEntry | None:
         neon_id, _, key = pk.partition("~")
         if not _NEON_ID.match(neon_id) or not _KEY.match(key):
@@ -157,9 +194,7 @@ class HoursAdmin(StaffAdmin):
         [entry] = ctx.container.uow.load(ctx.container.volunteers.load_hours(neon_id, key))
         return entry if entry is not None and ctx.can_see_shop(entry.shop) else None
 
-    def detail_view(self, request, pk):
-        from django.http import HttpResponseRedirect
-
+    def detail_view(self, request: HttpRequest, pk: str, **kwargs: Any) -> HttpResponse:
         return HttpResponseRedirect(f"/staff/volunteers/{pk.partition('~')[0]}/")
 
 

@@ -127,7 +127,7 @@ MATRIX = [
     ("GET", "/staff/shops/", None, STAFF_PAGE),
     ("GET", "/staff/shops/woodshop/", None, STAFF_PAGE),
     ("GET", "/staff/announcements/", None, STAFF_PAGE),
-    ("POST", f"/staff/tasks/{HELD}/release", {"reason": "matrix"}, SHOP_ACTION),
+    ("POST", f"/staff/tasks/{HELD}/release", {"reason": "matrix", "confirm": "on"}, SHOP_ACTION),
     ("POST", f"/staff/tasks/{OPEN}/reassign", {"assignee": "1004", "reason": "matrix"}, SHOP_ACTION),
     ("POST", f"/staff/tasks/{HELD}/resync", {}, SHOP_ACTION),
     (

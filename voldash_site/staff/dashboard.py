@@ -1,20 +1,53 @@
-"""The staff dashboard: sync health at a glance and open tasks per shop."""
+"""The lead's dashboard, attention first: what needs them now, in the order to act on it.
+
+1. critical and high tasks nobody holds, 2. claims held too long with no change, 3. hours to
+review, 4. what fails in the sync (one sentence), then open tasks per shop.
+
+Reads are bounded: one Query per shop the lead leads (staff: four Queries over the status
+index), one for pending hours (one per shop for a lead), one BatchGetItem for names, and the
+sync health's queues.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from integrations.clickup.webhook_admin import not_active, public
-from integrations.outbox.domain import OutboxStatus
+from integrations.health import sync_health
 from shops.use_cases import list_shops
+from tasks.domain import Task, TaskStatus, Urgency
 
 from .access import StaffContext
+from .display import age
 from .site import StaffPage, render_staff, site
 
-STALE_WEBHOOK = timedelta(days=2)
 STALE_SWEEP = timedelta(hours=2)
+URGENT = (Urgency.CRITICAL, Urgency.HIGH)
+HELD = (TaskStatus.IN_PROGRESS, TaskStatus.ON_HOLD)
+URGENCY_RANK = {u: i for i, u in enumerate(Urgency)}
+
+
+def stale_claim_days() -> int:
+    return int(getattr(settings, "STAFF_STALE_CLAIM_DAYS", 7))
+
+
+def _active_tasks(ctx: StaffContext) -> list[Task]:
+    """Open and held tasks of the viewer's shops (not DONE), at most 100 per query."""
+    tasks = ctx.container.tasks
+    if ctx.is_staff:
+        out = []
+        for urgency in URGENT:
+            out += tasks.list_by_status(TaskStatus.OPEN, urgency=urgency, limit=100).items
+        for status in HELD:
+            out += tasks.list_by_status(status, limit=100).items
+        return out
+    out = []
+    for shop in ctx.shops:  # the shop index sorts OPEN, ON_HOLD, IN_PROGRESS before DONE
+        out += [t for t in tasks.list_by_shop(shop, limit=100).items if t.status is not TaskStatus.DONE]
+    return out
 
 
 class DashboardPage(StaffPage):
@@ -23,31 +56,47 @@ class DashboardPage(StaffPage):
     nav_order = 0
 
     def get(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
+        from volunteers.staff import hours_rows  # the volunteers app's view of pending hours
+
         c = ctx.container
         now = c.clock()
-        state = c.sync_state.get("clickup")
+        active = _active_tasks(ctx)
+        unheld = sorted(
+            (t for t in active if t.status is TaskStatus.OPEN and t.assignee is None and t.urgency in URGENT),
+            key=lambda t: (URGENCY_RANK[t.urgency], t.created_at),
+        )
+        limit = timedelta(days=stale_claim_days())
+        held_long = sorted(
+            (t for t in active if t.status in HELD and t.assignee is not None and now - t.updated_at > limit),
+            key=lambda t: t.updated_at,
+        )
+        hours = hours_rows(ctx, limit=100)
+        health = sync_health(c)
+        webhooks = c.sync_state.get("clickup").webhooks
         shops = [s for s in list_shops(shops=c.shops) if ctx.can_see_shop(s.slug)]
         most = max([s.open_tasks for s in shops] + [1])
-        failed_events = c.inbox.failed(limit=100)
-        pending_hours = c.volunteers.pending_hours(shops=None if ctx.is_staff else list(ctx.shops), limit=100)
+        several = len(ctx.shops) > 1
         return render_staff(
             request,
             "staff/dashboard.html",
             {
                 "title": "Dashboard",
-                "state": state,
-                "webhook_stale": state.last_event_at is None or now - state.last_event_at > STALE_WEBHOOK,
+                "several_shops": several,
+                "unheld": [(t, age(t.created_at, now)) for t in unheld[:20]],
+                "unheld_more": max(0, len(unheld) - 20),
+                "held_long": [(t, age(t.updated_at, now)) for t in held_long[:20]],
+                "held_more": max(0, len(held_long) - 20),
+                "stale_days": stale_claim_days(),
+                "hours": hours[:5],
+                "pending_hours": len(hours),
+                "health": health,
                 # ClickUp's webhook health as the last check stored it (no secrets)
-                "webhooks": [public(w) for w in state.webhooks],
-                "webhooks_active": len(state.webhooks) - not_active(state.webhooks),
-                "webhooks_not_active": not_active(state.webhooks),
-                "sweep_stale": state.last_sweep_at is None or now - state.last_sweep_at > STALE_SWEEP,
-                "failed_events": len(failed_events),
-                "outbox_pending": len(c.outbox.list_by_status(OutboxStatus.PENDING, limit=100)),
-                "outbox_failed": len(c.outbox.list_by_status(OutboxStatus.FAILED, limit=100)),
-                "drift": sum(len(v) for v in state.drift.values()),
-                "pending_hours": len(pending_hours),
+                "webhooks": [public(w) for w in webhooks],
+                "webhooks_active": len(webhooks) - not_active(webhooks),
+                "webhooks_not_active": not_active(webhooks),
+                "sweep_stale": health.last_sweep_at is None or now - health.last_sweep_at > STALE_SWEEP,
                 "shops": [(s, round(100 * s.open_tasks / most)) for s in shops],
+                "attention": len(unheld) + len(held_long) + len(hours) + health.failing,
             },
         )
 

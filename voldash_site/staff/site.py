@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
-from django.apps import apps
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -16,6 +14,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_POST
 
 from voldash_site.errors import DomainError
+from voldash_site.http_errors import status_for
 
 from .access import StaffContext, login_page, staff_view
 
@@ -25,6 +24,8 @@ class Column:
     label: str
     value: Callable[[Any, StaffContext], Any]
     link: bool = False  # the cell links to the row's detail page
+    # False hides the column for this viewer (a lead of one shop needs no shop column)
+    shown: Callable[[StaffContext], bool] = lambda ctx: True
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,20 @@ class Action:
     visible: Callable[[StaffContext, Any], bool] = lambda ctx, obj: True
     danger: bool = False
     in_sidebar: bool = True  # False: the detail template renders its own forms for it
+    help: str = ""  # one line under the action's heading
+
+
+def action_form(
+    spec: Action, name: str, ctx: StaffContext, obj: Any, data: Any = None, *, bulk: bool = False
+) -> forms.Form | None:
+    """The action's form. In the bulk bar (one HTML form for every action) its fields are
+    prefixed with the action's name, so two actions' fields never share a name."""
+    if spec.form is None:
+        return None
+    form = spec.form(ctx, obj) if data is None else spec.form(ctx, obj, data)
+    if bulk:
+        form.prefix = name
+    return form
 
 
 @dataclass
@@ -64,7 +79,7 @@ class StaffPage:
     in_nav: bool = True
 
     def urls(self) -> list[URLPattern]:
-        view = staff_view(self._view, staff_only=self.staff_only)
+        view = staff_view(staff_errors(self._view), staff_only=self.staff_only)
         return [path(f"{self.slug}/" if self.slug else "", view, name=f"staff-{self.slug or 'dashboard'}")]
 
     def _view(self, request: HttpRequest) -> HttpResponse:
@@ -113,25 +128,34 @@ class StaffAdmin(StaffPage):
         return [
             path(
                 f"{s}/",
-                staff_view(require_GET(self.list_view), staff_only=self.staff_only),
+                staff_view(staff_errors(require_GET(self.list_view)), staff_only=self.staff_only),
                 name=f"staff-{s}",
             ),
             path(
                 f"{s}/bulk",
-                staff_view(require_POST(self.bulk_view), staff_only=self.staff_only),
+                staff_view(staff_errors(require_POST(self.bulk_view)), staff_only=self.staff_only),
                 name=f"staff-{s}-bulk",
             ),
             path(
                 f"{s}/<str:pk>/",
-                staff_view(require_GET(self.detail_view), staff_only=self.staff_only),
+                staff_view(staff_errors(require_GET(self.detail_view)), staff_only=self.staff_only),
                 name=f"staff-{s}-detail",
             ),
             path(
                 f"{s}/<str:pk>/<str:action>",
-                staff_view(require_POST(self.action_view), staff_only=self.staff_only),
+                staff_view(staff_errors(require_POST(self.action_view)), staff_only=self.staff_only),
                 name=f"staff-{s}-action",
             ),
         ]
+
+    def sort_rows(self, ctx: StaffContext, rows: list[Any], sort: str) -> list[Any]:
+        """Order one page's rows (``sort`` is one of ``sorts``' keys)."""
+        return rows
+
+    sorts: dict[str, str] = {}  # value -> label; the first is the default
+
+    def visible_columns(self, ctx: StaffContext) -> list[Column]:
+        return [c for c in self.columns if c.shown(ctx)]
 
     def list_view(self, request: HttpRequest) -> HttpResponse:
         ctx: StaffContext = request.staff  # type: ignore[attr-defined]
@@ -141,42 +165,68 @@ class StaffAdmin(StaffPage):
                 chosen[f.name] = ""
         q = request.GET.get("q", "").strip()[:100]
         cursor = request.GET.get("cursor") or None
+        sort = request.GET.get("sort", "")
+        if sort not in self.sorts:
+            sort = next(iter(self.sorts), "")
         error = None
         try:
             page = self.fetch(ctx, filters=chosen, q=q, cursor=cursor)
         except DomainError as exc:
             page, error = Page(rows=[]), exc.message
+        columns = self.visible_columns(ctx)
         rows = [
-            {"id": self.row_id(r), "cells": [(c.value(r, ctx), c.link) for c in self.columns]}
-            for r in page.rows
+            {
+                "id": self.row_id(r),
+                "label": self.row_label(r),
+                "cells": [(c.label, c.value(r, ctx), c.link) for c in columns],
+            }
+            for r in self.sort_rows(ctx, page.rows, sort)
         ]
         params = {k: v for k, v in chosen.items() if v}
         if q:
             params["q"] = q
+        if self.sorts and sort != next(iter(self.sorts)):
+            params["sort"] = sort
         return render_staff(
             request,
             "staff/list.html",
             {
                 "admin": self,
+                "columns": columns,
                 "rows": rows,
                 "filters": [(f, f.choices(ctx), chosen[f.name]) for f in self.filters],
                 "q": q,
+                "sort": sort,
                 "next_params": {**params, "cursor": page.next_cursor} if page.next_cursor else None,
                 "first_params": params if cursor else None,
                 "bulk": [
-                    (name, a, a.form(ctx, None) if a.form else None) for name, a in self.bulk_actions.items()
+                    (name, a, action_form(a, name, ctx, None, bulk=True))
+                    for name, a in self.bulk_actions.items()
                 ],
                 "error": error,
+                **self.list_context(ctx, page, chosen),
             },
         )
 
-    def detail_view(self, request: HttpRequest, pk: str) -> HttpResponse:
+    def list_context(self, ctx: StaffContext, page: Page, filters: dict[str, str]) -> dict[str, Any]:
+        """More for the list template (``exports``: a list of (href, text) download links)."""
+        return {}
+
+    def detail_view(
+        self,
+        request: HttpRequest,
+        pk: str,
+        *,
+        bound: dict[str, forms.Form] | None = None,
+        status: int = 200,
+    ) -> HttpResponse:
         ctx: StaffContext = request.staff  # type: ignore[attr-defined]
         obj = self.get_object(ctx, pk)
         if obj is None:
-            raise Http404(f"No {self.slug} {pk} that you can see.")
+            raise Http404(f"No {self.title.lower()} “{pk}” that you can see.")
+        bound = bound or {}
         actions = [
-            (name, a, a.form(ctx, obj) if a.form else None)
+            (name, a, bound.get(name) or action_form(a, name, ctx, obj))
             for name, a in self.actions.items()
             if a.in_sidebar and a.visible(ctx, obj)
         ]
@@ -191,31 +241,36 @@ class StaffAdmin(StaffPage):
                 "actions": actions,
                 **self.detail_context(ctx, obj),
             },
+            status=status,
         )
 
     def action_view(self, request: HttpRequest, pk: str, action: str) -> HttpResponse:
+        """Done: back (PRG) with a message. Refused: the same page again, with the form as
+        filled in (the chosen person, the typed reason) and why."""
         ctx: StaffContext = request.staff  # type: ignore[attr-defined]
         spec = self.actions.get(action)
         obj = self.get_object(ctx, pk)
         if spec is None or obj is None or not spec.visible(ctx, obj):
             raise Http404("No such action here.")
-        back = HttpResponseRedirect(_local_next(request, f"/staff/{self.slug}/{pk}/"))
-        form = spec.form(ctx, obj, request.POST) if spec.form else None
+        form = action_form(spec, action, ctx, obj, request.POST)
         if form is not None and not form.is_valid():
-            messages.error(request, _form_errors(form))
-            return back
+            messages.error(request, f"{spec.label}: {_form_errors(form)}")
+            return self.detail_view(request, pk, bound={action: form}, status=400)
         try:
             message = spec.run(ctx, obj, form.cleaned_data if form is not None else {})
         except DomainError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, message)
-        return back
+            messages.error(request, f"{spec.label}: {exc.message}")
+            return self.detail_view(
+                request, pk, bound={action: form} if form else None, status=status_for(exc)
+            )
+        messages.success(request, message)
+        return HttpResponseRedirect(_local_next(request, f"/staff/{self.slug}/{pk}/"))
 
     def bulk_view(self, request: HttpRequest) -> HttpResponse:
         ctx: StaffContext = request.staff  # type: ignore[attr-defined]
         back = HttpResponseRedirect(_local_next(request, f"/staff/{self.slug}/"))
-        spec = self.bulk_actions.get(request.POST.get("action", ""))
+        name = request.POST.get("action", "")
+        spec = self.bulk_actions.get(name)
         ids = [i for i in request.POST.getlist("ids") if i][:100]
         if spec is None:
             messages.error(request, "Choose an action.")
@@ -223,25 +278,31 @@ class StaffAdmin(StaffPage):
         if not ids:
             messages.error(request, "Select at least one row.")
             return back
-        form = spec.form(ctx, None, request.POST) if spec.form else None
+        form = action_form(spec, name, ctx, None, request.POST, bulk=True)
         if form is not None and not form.is_valid():
-            messages.error(request, _form_errors(form))
+            messages.error(request, f"{spec.label}: {_form_errors(form)}")
             return back
-        done, failed = [], []
+        done: list[str] = []
+        failed: list[str] = []
+        missing = 0
         for pk in ids:
             obj = self.get_object(ctx, pk)
             if obj is None:
-                failed.append(f"{pk}: not found")
+                missing += 1
                 continue
             try:
                 spec.run(ctx, obj, form.cleaned_data if form is not None else {})
-                done.append(pk)
+                done.append(self.row_label(obj))
             except DomainError as exc:
-                failed.append(f"{pk}: {exc.message}")
+                failed.append(f"{self.row_label(obj)}: {exc.message}")
         if done:
-            messages.success(request, f"{spec.label}: done for {len(done)} ({', '.join(done)}).")
+            messages.success(request, f"{spec.label}: done for {len(done)} ({'; '.join(done)}).")
         for line in failed:
             messages.error(request, f"{spec.label}: {line}")
+        if missing:
+            messages.error(
+                request, f"{spec.label}: {missing} selected row(s) not found or not in your shops."
+            )
         return back
 
 
@@ -254,9 +315,36 @@ def _local_next(request: HttpRequest, default: str) -> str:
 
 
 def _form_errors(form: forms.Form) -> str:
+    def label(name: str) -> str:
+        field = form.fields.get(name)
+        return str(field.label or name.replace("_", " ").capitalize()) if field else name
+
     return "; ".join(
-        f"{field}: {' '.join(errs)}" if field != "__all__" else " ".join(errs)
+        f"{label(field)}: {' '.join(errs)}" if field != "__all__" else " ".join(errs)
         for field, errs in form.errors.items()
+    )
+
+
+def staff_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Not found is a staff page (with the navigation), not JSON nor Django's debug page."""
+
+    def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Http404 as exc:
+            return not_found(request, str(exc))
+
+    inner.__name__ = getattr(view, "__name__", "staff_view")
+    inner.__doc__ = view.__doc__
+    return inner
+
+
+def not_found(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render_staff(
+        request,
+        "staff/not_found.html",
+        {"reason": reason or "There is nothing at this address.", "title": "Not found"},
+        status=404,
     )
 
 
@@ -275,30 +363,16 @@ class StaffSite:
         return [p for p in self.pages if p.in_nav and (not p.staff_only or (ctx and ctx.is_staff))]
 
     def urls(self) -> list[URLPattern]:
-        autodiscover()
+        """The registered pages' URLs (``voldash_site.staff.urls`` registers them first), then
+        a staff 404 page for anything else under /staff/."""
         patterns = [path("login", login_page, name="staff-login")]
         for page in self.pages:
             patterns += page.urls()
+        patterns.append(path("<path:rest>", staff_view(lambda request, rest: not_found(request))))
         return patterns
 
 
 site = StaffSite()
-_discovered = False
-
-
-def autodiscover() -> None:
-    """Import ``<app>.staff`` for every installed app that has one."""
-    global _discovered
-    if _discovered:
-        return
-    _discovered = True
-    importlib.import_module("voldash_site.staff.dashboard")
-    for config in apps.get_app_configs():
-        try:
-            importlib.import_module(f"{config.name}.staff")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.staff":
-                raise
 
 
 def render_staff(

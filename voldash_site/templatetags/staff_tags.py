@@ -28,3 +28,30 @@ def pretty_json(value: Any) -> str:
 @register.filter
 def percent_of(value: int, total: int) -> int:
     return round(100 * value / total) if total else 0
+
+
+@register.filter
+def staff_time(value: datetime | None) -> str:
+    """A time as the staff pages show it: Austin time, labelled (see staff/display.py)."""
+    from voldash_site.staff.display import local_time
+
+    return local_time(value)
+
+
+@register.filter
+def staff_date(value: datetime | None) -> str:
+    from voldash_site.staff.display import local_time
+
+    return local_time(value, date_only=True)
+
+
+@register.filter
+def bar_step(width: int) -> int:
+    """A bar's width in steps of 5 % (a CSS class: no inline style, which a strict CSP refuses)."""
+    return max(0, min(100, 5 * round(int(width) / 5)))
+
+
+@register.filter
+def num(value: float | int | None) -> str:
+    """2.5 -> "2.5", 2.0 -> "2", 1.25 -> "1.25"."""
+    return "" if value is None else f"{float(value):g}"
