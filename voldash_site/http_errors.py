@@ -18,6 +18,8 @@ STATUS_FOR_CODE: dict[str, int] = {
     "neon_unavailable": 503,
     "login_failed": 400,
     "conflict": 409,
+    "validation_error": 422,
+    "rate_limited": 429,
 }
 
 

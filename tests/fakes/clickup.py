@@ -374,6 +374,11 @@ class FakeClickUp(FakeServer):
                 raise KeyError(f"no task {task_id}")
             return self._task_json(task)
 
+    def list_task_ids(self, list_id: str) -> list[str]:
+        """Ids of the live tasks in a list (creation order)."""
+        with self._lock:
+            return [t.task_id for t in self._tasks.values() if t.list_id == list_id and not t.deleted]
+
     def comments(self, task_id: str) -> list[dict[str, Any]]:
         """Comments posted on a task: ``{id, hist_id, comment_text, notify_all, date, user}``."""
         with self._lock:
