@@ -4,6 +4,7 @@ from django.urls.resolvers import RoutePattern
 
 from integrations.clickup.webhooks import clickup_webhook
 from integrations.neon.webhooks import neon_webhook
+from tasks.reports import views as report_views
 from voldash_site.api import api
 from volunteers import views as auth_views
 
@@ -21,6 +22,8 @@ urlpatterns = [
     path("auth/dev-login", auth_views.dev_login, name="dev-login"),
     path("webhooks/clickup", clickup_webhook, name="webhook-clickup"),
     path("webhooks/neon", neon_webhook, name="webhook-neon"),
+    path("report/", report_views.report_page, name="report"),
+    path("report/<str:report_id>/", report_views.report_status_page, name="report-status"),
     # Loaded on the first /staff/ request only: API calls never import the staff pages.
     URLResolver(RoutePattern("staff/"), "voldash_site.staff.urls"),
 ]

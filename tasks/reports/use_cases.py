@@ -59,6 +59,11 @@ SLACK_POST = "report.slack"
 FORUM_TOPIC = "report.topic"
 
 
+# Reports in the same shop share the counters item: a simultaneous one cancels the transaction
+# (nothing written), and it is sent again.
+COMMIT_ATTEMPTS = 5
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
 
@@ -268,17 +273,22 @@ def submit_report(
                 expires_at=expires,
             )
         )
-    try:
-        deps.uow.commit(writes)
-    except WriteRefused as refused:
-        limited = sorted(t.removeprefix("rate:") for t in refused.tags if t.startswith("rate:"))
-        if limited:
-            minutes = deps.limits.window_seconds // 60
-            raise RateLimited(
-                f"Too many reports from this {' and '.join(limited)}; try again within {minutes} minutes.",
-                detail={"limited": limited, "retry_after_seconds": expires - int(now.timestamp())},
-            ) from refused
-        raise
+    for attempt in range(COMMIT_ATTEMPTS):
+        try:
+            deps.uow.commit(writes)
+            break
+        except WriteRefused as refused:
+            limited = sorted(t.removeprefix("rate:") for t in refused.tags if t.startswith("rate:"))
+            if limited:
+                minutes = deps.limits.window_seconds // 60
+                raise RateLimited(
+                    f"Too many reports from this {' and '.join(limited)}; "
+                    f"try again within {minutes} minutes.",
+                    detail={"limited": limited, "retry_after_seconds": expires - int(now.timestamp())},
+                ) from refused
+            if not refused.tags and refused.conflict and attempt + 1 < COMMIT_ATTEMPTS:
+                continue  # another report moved the same counters at the same moment: nothing written
+            raise
     logger.info("report.received", extra={"report_id": report.id, "shop": shop})
     return report
 
