@@ -195,6 +195,7 @@ class Container:
         from integrations.outbox.delivery import ClickUpSender, DiscourseSender, SlackSender
         from integrations.outbox.domain import Channel
         from tasks.reports import delivery as reports
+        from tasks.reports.photos import S3Photos
         from tasks.reports.use_cases import record_link
 
         def on_created(raw: dict) -> Any:
@@ -208,7 +209,11 @@ class Container:
             Channel.CLICKUP: reports.ByAction(
                 ClickUpSender(self.clickup, self.mapping),
                 reports.ReportClickUpSender(
-                    self.clickup, reports=self.reports, mapping=self.mapping, on_created=on_created
+                    self.clickup,
+                    reports=self.reports,
+                    mapping=self.mapping,
+                    on_created=on_created,
+                    photos=S3Photos(bucket=settings.UPLOADS_BUCKET, region=settings.AWS_REGION),
                 ),
             ),
             Channel.SLACK: reports.ByAction(

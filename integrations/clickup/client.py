@@ -158,3 +158,11 @@ class ClickUpClient:
         """``POST /task/{task_id}/field/{field_id}`` (custom fields cannot be set by Update Task)."""
         response = self._send("POST", f"/task/{task_id}/field/{field_id}", json={"value": value})
         raise_for_status(SERVICE, response)
+
+    def attach(self, task_id: str, filename: str, data: bytes, content_type: str) -> dict[str, Any]:
+        """``POST /task/{task_id}/attachment`` (multipart/form-data, the file as ``attachment``)."""
+        response = self._send(
+            "POST", f"/task/{task_id}/attachment", files={"attachment": (filename, data, content_type)}
+        )
+        raise_for_status(SERVICE, response)
+        return response.json()

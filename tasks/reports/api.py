@@ -10,11 +10,11 @@ from ninja.utils import check_csrf
 from tasks.api import render_json
 from voldash_site.auth import viewer_from_session
 from voldash_site.container import get_container
-from voldash_site.errors import Forbidden
+from voldash_site.errors import Forbidden, InvalidInput
 from voldash_site.schemas import ErrorOut
 
 from . import use_cases
-from .schemas import REPORT_ID_PATTERN, ReportCreatedOut, ReportIn, ReportStatusOut
+from .schemas import REPORT_ID_PATTERN, PhotoIn, PhotoUploadOut, ReportCreatedOut, ReportIn, ReportStatusOut
 from .web import client_address, device_id, reporter_for, set_device_cookie, status_dict
 
 router = Router(tags=["problem-reports"])
@@ -56,6 +56,7 @@ def create_report(request: HttpRequest, body: ReportIn):
             contact=body.contact,
             forum=body.forum,
             honeypot=body.website,
+            photos=tuple(body.photos),
         ),
         reporter=reporter_for(viewer, container),
         client_address=client_address(request),
@@ -73,6 +74,37 @@ def create_report(request: HttpRequest, body: ReportIn):
     response.status_code = 201
     if fresh:
         set_device_cookie(response, device)
+    return response
+
+
+@router.post(
+    "/photos",
+    response={201: PhotoUploadOut, 400: ErrorOut, 422: ErrorOut},
+    summary="Permission to upload one photo for a report",
+)
+def photo_upload(request: HttpRequest, body: PhotoIn):
+    """A presigned S3 POST for one photo (this type, 5 MB at most, 10 minutes). Upload it, then
+    list its `key` in the report's `photos`; the photos are attached to the ClickUp task.
+    400 `photos_disabled` when the deployment has no uploads bucket."""
+    from django.conf import settings
+
+    from .photos import presign_upload
+
+    if not settings.UPLOADS_BUCKET:
+        raise InvalidInput("Photos are not enabled here.", code="photos_disabled")
+    upload = presign_upload(
+        bucket=settings.UPLOADS_BUCKET, content_type=body.content_type, region=settings.AWS_REGION
+    )
+    response = render_json(
+        {
+            "url": upload.url,
+            "fields": upload.fields,
+            "key": upload.key,
+            "max_bytes": upload.max_bytes,
+            "expires_in": upload.expires_in,
+        }
+    )
+    response.status_code = 201
     return response
 
 

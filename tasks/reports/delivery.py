@@ -26,7 +26,7 @@ from integrations.outbox.domain import OutboxMessage
 from tasks.domain import TaskStatus
 
 from .domain import MARKER_PREFIX, ReportState, description, slack_permalink, task_name
-from .use_cases import CLOSE_TASK, CREATE_TASK, WRITE_LINKS
+from .use_cases import ATTACH_PHOTOS, CLOSE_TASK, CREATE_TASK, WRITE_LINKS
 
 logger = logging.getLogger("voldash.reports.delivery")
 LOOKBACK_MS = 10 * 60 * 1000  # a retry looks at tasks updated since the report, less this margin
@@ -61,8 +61,10 @@ class ReportClickUpSender:
         reports: Any,
         mapping: Any,
         on_created: Callable[[dict[str, Any]], Any],
+        photos: Any = None,
     ) -> None:
         self.client = client
+        self.photos = photos  # S3Photos, or None when photos are off
         self.reports = reports
         self.mapping = mapping
         self.on_created = on_created  # applies the new task's snapshot (which adopts the report)
@@ -83,6 +85,8 @@ class ReportClickUpSender:
             return self._links(message, report)
         if message.action == CLOSE_TASK:
             return self._close(message.task_id, message.payload.get("list_id"))
+        if message.action == ATTACH_PHOTOS:
+            return self._attach(report)
         raise IntegrationError("voldash", f"unknown action {message.action}", permanent=True)
 
     # -- fields ---------------------------------------------------------------------------
@@ -171,6 +175,27 @@ class ReportClickUpSender:
                 self.client.set_field(task_id, field_id, url)
                 done.append(key)
         return "wrote " + ", ".join(done)
+
+    def _attach(self, report: Any) -> str:
+        """Attach the uploaded photos; a retry skips the ones ClickUp already lists."""
+        if report.state is ReportState.SPAM or not report.clickup_task_id:
+            return "nothing to attach"
+        if self.photos is None or not self.photos.configured:
+            raise IntegrationError("s3", "UPLOADS_BUCKET is not configured", permanent=True)
+        task = self.client.get_task(report.clickup_task_id) or {}
+        present = {str(a.get("title")) for a in task.get("attachments") or []}
+        done = []
+        for key in report.photos:
+            name = key.rsplit("/", 1)[-1]
+            if name in present:
+                continue
+            found = self.photos.fetch(key)
+            if found is None:
+                continue  # never uploaded (or refused): nothing to attach
+            data, content_type = found
+            self.client.attach(report.clickup_task_id, name, data, content_type)
+            done.append(name)
+        return f"attached {len(done)} of {len(report.photos)}"
 
     def _close(self, task_id: str, list_id: str | None) -> str:
         lm = self.mapping.list_for(list_id or self.mapping_list())

@@ -52,6 +52,8 @@ MAX_DETAILS = 4000
 MAX_ASSET = 120
 MAX_CONTACT = 200
 MAX_PHOTOS = 4
+# An uploaded photo's S3 key (tasks/reports/photos.py makes them).
+PHOTO_KEY = re.compile(r"^reports/uploads/[0-9a-f]{32}\.(jpg|png|webp|heic)$")
 OPTED_OUT = "Opted Out. Slack notification Only."
 PENDING_LINK = "(pending)"
 MARKER_PREFIX = "voldash report:"

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import StringConstraints
 
-from .domain import AREAS, MAX_ASSET, MAX_CONTACT, MAX_DETAILS, MAX_SUMMARY, PROBLEM_TYPES, PublicStatus
+from .domain import (
+    AREAS,
+    MAX_ASSET,
+    MAX_CONTACT,
+    MAX_DETAILS,
+    MAX_PHOTOS,
+    MAX_SUMMARY,
+    PHOTO_KEY,
+    PROBLEM_TYPES,
+    PublicStatus,
+)
 
 ProblemType = Literal[PROBLEM_TYPES]  # type: ignore[valid-type]
 Area = Literal[AREAS]  # type: ignore[valid-type]
@@ -28,6 +39,9 @@ class ReportIn(Schema):
         description="Name and phone or e-mail (optional; shop leads only); filled in for members",
     )
     forum: bool = Field(False, description="Also open a topic on the forum (yo.asmbly.org)")
+    photos: list[Annotated[str, StringConstraints(pattern=PHOTO_KEY.pattern)]] = Field(
+        [], max_length=MAX_PHOTOS, description="Keys from POST /problem-reports/photos, once uploaded"
+    )
     website: str = Field("", max_length=200, description="Leave empty (a field for bots)")
 
 
@@ -47,3 +61,18 @@ class ReportStatusOut(Schema):
     created_at: datetime
     task_id: str | None = Field(description="The task in the feeds (null once closed)")
     clickup_url: str | None
+
+
+PhotoType = Literal["image/jpeg", "image/png", "image/webp", "image/heic"]
+
+
+class PhotoIn(Schema):
+    content_type: PhotoType = Field(description="image/jpeg, image/png, image/webp or image/heic")
+
+
+class PhotoUploadOut(Schema):
+    url: str = Field(description="POST here (multipart): every field below, then the file as `file`")
+    fields: dict[str, str]
+    key: str = Field(description="Send it in the report's `photos` after the upload")
+    max_bytes: int
+    expires_in: int = Field(description="Seconds the upload stays allowed")

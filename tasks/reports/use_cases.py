@@ -31,7 +31,9 @@ from .domain import (
     MAX_ASSET,
     MAX_CONTACT,
     MAX_DETAILS,
+    MAX_PHOTOS,
     MAX_SUMMARY,
+    PHOTO_KEY,
     PROBLEM_TYPES,
     ProblemReport,
     ReportState,
@@ -55,6 +57,7 @@ logger = logging.getLogger("voldash.reports")
 CREATE_TASK = "report.create_task"
 WRITE_LINKS = "report.links"
 CLOSE_TASK = "report.close"
+ATTACH_PHOTOS = "report.photos"
 SLACK_POST = "report.slack"
 FORUM_TOPIC = "report.topic"
 
@@ -143,6 +146,11 @@ def validate_form(form: ReportForm) -> ReportForm:
     for name, (value, limit) in fields.items():
         if len(value) > limit:
             raise _invalid(name, f"{limit} characters at most")
+    photos = tuple(dict.fromkeys(form.photos))
+    if len(photos) > MAX_PHOTOS:
+        raise _invalid("photos", f"{MAX_PHOTOS} photos at most")
+    if any(not PHOTO_KEY.match(key) for key in photos):
+        raise _invalid("photos", "give the keys that the upload endpoint returned")
     return ReportForm(
         problem_type=problem_type,
         area=area,
@@ -151,7 +159,7 @@ def validate_form(form: ReportForm) -> ReportForm:
         details=fields["details"][0],
         contact=fields["contact"][0],
         forum=bool(form.forum),
-        photos=form.photos,
+        photos=photos,
     )
 
 
@@ -331,6 +339,17 @@ def follow_up_messages(
                 created_at=now,
                 payload={"report_id": report.id, "channel": shop.slack_channel, "text": text, "link": False},
                 id=f"{report.id}-slack-shop",
+            )
+        )
+    if report.photos:
+        messages.append(
+            OutboxMessage(
+                channel=Channel.CLICKUP,
+                action=ATTACH_PHOTOS,
+                task_id=task.id,
+                created_at=now,
+                payload={"report_id": report.id},
+                id=f"{report.id}-photos",
             )
         )
     if report.forum:
