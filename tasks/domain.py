@@ -116,6 +116,9 @@ class Task:
     source_updated_ms: int | None = None
     deleted: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
+    # The problem report this task came from (tasks/reports): set when voldash adopts the
+    # ClickUp task it created for the report, kept by every later sync.
+    report_id: str | None = None
 
     def __post_init__(self) -> None:
         # Whatever built it (ClickUp's snapshot, an item stored before this rule), a Task never
@@ -233,6 +236,8 @@ class Eligibility:
 
 
 DEFAULT_CLAIM_LIMIT = 3
+# The tag of a problem report's provisional task (shown at once, not claimable until ClickUp has it).
+AWAITING_CLICKUP = "awaiting-clickup"
 
 
 def claim_eligibility(
@@ -246,6 +251,10 @@ def claim_eligibility(
     """Whether someone may claim ``task``. Order matters: the first failing rule is reported."""
     if not task.is_open or task.assignee is not None:
         return Eligibility(False, Refusal.NOT_OPEN, "This task is not open for claiming.")
+    if AWAITING_CLICKUP in task.tags:
+        return Eligibility(
+            False, Refusal.NOT_OPEN, "This report is on its way to ClickUp; it can be claimed in a minute."
+        )
     if not membership_active:
         return Eligibility(False, Refusal.NOT_A_MEMBER, "Claiming needs an active Asmbly membership.")
     if missing_certifications:

@@ -42,6 +42,7 @@ from voldash_site.dynamodb.unit_of_work import Load, Write, put, update
 from voldash_site.errors import Conflict
 
 from .domain import (
+    AWAITING_CLICKUP,
     Assignee,
     HistoryAction,
     HistoryEntry,
@@ -52,6 +53,7 @@ from .domain import (
     TaskType,
     Urgency,
 )
+from .reports.repository import report_status_write
 
 HISTORY_ON_DETAIL = 20
 # With an urgency filter, DynamoDB is asked to read this many times the page size in the
@@ -114,9 +116,15 @@ class TaskRepository(Protocol):
 
     def history_write(self, entry: HistoryEntry) -> Write: ...
 
+    def retire_writes(
+        self, task: Task, *, at: datetime, tag: str = "retire", counters: bool = True
+    ) -> list[Write]: ...
+
     def get_stored(self, task_id: str) -> StoredTask | None: ...
 
-    def snapshot_writes(self, task: Task, *, previous: StoredTask | None) -> list[Write]: ...
+    def snapshot_writes(
+        self, task: Task, *, previous: StoredTask | None, counted_before: Task | None = None
+    ) -> list[Write]: ...
 
     def set_discourse_url(self, task_id: str, url: str) -> None: ...
 
@@ -154,6 +162,7 @@ class _TaskItem(TableItem, discriminator="Task"):
     # When voldash itself last changed the status (epoch ms): a ClickUp snapshot older than
     # this must not overwrite the status (our write-back may not have reached ClickUp yet).
     local_status_ms = NumberAttribute(null=True)
+    report_id = UnicodeAttribute(null=True)
 
     @classmethod
     def from_task(cls, task: Task, revision: int, local_status_ms: int | None = None) -> _TaskItem:
@@ -185,6 +194,7 @@ class _TaskItem(TableItem, discriminator="Task"):
             updated_at=task.updated_at,
             revision=revision,
             local_status_ms=local_status_ms,
+            report_id=task.report_id,
             search_text=" ".join(p for p in (task.id, task.title, task.asset or "") if p).lower()[:1000],
         )
         if not task.deleted:
@@ -229,6 +239,7 @@ class _TaskItem(TableItem, discriminator="Task"):
             tags=tuple(self.tags or ()),
             created_at=self.created_at,
             updated_at=self.updated_at,
+            report_id=self.report_id,
         )
 
 
@@ -348,6 +359,7 @@ def task_from_raw(raw: dict[str, Any]) -> Task:
         tags=tuple(t["S"] for t in tags["L"]) if tags and "L" in tags else (),
         created_at=datetime.fromisoformat(raw["created_at"]["S"]),
         updated_at=datetime.fromisoformat(raw["updated_at"]["S"]),
+        report_id=_s(raw, "report_id"),
     )
 
 
@@ -479,6 +491,33 @@ class DynamoTaskRepository:
         moves = _counter_moves((task.shop, task.status), (task.shop, to_status))
         for shop, deltas in moves.items():
             writes.append(update(counter_key(shop), counter_update_actions(shop, deltas)))
+        if _mirrored(task):
+            writes.append(report_status_write(task.report_id, to_status))
+        return writes
+
+    def retire_writes(
+        self, task: Task, *, at: datetime, tag: str = "retire", counters: bool = True
+    ) -> list[Write]:
+        """Take ``task`` (as loaded) out of every feed, keeping its item and history: a
+        problem report's provisional task once its ClickUp task exists, or a spam report."""
+        key = _TaskItem(pk=f"TASK#{task.id}", sk="TASK")
+        actions = [
+            _TaskItem.deleted.set(True),
+            _TaskItem.gsi1pk.remove(),
+            _TaskItem.gsi1sk.remove(),
+            _TaskItem.gsi2pk.remove(),
+            _TaskItem.gsi2sk.remove(),
+            _TaskItem.updated_at.set(at),
+            _TaskItem.revision.add(1),
+        ]
+        condition = (
+            (_TaskItem.deleted == False)  # noqa: E712 - a pynamodb condition, not a comparison
+            & (_TaskItem.status == task.status.value)
+            & (_TaskItem.shop == task.shop)
+        )
+        writes = [update(key, actions, condition=condition, tag=tag)]
+        for shop, deltas in _counter_moves((task.shop, task.status) if counters else None, None).items():
+            writes.append(update(counter_key(shop), counter_update_actions(shop, deltas)))
         return writes
 
     def history_write(self, entry: HistoryEntry) -> Write:
@@ -597,19 +636,24 @@ class DynamoTaskRepository:
         local = int(item.local_status_ms) if item.local_status_ms is not None else None
         return StoredTask(item.to_task(), int(item.revision or 0), local)
 
-    def snapshot_writes(self, task: Task, *, previous: StoredTask | None) -> list[Write]:
+    def snapshot_writes(
+        self, task: Task, *, previous: StoredTask | None, counted_before: Task | None = None
+    ) -> list[Write]:
         """Replace the stored task with ``task`` if it is still at ``previous``'s revision
-        (or still absent); shop counters move in the same transaction."""
+        (or still absent); shop counters move in the same transaction. ``counted_before``: the
+        task the counters held until now, when it is another item (a report's provisional task
+        that this one replaces; retire it with ``counters=False``)."""
         revision = previous.revision if previous else 0
         item = _TaskItem.from_task(
             task, revision=revision + 1, local_status_ms=previous.local_status_ms if previous else None
         )
         condition = _TaskItem.revision == revision if previous else _TaskItem.pk.does_not_exist()
         writes = [put(item, condition=condition, tag="task")]
-        for shop, deltas in _counter_moves(
-            _counted(previous.task if previous else None), _counted(task)
-        ).items():
+        before = counted_before if counted_before is not None else (previous.task if previous else None)
+        for shop, deltas in _counter_moves(_counted(before), _counted(task)).items():
             writes.append(update(counter_key(shop), counter_update_actions(shop, deltas)))
+        if previous is not None and _mirrored(task):
+            writes.append(report_status_write(task.report_id, task.status))  # type: ignore[arg-type]
         return writes
 
     def set_discourse_url(self, task_id: str, url: str) -> None:
@@ -649,6 +693,11 @@ def _counter_moves(
         shop, status = after
         moves.setdefault(shop, {})[status.value] = moves.get(shop, {}).get(status.value, 0) + 1
     return moves
+
+
+def _mirrored(task: Task) -> bool:
+    """A task adopted from a problem report mirrors its status onto the report."""
+    return bool(task.report_id) and AWAITING_CLICKUP not in task.tags
 
 
 def _is_conflict(exc: TransactWriteError) -> bool:

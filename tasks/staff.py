@@ -278,3 +278,4 @@ class TaskAdmin(StaffAdmin):
 
 
 site.register(TaskAdmin())
+from .reports import staff as _reports_staff  # noqa: E402,F401 - registers the problem-report pages

@@ -91,6 +91,7 @@ def decide_sync(
     merged = incoming.with_changes(
         assignee=kept,
         discourse_url=incoming.discourse_url or current.discourse_url,
+        report_id=incoming.report_id or current.report_id,
         created_at=current.created_at if current.created_at < incoming.created_at else incoming.created_at,
     )
     release = complete = None

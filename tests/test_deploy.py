@@ -60,7 +60,7 @@ def test_the_stack_routes_what_the_api_needs_through_cloudfront():
     behaviors = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]["CacheBehaviors"]
     routed = {b["PathPattern"]: b for b in behaviors}
     caching_disabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-    for path in ("/api/*", "/auth/*", "/webhooks/*", "/staff/*"):
+    for path in ("/api/*", "/auth/*", "/webhooks/*", "/staff/*", "/report/*"):
         assert routed[path]["TargetOriginId"] == "api"
         assert routed[path]["CachePolicyId"] == caching_disabled  # personal responses are never cached
         assert "POST" in routed[path]["AllowedMethods"]

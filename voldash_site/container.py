@@ -177,6 +177,48 @@ class Container:
             mapping=self.mapping,
             clock=self.clock,
             discourse_category=self.discourse_category,
+            adopt=lambda task, now: self._adopt(task, now),
+        )
+
+    def _adopt(self, task: Any, now: datetime) -> Any:
+        from tasks.reports.use_cases import adopt_clickup_task
+
+        return adopt_clickup_task(task, now, self.report_deps())
+
+    @cached_property
+    def reports(self) -> Any:
+        from tasks.reports.repository import DynamoReportRepository
+
+        return DynamoReportRepository()
+
+    def report_deps(self) -> Any:
+        from zoneinfo import ZoneInfo
+
+        from django.conf import settings
+
+        from tasks.reports.use_cases import RateLimits, ReportDeps
+
+        problem_list = next(
+            (lid for lid, lm in self.mapping.lists.items() if lm.task_type.value == "problem"), "901310067725"
+        )
+        return ReportDeps(
+            reports=self.reports,
+            tasks=self.tasks,
+            outbox=self.outbox,
+            uow=self.uow,
+            shops=self.shop_directory,
+            clock=self.clock,
+            shop_for_area=self.mapping.shop_for,
+            list_id=problem_list,
+            limits=RateLimits(
+                per_address=settings.REPORT_LIMIT_PER_ADDRESS,
+                per_device=settings.REPORT_LIMIT_PER_DEVICE,
+                window_seconds=settings.REPORT_RATE_WINDOW_SECONDS,
+            ),
+            secret=settings.SECRET_KEY,
+            slack_channel=settings.PROBLEM_REPORT_SLACK_CHANNEL,
+            discourse_category=self.discourse_category,
+            local_tz=ZoneInfo(settings.TIME_ZONE),
         )
 
     def neon_sync(self) -> Any:
@@ -206,13 +248,48 @@ class Container:
         return {Source.CLICKUP: clickup, Source.NEON: neon}
 
     def senders(self) -> dict:
+        from django.conf import settings
+
+        from integrations.clickup.sync import apply_snapshot
         from integrations.outbox.delivery import ClickUpSender, DiscourseSender, SlackSender
         from integrations.outbox.domain import Channel
+        from tasks.reports import delivery as reports
+        from tasks.reports.photos import S3Photos
+        from tasks.reports.use_cases import record_link
 
+        def on_created(raw: dict) -> Any:
+            return apply_snapshot(str(raw["id"]), raw, self.clickup_sync(), event="report.created")
+
+        def on_link(report_id: str, kind: str, url: str) -> Any:
+            return record_link(report_id=report_id, kind=kind, url=url, deps=self.report_deps())
+
+        on_topic = self.tasks.set_discourse_url
         return {
-            Channel.CLICKUP: ClickUpSender(self.clickup, self.mapping),
-            Channel.SLACK: SlackSender(self.slack),
-            Channel.DISCOURSE: DiscourseSender(self.discourse, on_topic=self.tasks.set_discourse_url),
+            Channel.CLICKUP: reports.ByAction(
+                ClickUpSender(self.clickup, self.mapping),
+                reports.ReportClickUpSender(
+                    self.clickup,
+                    reports=self.reports,
+                    mapping=self.mapping,
+                    on_created=on_created,
+                    photos=S3Photos(bucket=settings.UPLOADS_BUCKET, region=settings.AWS_REGION),
+                ),
+            ),
+            Channel.SLACK: reports.ByAction(
+                SlackSender(self.slack),
+                reports.ReportSlackSender(
+                    self.slack,
+                    reports=self.reports,
+                    workspace_url=settings.SLACK_WORKSPACE_URL,
+                    on_link=on_link,
+                ),
+            ),
+            Channel.DISCOURSE: reports.ByAction(
+                DiscourseSender(self.discourse, on_topic=on_topic),
+                reports.ReportDiscourseSender(
+                    self.discourse, reports=self.reports, on_link=on_link, on_topic=on_topic
+                ),
+            ),
         }
 
     def lifecycle(self) -> LifecycleDeps:

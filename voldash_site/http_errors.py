@@ -29,6 +29,7 @@ STATUS_FOR_CODE: dict[str, int] = {
     "conflict": 409,
     "rate_limited": 429,
     "invalid_link": 400,
+    "validation_error": 422,
 }
 
 

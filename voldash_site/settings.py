@@ -247,6 +247,21 @@ DISCOURSE_CATEGORY_ID = (
     int(os.environ["DISCOURSE_CATEGORY_ID"]) if os.environ.get("DISCOURSE_CATEGORY_ID") else None
 )
 
+# --- Problem reports (tasks/reports) -----------------------------------------------------
+# The Slack channel every problem report is posted to (Asmbly's #facilities), and the
+# workspace URL that Slack permalinks are built on.
+PROBLEM_REPORT_SLACK_CHANNEL = os.environ.get("PROBLEM_REPORT_SLACK_CHANNEL", "C063LH7MB45")
+SLACK_WORKSPACE_URL = os.environ.get("SLACK_WORKSPACE_URL", "https://asmbly-makerspace.slack.com")
+# Reports accepted per client address and per device cookie in each window.
+REPORT_LIMIT_PER_ADDRESS = int(os.environ.get("REPORT_LIMIT_PER_ADDRESS", "20"))
+REPORT_LIMIT_PER_DEVICE = int(os.environ.get("REPORT_LIMIT_PER_DEVICE", "6"))
+REPORT_RATE_WINDOW_SECONDS = int(os.environ.get("REPORT_RATE_WINDOW_SECONDS", "3600"))
+# The request header that carries the client's address (e.g. CloudFront-Viewer-Address, when
+# the origin request policy forwards it); empty: the connection's address (REMOTE_ADDR).
+REPORT_CLIENT_IP_HEADER = os.environ.get("REPORT_CLIENT_IP_HEADER", "")
+# S3 bucket for problem-report photos (presigned POST uploads); empty: photos are off.
+UPLOADS_BUCKET = os.environ.get("UPLOADS_BUCKET", "")
+
 # --- DynamoDB ----------------------------------------------------------------------------
 DYNAMODB_TABLE = os.environ.get("DYNAMODB_TABLE", f"voldash-{VOLDASH_ENV}")
 DYNAMODB_ENDPOINT_URL = os.environ.get("DYNAMODB_ENDPOINT_URL") or None

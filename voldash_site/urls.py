@@ -16,6 +16,7 @@ urlpatterns = [
     # webhooks (and the integrations behind them) or the staff pages.
     URLResolver(RoutePattern("auth/"), "volunteers.urls"),
     URLResolver(RoutePattern("webhooks/"), "integrations.urls"),
+    URLResolver(RoutePattern("report/"), "tasks.reports.urls"),
     URLResolver(RoutePattern("staff/"), "voldash_site.staff.urls"),
 ]
 

@@ -201,6 +201,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/problem-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a problem (no login needed)
+         * @description Stores the report and shows it at once in the shop's feed and the open feed (marked as
+         *     awaiting ClickUp); the ClickUp task, the Slack posts and the forum topic follow through the
+         *     outbox. Anonymous calls need no CSRF token; a logged-in session must send `X-CSRFToken`
+         *     (as for every other action). Limits per client address and per device: 429 `rate_limited`.
+         */
+        post: operations["tasks_reports_api_create_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/problem-reports/photos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Permission to upload one photo for a report
+         * @description A presigned S3 POST for one photo (this type, 5 MB at most, 10 minutes). Upload it, then
+         *     list its `key` in the report's `photos`; the photos are attached to the ClickUp task.
+         *     400 `photos_disabled` when the deployment has no uploads bucket.
+         */
+        post: operations["tasks_reports_api_photo_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/problem-reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A problem report's progress
+         * @description received (on its way to ClickUp), in_clickup, in_progress, fixed, or closed. One
+         *     DynamoDB read. No personal data.
+         */
+        get: operations["tasks_reports_api_report_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/csrf": {
         parameters: {
             query?: never;
@@ -412,9 +478,9 @@ export interface components {
         AssigneeOut: {
             /**
              * Id
-             * @description Neon account id of the volunteer holding the task
+             * @description Neon account id of the volunteer holding the task (null when anonymous)
              */
-            id: string;
+            id: string | null;
             /** Name */
             name: string;
         };
@@ -539,9 +605,15 @@ export interface components {
             to_status: components["schemas"]["TaskStatus"] | null;
             /** Assignee */
             assignee: string | null;
-            /** Note */
+            /**
+             * Note
+             * @description Null unless the reader may see it (README: Who sees what)
+             */
             note: string | null;
-            /** Hours */
+            /**
+             * Hours
+             * @description Null for anonymous readers
+             */
             hours: number | null;
         };
         /** TaskDetailOut */
@@ -699,6 +771,145 @@ export interface components {
              * @default false
              */
             dismissed: boolean;
+        };
+        /**
+         * PublicStatus
+         * @description What the reporter sees on the status URL.
+         * @enum {string}
+         */
+        PublicStatus: "received" | "in_clickup" | "in_progress" | "fixed" | "closed";
+        /** ReportCreatedOut */
+        ReportCreatedOut: {
+            /**
+             * Id
+             * @description The report's id
+             */
+            id: string;
+            status: components["schemas"]["PublicStatus"];
+            /**
+             * Status Url
+             * @description Where the reporter follows its progress
+             */
+            status_url: string;
+            /**
+             * Task Id
+             * @description The task in the feeds (provisional until ClickUp has it)
+             */
+            task_id: string;
+        };
+        /** ReportIn */
+        ReportIn: {
+            /**
+             * Problem Type
+             * @description What kind of problem: Equipment, Facilities, Supplies, Cleaning, Other
+             * @enum {string}
+             */
+            problem_type: "Equipment" | "Facilities" | "Supplies" | "Cleaning" | "Other";
+            /**
+             * Area
+             * @description Where it is: a shop or a building area (ClickUp's Workspace options)
+             * @enum {string}
+             */
+            area: "3D Printing" | "Electronics" | "Textiles" | "Lasers" | "Woodshop" | "Metal-Shop" | "Ceramics" | "Multi-Purpose Room" | "Lobby" | "Studios" | "Hallway" | "Bathrooms" | "HVAC" | "Education / Classes" | "General Areas";
+            /**
+             * Summary
+             * @description In a few words, what is the problem?
+             */
+            summary: string;
+            /**
+             * Asset
+             * @description Which piece of equipment, if applicable
+             * @default
+             */
+            asset: string;
+            /**
+             * Details
+             * @description Anything more we should know
+             * @default
+             */
+            details: string;
+            /**
+             * Contact
+             * @description Name and phone or e-mail (optional; shop leads only); filled in for members
+             * @default
+             */
+            contact: string;
+            /**
+             * Forum
+             * @description Also open a topic on the forum (yo.asmbly.org)
+             * @default false
+             */
+            forum: boolean;
+            /**
+             * Photos
+             * @description Keys from POST /problem-reports/photos, once uploaded
+             * @default []
+             */
+            photos: string[];
+            /**
+             * Website
+             * @description Leave empty (a field for bots)
+             * @default
+             */
+            website: string;
+        };
+        /** PhotoUploadOut */
+        PhotoUploadOut: {
+            /**
+             * Url
+             * @description POST here (multipart): every field below, then the file as `file`
+             */
+            url: string;
+            /** Fields */
+            fields: {
+                [key: string]: string;
+            };
+            /**
+             * Key
+             * @description Send it in the report's `photos` after the upload
+             */
+            key: string;
+            /** Max Bytes */
+            max_bytes: number;
+            /**
+             * Expires In
+             * @description Seconds the upload stays allowed
+             */
+            expires_in: number;
+        };
+        /** PhotoIn */
+        PhotoIn: {
+            /**
+             * Content Type
+             * @description image/jpeg, image/png, image/webp or image/heic
+             * @enum {string}
+             */
+            content_type: "image/jpeg" | "image/png" | "image/webp" | "image/heic";
+        };
+        /** ReportStatusOut */
+        ReportStatusOut: {
+            /** Id */
+            id: string;
+            /** @description received, in_clickup, in_progress, fixed or closed */
+            status: components["schemas"]["PublicStatus"];
+            /** Title */
+            title: string;
+            /** Shop */
+            shop: string;
+            /** Area */
+            area: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Task Id
+             * @description The task in the feeds (null once closed)
+             */
+            task_id: string | null;
+            /** Clickup Url */
+            clickup_url: string | null;
         };
         /** CsrfOut */
         CsrfOut: {
@@ -1500,6 +1711,176 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    tasks_reports_api_create_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportCreatedOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    tasks_reports_api_photo_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PhotoIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoUploadOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    tasks_reports_api_report_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The report's id */
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportStatusOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -175,3 +175,27 @@ class ClickUpClient:
         response = self._send("PUT", f"/webhook/{webhook_id}", json=body)
         raise_for_status(SERVICE, response)
         return dict(response.json().get("webhook") or {})
+    def create_task(self, list_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """``POST /list/{list_id}/task``: returns the new task (the Get Task shape)."""
+        response = self._send("POST", f"/list/{list_id}/task", json=body)
+        raise_for_status(SERVICE, response)
+        return response.json()
+
+    def list_fields(self, list_id: str) -> list[dict[str, Any]]:
+        """``GET /list/{list_id}/field``: the custom fields usable in the list (with options)."""
+        response = self._send("GET", f"/list/{list_id}/field")
+        raise_for_status(SERVICE, response)
+        return list(response.json().get("fields") or [])
+
+    def set_field(self, task_id: str, field_id: str, value: Any) -> None:
+        """``POST /task/{task_id}/field/{field_id}`` (custom fields cannot be set by Update Task)."""
+        response = self._send("POST", f"/task/{task_id}/field/{field_id}", json={"value": value})
+        raise_for_status(SERVICE, response)
+
+    def attach(self, task_id: str, filename: str, data: bytes, content_type: str) -> dict[str, Any]:
+        """``POST /task/{task_id}/attachment`` (multipart/form-data, the file as ``attachment``)."""
+        response = self._send(
+            "POST", f"/task/{task_id}/attachment", files={"attachment": (filename, data, content_type)}
+        )
+        raise_for_status(SERVICE, response)
+        return response.json()

@@ -42,6 +42,10 @@ class ClickUpSyncDeps:
     mapping: ClickUpMapping
     clock: Callable[[], datetime]
     discourse_category: int | None = None
+    # A ClickUp task new to voldash may be one we created for a problem report: this returns
+    # the task to store and the writes that retire the provisional task (tasks/reports).
+    # (task to store, extra writes, the task the shop counters counted until now)
+    adopt: Callable[[Task, datetime], tuple[Task, list[Any], Task | None]] | None = None
 
 
 def _history(
@@ -124,7 +128,11 @@ def apply_snapshot(
         if outcome.kind in (SyncKind.STALE, SyncKind.IGNORED) or outcome.task is None:
             return outcome
         task = outcome.task
-        writes = deps.tasks.snapshot_writes(task, previous=stored)
+        adopted: list[Any] = []
+        counted: Task | None = None
+        if outcome.kind is SyncKind.CREATED and deps.adopt is not None:
+            task, adopted, counted = deps.adopt(task, now)
+        writes = deps.tasks.snapshot_writes(task, previous=stored, counted_before=counted)
         if raw is not None:
             writes.append(deps.tasks.snapshot_write(task_id, raw, now))
         if outcome.action is not None and outcome.kind is not SyncKind.TOUCHED:
@@ -145,12 +153,13 @@ def apply_snapshot(
                 note="Closed in ClickUp; hours estimated from the task, please confirm",
             )
             writes += deps.volunteers.complete_writes(holder.neon_id, holder.name, entry, recorded=held)
-        if _wants_topic(outcome, before, deps):
+        if _wants_topic(outcome, before, deps) and not adopted:
             writes += deps.outbox.enqueue_writes([_discourse_message(task, deps, now)])
+        writes += adopted
         try:
             deps.uow.commit(writes)
         except WriteRefused as refused:
-            if "task" in refused.tags or refused.conflict:
+            if "task" in refused.tags or "report" in refused.tags or refused.conflict:
                 continue  # changed underneath (a claim, another event): decide again on fresh data
             if "held_claim" in refused.tags:
                 held = not held  # no claim record to free (older data): free no slot, or the reverse

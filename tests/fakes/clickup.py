@@ -11,7 +11,8 @@ It reproduces the contracts in ``shared/reference/external-apis.md`` §1 and ``a
 - ``GET /api/v2/list/{id}/task`` (0-based pages of 100, ``last_page``; closed tasks only with
   ``include_closed=true``; archived only with ``archived=true``; ``date_updated_gt/lt``,
   ``date_created_gt/lt``, ``statuses[]``, ``assignees[]``, ``order_by``, ``reverse``),
-  ``POST /api/v2/list/{id}/task`` and ``GET /api/v2/list/{id}/field``.
+  ``POST /api/v2/list/{id}/task`` and ``GET /api/v2/list/{id}/field``; ``POST /api/v2/task/{id}/attachment``
+  (multipart/form-data, the file in the ``attachment`` part; Get Task then lists it in ``attachments``).
 - Optional per-token rate limit with ``X-RateLimit-Limit/Remaining/Reset`` (Reset in Unix seconds).
 - Webhook bodies (``webhook_body``) with realistic ``history_items``, their ``X-Signature`` (``sign``),
   and Automation "Call webhook" bodies (``automation_body``).
@@ -49,6 +50,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import email.parser
+import email.policy
 import hashlib
 import hmac
 import itertools
@@ -149,6 +152,7 @@ class _Task:
     date_closed: int | None = None
     archived: bool = False
     deleted: bool = False
+    attachments: list[dict[str, Any]] = field(default_factory=list)
     # What the last change replaced, for realistic webhook history items.
     previous: dict[str, Any] = field(default_factory=dict)
 
@@ -399,6 +403,11 @@ class FakeClickUp(FakeServer):
                 raise KeyError(f"no task {task_id}")
             return self._task_json(task)
 
+    def list_task_ids(self, list_id: str) -> list[str]:
+        """Ids of the live tasks in a list (creation order)."""
+        with self._lock:
+            return [t.task_id for t in self._tasks.values() if t.list_id == list_id and not t.deleted]
+
     def comments(self, task_id: str) -> list[dict[str, Any]]:
         """Comments posted on a task: ``{id, hist_id, comment_text, notify_all, date, user}``."""
         with self._lock:
@@ -506,6 +515,8 @@ class FakeClickUp(FakeServer):
             case "GET", ["task", task_id, "comment"]:
                 self._found_task(task_id)
                 return json_response(200, {"comments": copy.deepcopy(self._comments[task_id])})
+            case "POST", ["task", task_id, "attachment"]:
+                return self._post_attachment(task_id, request)
             case "POST", ["task", task_id, "field", field_id]:
                 return self._set_field(task_id, field_id, self._json_body(request))
             case "GET", ["list", list_id, "task"]:
@@ -756,6 +767,64 @@ class FakeClickUp(FakeServer):
         self._comments[task_id].append(comment)
         return json_response(200, {"id": comment["id"], "hist_id": comment["hist_id"], "date": date})
 
+    def _post_attachment(self, task_id: str, request: RecordedRequest) -> Response:
+        """Create Task Attachment: multipart/form-data with the file in the ``attachment`` part."""
+        task = self._found_task(task_id)
+        content_type = request.headers.get("content-type", "")
+        if not content_type.startswith("multipart/form-data"):
+            raise _ApiError(400, "Attachment must be multipart/form-data", "UPLOAD_002")
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + request.body
+        )
+        part = next(
+            (
+                p
+                for p in message.iter_parts()
+                if p.get_param("name", header="content-disposition") == "attachment"
+            ),
+            None,
+        )
+        if part is None or not part.get_filename():
+            raise _ApiError(400, "No attachment", "UPLOAD_001")
+        data = part.get_payload(decode=True) or b""
+        title = part.get_filename()
+        attachment = {
+            "id": f"{uuid.uuid4()}.{title.rsplit('.', 1)[-1]}",
+            "version": "0",
+            "date": int(self.clock() * 1000),
+            "title": title,
+            "extension": title.rsplit(".", 1)[-1] if "." in title else "",
+            "mimetype": part.get_content_type(),
+            "size": len(data),
+            "thumbnail_small": None,
+            "thumbnail_large": None,
+            "url": f"https://t.fake-clickup-attachments.example/{task_id}/{title}",
+        }
+        task.attachments.append(attachment)
+        task.date_updated = self._stamp()
+        return json_response(
+            200,
+            {
+                k: attachment[k]
+                for k in (
+                    "id",
+                    "version",
+                    "date",
+                    "title",
+                    "extension",
+                    "thumbnail_small",
+                    "thumbnail_large",
+                    "url",
+                )
+            },
+        )
+
+    def attachments(self, task_id: str) -> list[dict[str, Any]]:
+        """Attachments of a task (with ``size`` and ``mimetype`` for tests)."""
+        with self._lock:
+            task = self._live_task(task_id)
+            return copy.deepcopy(task.attachments if task else [])
+
     def _set_field(self, task_id: str, field_id: str, body: dict[str, Any]) -> Response:
         task = self._found_task(task_id)
         definition = self._fields.get(field_id)
@@ -965,6 +1034,10 @@ class FakeClickUp(FakeServer):
             "time_estimate": task.time_estimate,
             "time_spent": None,
             "custom_fields": self._custom_fields_json(task),
+            "attachments": [
+                {k: a[k] for k in ("id", "version", "date", "title", "extension", "url")}
+                for a in task.attachments
+            ],
             "dependencies": [],
             "linked_tasks": [],
             "locations": [],

@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""Problem-report benchmark: intake, delivery to ClickUp/Slack/Discourse, and a flood.
+
+Starts its own DynamoDB Local (in memory, free port) and the HTTP fakes of ClickUp, Slack and
+Discourse from ``tests/fakes/``, then reports:
+
+1. DynamoDB requests per accepted report (POST /api/v1/problem-reports, anonymous, warm process)
+   and per status read; outbox messages and outside HTTP requests per report when delivered
+   (with and without a forum topic);
+2. reports accepted per second, one client and ``--threads`` clients, with POST latency p50/p95;
+3. time from report to ClickUp task: accept, then deliver its outbox message as the stream
+   handler does (``deliver_ids``), until the voldash task for the ClickUp task exists;
+4. a flood: ``--threads`` clients from one address send ``--flood`` reports against a limit of
+   ``REPORT_LIMIT_PER_ADDRESS`` while one client reads the task feed; accepted vs refused, and the
+   feed's latency during the flood against before it.
+
+  .venv/bin/python bench/bench_reports.py [--reports 200] [--threads 4] [--flood 400] [--json PATH]
+
+Numbers are against DynamoDB Local and loopback fakes on this machine, not AWS and the real APIs:
+compare runs with each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from common import BenchError, dynamodb_local, machine, progress, time_limit
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE = "voldash-bench-reports"
+TIME_LIMIT_S = 290
+FLOOD_LIMIT = 50
+FORM = {
+    "problem_type": "Equipment",
+    "area": "Woodshop",
+    "asset": "Table Saw 2 - Sawstop",
+    "summary": "Blade guard cracked",
+    "details": "Cracked near the riving knife; wobbles when the saw runs.",
+    "contact": "Pat 512-555-0100",
+}
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    if len(samples_ms) < 2:
+        value = samples_ms[0] if samples_ms else 0.0
+        return {"p50": value, "p95": value}
+    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
+    return {"p50": cuts[49], "p95": cuts[94]}
+
+
+def setup(endpoint_url: str) -> None:
+    os.environ.update(
+        {
+            "VOLDASH_ENV": "test",
+            "DYNAMODB_ENDPOINT_URL": endpoint_url,
+            "DYNAMODB_TABLE": TABLE,
+            "AWS_REGION": "us-east-1",
+            "DJANGO_SETTINGS_MODULE": "voldash_site.settings",
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_ALLOWED_HOSTS": "testserver,localhost",
+        }
+    )
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("ddb_create_table", stdout=io.StringIO())
+
+
+def configure(clickup: Any, slack: Any, discourse: Any, *, per_address: int, per_device: int) -> Any:
+    from django.conf import settings
+
+    from voldash_site.container import get_container, set_container
+
+    settings.CLICKUP_API_URL, settings.CLICKUP_API_TOKEN = clickup.api_url, clickup.token
+    settings.CLICKUP_REQUESTS_PER_MINUTE = 1_000_000
+    settings.SLACK_API_URL, settings.SLACK_BOT_TOKEN = slack.api_url, slack.token
+    settings.DISCOURSE_URL = discourse.base_url
+    settings.DISCOURSE_API_KEY, settings.DISCOURSE_API_USERNAME = discourse.api_key, discourse.api_username
+    settings.REPORT_LIMIT_PER_ADDRESS = per_address
+    settings.REPORT_LIMIT_PER_DEVICE = per_device
+    set_container(None)
+    container = get_container()
+    container.shop_directory.all()  # warm the shop cache, as a warm Lambda has it
+    return container
+
+
+def add_lists(clickup: Any) -> None:
+    from tests.integrations.helpers import add_asmbly_lists
+
+    add_asmbly_lists(clickup, with_purchases=False)
+    for field_id, name in (
+        ("5bfc5aac-d5cd-44d5-ac27-71016046e63c", "Slack Post"),
+        ("2683fe02-e756-4bd1-9735-fe9b6d478714", "Discourse Post"),
+    ):
+        clickup.add_field({"id": field_id, "name": name, "type": "url", "type_config": {}})
+
+
+def post(client: Any, body: dict[str, Any], **extra: str) -> Any:
+    return client.post("/api/v1/problem-reports", body, content_type="application/json", **extra)
+
+
+def bench_costs(container: Any, clickup: Any, slack: Any, discourse: Any) -> dict[str, Any]:
+    from django.test import Client
+
+    from integrations.outbox.delivery import deliver_due
+    from voldash_site.dynamodb.metrics import count_calls
+
+    out: dict[str, Any] = {}
+    for label, forum in (("slack only", False), ("with forum topic", True)):
+        client = Client()
+        with count_calls() as accept:
+            response = post(client, {**FORM, "forum": forum})
+        if response.status_code != 201:
+            raise BenchError(f"POST returned {response.status_code}: {response.content[:300]!r}")
+        report_id = response.json()["id"]
+        with count_calls() as status:
+            client.get(f"/api/v1/problem-reports/{report_id}")
+        before = {
+            "clickup": len(clickup.requests),
+            "slack": len(slack.requests),
+            "discourse": len(discourse.requests),
+        }
+        with count_calls() as delivery:
+            report = deliver_due(outbox=container.outbox, senders=container.senders(), clock=container.clock)
+        out[label] = {
+            "accept_ddb": dict(accept.by_operation),
+            "status_ddb": dict(status.by_operation),
+            "outbox_messages": report.sent + report.skipped,
+            "delivery_ddb_total": delivery.total,
+            "delivery_ddb": dict(sorted(delivery.by_operation.items())),
+            "http": {
+                "clickup": len(clickup.requests) - before["clickup"],
+                "slack": len(slack.requests) - before["slack"],
+                "discourse": len(discourse.requests) - before["discourse"],
+            },
+        }
+    return out
+
+
+def bench_throughput(reports: int, threads: int) -> dict[str, Any]:
+    from django.test import Client
+
+    def run(n: int, clients: int) -> tuple[float, list[float], dict[int, int]]:
+        latencies: list[float] = []
+        codes: dict[int, int] = {}
+        lock = threading.Lock()
+        per = max(1, n // clients)
+
+        def worker(w: int) -> None:
+            client = Client(REMOTE_ADDR=f"10.0.{w}.1")
+            for i in range(per):
+                start = time.perf_counter()
+                code = post(client, {**FORM, "summary": f"Bench report {w}-{i}"}).status_code
+                with lock:
+                    latencies.append((time.perf_counter() - start) * 1000)
+                    codes[code] = codes.get(code, 0) + 1
+
+        started = time.perf_counter()
+        pool = [threading.Thread(target=worker, args=(w,)) for w in range(clients)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        return time.perf_counter() - started, latencies, codes
+
+    one_s, one_lat, one_codes = run(reports, 1)
+    many_s, many_lat, many_codes = run(reports, threads)
+    return {
+        "one_client": {
+            "reports": sum(one_codes.values()),
+            "per_s": sum(one_codes.values()) / one_s,
+            "latency_ms": percentiles(one_lat),
+            "codes": one_codes,
+        },
+        "threads": threads,
+        "many_clients": {
+            "reports": sum(many_codes.values()),
+            "per_s": sum(many_codes.values()) / many_s,
+            "latency_ms": percentiles(many_lat),
+            "codes": many_codes,
+        },
+    }
+
+
+def bench_time_to_clickup(container: Any, n: int) -> dict[str, Any]:
+    from django.test import Client
+
+    from integrations.outbox.delivery import deliver_ids
+
+    samples: list[float] = []
+    client = Client(REMOTE_ADDR="10.9.9.9")
+    for i in range(n):
+        start = time.perf_counter()
+        response = post(client, {**FORM, "summary": f"Latency report {i}"})
+        report_id = response.json()["id"]
+        deliver_ids(
+            [f"{report_id}-create"],
+            outbox=container.outbox,
+            senders=container.senders(),
+            clock=container.clock,
+        )
+        task_id = container.reports.get(report_id).clickup_task_id
+        if not task_id or container.tasks.get(task_id) is None:
+            raise BenchError(f"report {report_id} has no ClickUp task after delivery")
+        samples.append((time.perf_counter() - start) * 1000)
+    return {"reports": n, "ms": percentiles(samples), "mean_ms": statistics.fmean(samples)}
+
+
+def bench_flood(container: Any, threads: int, flood: int) -> dict[str, Any]:
+    from django.test import Client
+
+    reader = Client()
+
+    def feed_ms(k: int) -> list[float]:
+        out = []
+        for _ in range(k):
+            start = time.perf_counter()
+            if reader.get("/api/v1/tasks?shop=lasers").status_code != 200:
+                raise BenchError("the feed failed during the flood")
+            out.append((time.perf_counter() - start) * 1000)
+        return out
+
+    calm = feed_ms(50)
+    codes: dict[int, int] = {}
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def attacker(w: int) -> None:
+        client = Client(REMOTE_ADDR="203.0.113.7")  # one address, a fresh device cookie each time
+        for i in range(flood // threads):
+            client.cookies.clear()
+            code = post(client, {**FORM, "area": "Lasers", "summary": f"Flood {w}-{i}"}).status_code
+            with lock:
+                codes[code] = codes.get(code, 0) + 1
+
+    started = time.perf_counter()
+    pool = [threading.Thread(target=attacker, args=(w,)) for w in range(threads)]
+    for t in pool:
+        t.start()
+    during: list[float] = []
+    while any(t.is_alive() for t in pool):
+        during += feed_ms(5)
+    for t in pool:
+        t.join()
+    elapsed = time.perf_counter() - started
+    done.set()
+    lasers = container.shops.get("lasers").task_counts.get("OPEN", 0)
+    return {
+        "limit_per_address": FLOOD_LIMIT,
+        "sent": sum(codes.values()),
+        "codes": codes,
+        "elapsed_s": elapsed,
+        "open_in_lasers": lasers,
+        "feed_ms_before": percentiles(calm),
+        "feed_ms_during": percentiles(during),
+        "feed_reads_during": len(during),
+    }
+
+
+def render(r: dict[str, Any]) -> str:
+    lines = ["# bench_reports", f"machine: {r['machine']}", ""]
+    lines.append("## 1. Requests per report")
+    for label, c in r["costs"].items():
+        lines.append(
+            f"- {label}: accept {c['accept_ddb']}, status read {c['status_ddb']}; "
+            f"delivery: {c['outbox_messages']} outbox messages, {c['delivery_ddb_total']} DynamoDB requests "
+            f"{c['delivery_ddb']}, HTTP {c['http']}"
+        )
+    t = r["throughput"]
+    lines += ["", "## 2. Reports accepted per second"]
+    for key, label in (("one_client", "1 client"), ("many_clients", f"{t['threads']} clients")):
+        x = t[key]
+        lines.append(
+            f"- {label}: {x['per_s']:.1f}/s over {x['reports']} reports, "
+            f"p50 {x['latency_ms']['p50']:.1f} ms, p95 {x['latency_ms']['p95']:.1f} ms, codes {x['codes']}"
+        )
+    lt = r["time_to_clickup"]
+    lines += [
+        "",
+        "## 3. Report to ClickUp task (accept + stream delivery, local fakes)",
+        f"- {lt['reports']} reports: p50 {lt['ms']['p50']:.1f} ms, p95 {lt['ms']['p95']:.1f} ms, "
+        f"mean {lt['mean_ms']:.1f} ms",
+    ]
+    f = r["flood"]
+    lines += [
+        "",
+        "## 4. Flood from one address",
+        f"- {f['sent']} reports in {f['elapsed_s']:.1f} s against a limit of {f['limit_per_address']}: "
+        f"codes {f['codes']}; open tasks in the shop afterwards: {f['open_in_lasers']}",
+        f"- task feed during the flood: p50 {f['feed_ms_during']['p50']:.1f} ms, "
+        f"p95 {f['feed_ms_during']['p95']:.1f} ms ({f['feed_reads_during']} reads); before: "
+        f"p50 {f['feed_ms_before']['p50']:.1f} ms, p95 {f['feed_ms_before']['p95']:.1f} ms",
+        "",
+        f"elapsed {r['elapsed_s']:.1f} s",
+    ]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace, endpoint_url: str) -> dict[str, Any]:
+    setup(endpoint_url)
+    from tests.fakes.clickup import FakeClickUp
+    from tests.fakes.discourse import FakeDiscourse
+    from tests.fakes.slack import FakeSlack
+
+    with FakeClickUp() as clickup, FakeSlack() as slack, FakeDiscourse() as discourse:
+        add_lists(clickup)
+        container = configure(clickup, slack, discourse, per_address=10**6, per_device=10**6)
+        progress("1. requests per report")
+        costs = bench_costs(container, clickup, slack, discourse)
+        progress(f"2. {args.reports} reports, 1 and {args.threads} clients")
+        throughput = bench_throughput(args.reports, args.threads)
+        progress("3. report to ClickUp task")
+        latency = bench_time_to_clickup(container, min(50, args.reports))
+        progress(f"4. flood of {args.flood} reports from one address")
+        container = configure(clickup, slack, discourse, per_address=FLOOD_LIMIT, per_device=10**6)
+        flood = bench_flood(container, args.threads, args.flood)
+    return {
+        "machine": machine(),
+        "params": vars(args) | {"json": str(args.json) if args.json else None},
+        "costs": costs,
+        "throughput": throughput,
+        "time_to_clickup": latency,
+        "flood": flood,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--reports", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--flood", type=int, default=400)
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        with time_limit(TIME_LIMIT_S), dynamodb_local() as endpoint_url:
+            results = run(args, endpoint_url)
+    except BenchError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        return 1
+    results["elapsed_s"] = time.perf_counter() - started
+    print(render(results))
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
