@@ -175,6 +175,7 @@ class ClickUpClient:
         response = self._send("PUT", f"/webhook/{webhook_id}", json=body)
         raise_for_status(SERVICE, response)
         return dict(response.json().get("webhook") or {})
+
     def create_task(self, list_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /list/{list_id}/task``: returns the new task (the Get Task shape)."""
         response = self._send("POST", f"/list/{list_id}/task", json=body)
