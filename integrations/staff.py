@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 
 from voldash_site.staff.access import StaffContext
 from voldash_site.staff.site import StaffPage, render_staff, site
 
-from .health import sync_health
+from .health import SyncHealth, sync_health
 from .inbox.domain import InboxEvent, InboxStatus, Source
 from .inbox.processing import InboxReport, process_event
 from .outbox.delivery import DeliveryReport, deliver_one
@@ -33,14 +36,8 @@ class SyncPage(StaffPage):
             "outbox_skipped": c.outbox.list_by_status(OutboxStatus.SKIPPED, limit=LIMIT),
             "outbox_pending": c.outbox.list_by_status(OutboxStatus.PENDING, limit=LIMIT),
         }
-        if not ctx.is_staff:
-            # Leads see their shops' items only (Neon events and items of unknown tasks: staff).
-            every = [x for items in lists.values() for x in items]
-            shops = _task_shops(ctx, [_task_of(x) for x in every])
-            lists = {
-                name: [x for x in items if ctx.can_see_shop(_shop_of(x, shops) or "")]
-                for name, items in lists.items()
-            }
+        lists = scoped(ctx, lists)
+        health = replace(health, failed_events=lists["failed_events"], outbox_failed=lists["outbox_failed"])
         return render_staff(
             request,
             "staff/sync.html",
@@ -99,6 +96,24 @@ class SyncPage(StaffPage):
         else:
             messages.error(request, "Nothing to do.")
         return back
+
+
+def scoped(ctx: StaffContext, lists: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Leads see their shops' items only (Neon events and items of unknown tasks: staff)."""
+    if ctx.is_staff:
+        return lists
+    every = [x for items in lists.values() for x in items]
+    shops = _task_shops(ctx, [_task_of(x) for x in every])
+    return {
+        name: [x for x in items if ctx.can_see_shop(_shop_of(x, shops) or "")]
+        for name, items in lists.items()
+    }
+
+
+def scoped_health(ctx: StaffContext, health: SyncHealth) -> SyncHealth:
+    """The sync health a lead may see: failures of their shops' items only."""
+    mine = scoped(ctx, {"failed_events": health.failed_events, "outbox_failed": health.outbox_failed})
+    return replace(health, **mine)
 
 
 def _task_of(item: InboxEvent | OutboxMessage | None) -> str | None:

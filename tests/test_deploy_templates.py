@@ -489,6 +489,9 @@ APP_ACTIONS = {
     "dynamodb:ListStreams": "Lambda's stream event source reads the stream with the function's role",
     "secretsmanager:GetSecretValue": r"get_secret_value",
     "sqs:SendMessage": "Lambda sends failed async invocations and stream batches to the dead-letter queues",
+    "s3:PutObject": r"generate_presigned_post",
+    "s3:GetObject": r"get_object\(",
+    "ses:SendEmail": r"\.send_email\(",
 }
 
 

@@ -89,7 +89,9 @@ def test_worker_lines_carry_the_event_id():
         logging.getLogger("voldash.sync").warning("clickup.task.fetched")
         return InboxStatus.DONE, "ok"
 
-    event = SimpleNamespace(id="evt-77", source="clickup", attempts=0)
+    event = SimpleNamespace(
+        id="evt-77", source="clickup", attempts=0, subject_id="86obs", received_at=datetime.now(UTC)
+    )
     logs = capture()
     try:
         process_event(
@@ -107,7 +109,8 @@ from moto import mock_aws
 with mock_aws():
     import boto3
     sm = boto3.client("secretsmanager", region_name="us-east-2")
-    arn = sm.create_secret(Name="app", SecretString=json.dumps({"DJANGO_SECRET_KEY": "k" * 50}))["ARN"]
+    generated = json.dumps({"DJANGO_SECRET_KEY": FILLED["DJANGO_SECRET_KEY"]})
+    arn = sm.create_secret(Name="app", SecretString=generated)["ARN"]
     os.environ["VOLDASH_SECRETS_ID"] = arn
     from voldash_site import lambda_workers
     first = lambda_workers.reconcile_handler({"full": False}, None)
@@ -122,7 +125,7 @@ with mock_aws():
 
 
 def test_workers_idle_visibly_until_the_secret_is_filled_in():
-    filled = {**CLOUD_SECRETS, "DJANGO_SECRET_KEY": "k" * 50}  # generated at create, kept
+    filled = {**CLOUD_SECRETS}  # DJANGO_SECRET_KEY: generated at create, kept when filled in
     result = run_python(
         f"FILLED = {filled!r}\n" + WAITING_PROBE,
         {

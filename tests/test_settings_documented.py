@@ -67,6 +67,14 @@ def names_read_by(path: Path) -> set[str]:
         if isinstance(t, ast.Name) and isinstance(node.value.value, str)
     }
     helpers = _env_helpers(tree)
+    # ``for name in ("A", "B")`` (loops and comprehensions): the name stands for each literal.
+    loop_literals: dict[str, list[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.target, ast.Name):
+            items = node.iter.elts if isinstance(node.iter, (ast.Tuple, ast.List)) else []
+            strings = [e.value for e in items if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            if strings:
+                loop_literals.setdefault(node.target.id, []).extend(strings)
 
     def literal(node: ast.AST) -> str | None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -76,6 +84,13 @@ def names_read_by(path: Path) -> set[str]:
         return None
 
     found: set[str | None] = set()
+
+    def add(node: ast.AST) -> None:
+        if isinstance(node, ast.Name) and node.id in loop_literals:
+            found.update(loop_literals[node.id])
+        else:
+            found.add(literal(node))
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and node.args:
             func = node.func
@@ -83,11 +98,11 @@ def names_read_by(path: Path) -> set[str]:
                 (func.attr in READERS and _is_environ(func.value)) or func.attr == "getenv"
             )
             if reads_environ or (isinstance(func, ast.Name) and func.id in helpers):
-                found.add(literal(node.args[0]))
+                add(node.args[0])
         elif isinstance(node, ast.Subscript) and _is_environ(node.value):
-            found.add(literal(node.slice))
+            add(node.slice)
         elif isinstance(node, ast.Compare) and any(_is_environ(c) for c in node.comparators):
-            found.add(literal(node.left))
+            add(node.left)
     return {n for n in found if n and re.fullmatch(r"[A-Z][A-Z0-9_]+", n)}
 
 

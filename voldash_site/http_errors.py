@@ -25,6 +25,7 @@ STATUS_FOR: list[tuple[type[DomainError], int]] = [
 # Errors defined in apps (a dependency being down, a refused login) register here by code.
 STATUS_FOR_CODE: dict[str, int] = {
     "neon_unavailable": 503,
+    "clickup_unavailable": 503,
     "login_failed": 400,
     "conflict": 409,
     "rate_limited": 429,

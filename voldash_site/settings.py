@@ -258,7 +258,7 @@ REPORT_LIMIT_PER_DEVICE = int(os.environ.get("REPORT_LIMIT_PER_DEVICE", "6"))
 REPORT_RATE_WINDOW_SECONDS = int(os.environ.get("REPORT_RATE_WINDOW_SECONDS", "3600"))
 # The request header that carries the client's address (e.g. CloudFront-Viewer-Address, when
 # the origin request policy forwards it); empty: the connection's address (REMOTE_ADDR).
-REPORT_CLIENT_IP_HEADER = os.environ.get("REPORT_CLIENT_IP_HEADER", "")
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 # S3 bucket for problem-report photos (presigned POST uploads); empty: photos are off.
 UPLOADS_BUCKET = os.environ.get("UPLOADS_BUCKET", "")
 

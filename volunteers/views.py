@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from voldash_site.auth import log_in, log_out, remember_dismissed
+from voldash_site.client_ip import client_address
 from voldash_site.container import get_container
 from voldash_site.errors import DomainError, NotFound
 from voldash_site.http_errors import error_body, json_error
@@ -162,17 +163,6 @@ def dev_login(request: HttpRequest) -> HttpResponse:
     return render(
         request, "volunteers/dev_login.html", {"people": people, "next": request.GET.get("next", "")}
     )
-
-
-def client_address(request: HttpRequest) -> str:
-    """Who is asking, for rate limits. Behind CloudFront (origin verification on) the viewer's
-    address comes from CloudFront's ``CloudFront-Viewer-Address`` header, which a client cannot
-    forge there; otherwise the connection's address."""
-    if settings.ORIGIN_VERIFY_SECRET:
-        viewer = request.headers.get("CloudFront-Viewer-Address", "")
-        if viewer:
-            return viewer.rsplit(":", 1)[0]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _link_url(request: HttpRequest, token: str) -> str:

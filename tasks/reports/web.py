@@ -8,22 +8,13 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from voldash_site.client_ip import client_address  # noqa: F401 - re-exported for the views
+
 from .domain import ProblemReport, ReportState, task_name
 from .use_cases import Reporter
 
 DEVICE_COOKIE = "voldash_device"
 DEVICE_MAX_AGE = 60 * 60 * 24 * 365
-
-
-def client_address(request: HttpRequest) -> str:
-    header = settings.REPORT_CLIENT_IP_HEADER
-    if header:
-        value = request.headers.get(header, "")
-        if value:
-            # CloudFront-Viewer-Address is "ip:port"; X-Forwarded-For lists the client first.
-            first = value.split(",")[0].strip()
-            return first.rsplit(":", 1)[0] if first.count(":") == 1 else first
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
 def device_id(request: HttpRequest) -> tuple[str, bool]:

@@ -109,7 +109,7 @@ def test_the_hours_export_neutralises_notes_and_titles(cast):
             status=HoursStatus.PENDING,
             note=note,
         )
-        c.uow.commit(c.volunteers.complete_writes("1001", "Alex Rivera", entry))
+        c.uow.commit(c.volunteers.complete_writes("1001", "Alex Rivera", entry, recorded=False))
     client = Client()
     login(client, "1001")
     response = client.get("/api/v1/me/hours", {"format": "csv"})

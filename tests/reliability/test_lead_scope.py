@@ -46,7 +46,7 @@ def test_a_lead_removed_from_a_shops_leads_loses_access_at_once(held):
     morgan = as_(MORGAN)
     edit = morgan.post(
         "/staff/shops/woodshop/edit",
-        {"name": "Woodshop", "slack_channel": "woodshop", "leads": "", "certification_rule": "any"},
+        {"name": "Woodshop", "slack_channel": "woodshop", "leads": [], "certification_rule": "any"},
     )
     assert edit.status_code == 302
     assert get_container().shops.get("woodshop").leads == ()
@@ -77,7 +77,7 @@ def test_a_lead_added_to_a_shop_gets_access_at_once(held):
         {
             "name": "Woodshop",
             "slack_channel": "woodshop",
-            "leads": f"{JORDAN}, {SAM}",
+            "leads": [JORDAN, SAM],
             "certification_rule": "any",
         },
     )
@@ -100,7 +100,7 @@ def _pending_hours(neon_id: str, name: str, task_id: str) -> str:
         points=30,
         completed_at=datetime(2026, 11, 3, 12, tzinfo=UTC),
     )
-    c.uow.commit(c.volunteers.complete_writes(neon_id, name, entry))
+    c.uow.commit(c.volunteers.complete_writes(neon_id, name, entry, recorded=False))  # no claim held
     [stored] = c.volunteers.hours(neon_id, limit=5).items
     return stored.key
 

@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 
 from integrations.clickup.webhook_admin import not_active, public
 from integrations.health import sync_health
+from integrations.staff import scoped_health
 from shops.use_cases import list_shops
 from tasks.domain import Task, TaskStatus, Urgency
 
@@ -71,7 +72,7 @@ class DashboardPage(StaffPage):
             key=lambda t: t.updated_at,
         )
         hours = hours_rows(ctx, limit=100)
-        health = sync_health(c)
+        health = scoped_health(ctx, sync_health(c))
         webhooks = c.sync_state.get("clickup").webhooks
         shops = [s for s in list_shops(shops=c.shops) if ctx.can_see_shop(s.slug)]
         most = max([s.open_tasks for s in shops] + [1])
