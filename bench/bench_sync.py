@@ -439,9 +439,9 @@ def bench_storm(clickup: Any, hot: list[str], events: int) -> dict[str, Any]:
     """A burst of ``events`` taskUpdated webhooks, ``STORM_PER_TASK`` per task (round robin, so a
     batch of 100 holds many tasks), processed at the real CLICKUP_REQUESTS_PER_MINUTE=90.
 
-    The rate limiter runs on a virtual clock (its waits are added up, not slept), so the time from
-    the end of the burst to every task showing ClickUp's last change is reported as processing
-    wall time + the limiter's waits: an upper bound of what the worker would take for real."""
+    The rate limiter's clock is real time plus the waits so far, and its waits are added up
+    instead of slept: the time from the end of the burst to every task showing ClickUp's last
+    change is the processing wall time + those waits, what the worker would take for real."""
     from django.test import Client
 
     from integrations.clickup.client import RateLimiter
@@ -566,7 +566,7 @@ def render(results: dict[str, Any]) -> str:
         f"      process {proc['wall_s']:.2f} s for {proc['processed']} events, "
         f"{proc['clickup_requests']} ClickUp requests; DynamoDB: {_ops(proc['ddb'])}",
         f"      outcomes: {', '.join(f'{k}={v}' for k, v in proc['outcomes'].items())}"
-        f" (each event re-reads the task, so only the first event per task sees a change)",
+        f" (the events about one task waiting together share one fresh read)",
     ]
     if proc["report"]["failed"] or proc["report"]["errors"]:
         lines.append(f"      FAILED {proc['report']['failed']}: {proc['report']['errors'][:3]}")
@@ -636,7 +636,7 @@ def render(results: dict[str, Any]) -> str:
         f"at CLICKUP_REQUESTS_PER_MINUTE={SWEEP_RATE}",
         f"      ClickUp GET /task reads {st['clickup_reads']} = {st['reads_per_event']:.2f} per event "
         f"(events about one task waiting together share one read)",
-        f"      burst to all visible <= {st['burst_to_visible_s']:.1f} s = processing "
+        f"      burst to all visible: {st['burst_to_visible_s']:.1f} s = processing "
         f"{st['process_wall_s']:.1f} s + rate-limit waits {st['limiter_wait_s']:.1f} s",
         f"      (one read per event would need >= {st['uncoalesced_floor_s']:.0f} s of rate-limit "
         "spacing alone)",
