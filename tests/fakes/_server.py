@@ -8,8 +8,9 @@ injected failure). ``json_content_type`` sets the Content-Type of injected failu
 - ``requests``: every request as received (``RecordedRequest``), injected failures included;
 - ``fail_next(path_prefix, status, *, times=1, body=None, headers=None)``: answer the next matching
   requests with an error, before any other check (auth, rate limits);
-- ``delay_next(path_prefix, seconds, times=1)``: hold the next matching requests before answering
-  (for client timeouts); ``stop()`` cuts pending delays short.
+- ``delay_next(path_prefix, seconds, times=1, method=None)``: hold the next matching requests before answering
+  (for client timeouts); ``stop()`` cuts pending delays short;
+- ``settle()``: wait until every request received so far has been handled (a delayed one landed).
 
 A ``ThreadingHTTPServer`` in a daemon thread, HTTP/1.1 keep-alive, TCP_NODELAY, and idle keep-alive
 connections are shut down on ``stop()``.
@@ -75,6 +76,7 @@ class _Delay:
     prefix: str
     seconds: float
     remaining: int
+    method: str | None = None  # None: any method
 
 
 _P = TypeVar("_P", _Failure, _Delay)
@@ -174,6 +176,8 @@ class FakeServer:
     def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self._lock = threading.RLock()
+        self._settled = threading.Condition(self._lock)
+        self._in_flight = 0  # requests received and not yet answered (a delayed one included)
         self._failures: list[_Failure] = []
         self._delays: list[_Delay] = []
         self._stopping = threading.Event()
@@ -248,14 +252,17 @@ class FakeServer:
         with self._lock:
             self._failures.append(_Failure(path_prefix, status, times, payload, dict(headers or {})))
 
-    def delay_next(self, path_prefix: str, seconds: float, times: int = 1) -> None:
-        """Hold the next ``times`` requests whose path starts with ``path_prefix`` for ``seconds``."""
+    def delay_next(
+        self, path_prefix: str, seconds: float, times: int = 1, *, method: str | None = None
+    ) -> None:
+        """Hold the next ``times`` requests whose path starts with ``path_prefix`` (and, when
+        given, whose method is ``method``) for ``seconds``."""
         if times < 1:
             raise ValueError("times must be at least 1")
         if seconds < 0:
             raise ValueError("seconds must not be negative")
         with self._lock:
-            self._delays.append(_Delay(path_prefix, seconds, times))
+            self._delays.append(_Delay(path_prefix, seconds, times, method.upper() if method else None))
 
     # -- for subclasses ----------------------------------------------------------------------------
 
@@ -281,10 +288,27 @@ class FakeServer:
             else:
                 self._connections.discard(connection)
 
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every request received so far has been handled, e.g. one held by
+        ``delay_next`` after its client gave up has landed (done what it does)."""
+        with self._settled:
+            if not self._settled.wait_for(lambda: self._in_flight == 0, timeout=timeout):
+                raise TimeoutError(f"{type(self).__name__}: {self._in_flight} request(s) still in flight")
+
     def _handle(self, request: RecordedRequest) -> Response:
         with self._lock:
+            self._in_flight += 1
+        try:
+            return self._handle_counted(request)
+        finally:
+            with self._settled:
+                self._in_flight -= 1
+                self._settled.notify_all()
+
+    def _handle_counted(self, request: RecordedRequest) -> Response:
+        with self._lock:
             self.requests.append(request)
-            delay = self._take(self._delays, request.path)
+            delay = self._take(self._delays, request.path, request.method)
         if delay is not None and delay.seconds > 0:
             self._stopping.wait(delay.seconds)
         with self._lock:
@@ -304,9 +328,10 @@ class FakeServer:
             return self._crash(error)
 
     @staticmethod
-    def _take(pending: list[_P], path: str) -> _P | None:
+    def _take(pending: list[_P], path: str, method: str | None = None) -> _P | None:
         for item in pending:
-            if path.startswith(item.prefix):
+            wanted = getattr(item, "method", None)
+            if path.startswith(item.prefix) and (wanted is None or wanted == method):
                 item.remaining -= 1
                 if item.remaining == 0:
                     pending.remove(item)

@@ -160,3 +160,65 @@ def test_minor_repairs_get_no_topic(cast, clickup, discourse):
     post_webhook(clickup, "taskCreated", "86ccc0003")
     process()
     assert pending() == []
+
+
+def test_two_workers_at_once_send_each_message_exactly_once(cast, clickup, slack):
+    """Two outbox workers get the same due messages at the same moment (one walks them in the
+    other order); the leases DynamoDB grants decide who sends what, so nothing goes out twice."""
+    import threading
+
+    from integrations.outbox.delivery import deliver_due
+
+    task_ids = [f"86two{i:04d}" for i in range(6)]
+    for task_id in task_ids:
+        add_problem(clickup, task_id, name=f"Bandsaw {task_id} - Guide bearing")
+        post_webhook(clickup, "taskCreated", task_id)
+    process()
+    for i, task_id in enumerate(task_ids):
+        assert as_(ALEX if i < 3 else "1005").post(f"/api/v1/tasks/{task_id}/claim").status_code == 200
+    container = get_container()
+    messages = pending()
+    assert len(messages) == 2 * len(task_ids)
+
+    barrier = threading.Barrier(2)
+
+    class SameMomentOutbox:
+        """The real repository; ``due`` waits until both workers hold the same batch."""
+
+        def __init__(self, backwards: bool) -> None:
+            self.backwards, self.calls = backwards, 0
+
+        def __getattr__(self, name):
+            return getattr(container.outbox, name)
+
+        def due(self, now, *, limit=100):
+            batch = container.outbox.due(now, limit=limit)
+            self.calls += 1
+            if self.calls == 1:
+                barrier.wait(timeout=30)
+            return list(reversed(batch)) if self.backwards else batch
+
+    reports = []
+
+    def worker(backwards: bool) -> None:
+        reports.append(
+            deliver_due(
+                outbox=SameMomentOutbox(backwards), senders=container.senders(), clock=container.clock
+            )
+        )
+
+    threads = [threading.Thread(target=worker, args=(b,)) for b in (False, True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    clickup.settle()
+    slack.settle()
+    assert sum(r.sent for r in reports) == len(messages)
+    assert sum(r.busy for r in reports) >= 1  # they really met on the same messages
+    assert len(slack.messages) == len(task_ids)
+    for task_id in task_ids:
+        puts = [r for r in clickup.requests if r.method == "PUT" and r.path == f"/api/v2/task/{task_id}"]
+        assert len(puts) == 1, task_id
+        assert len(clickup.comments(task_id)) == 1, task_id
+    assert pending() == []

@@ -106,9 +106,17 @@ def test_a_hundred_volunteers_from_four_processes(cast, table):
         "task_changed",
         "claim_limit_reached",
         "eligibility_changed",
+        "outcome_unknown",  # a 5 s timeout on a loaded machine, the truth not readable in time
     }
     winners = {task_id: neon_id for neon_id, task_id, code in outcomes if code == "ok"}
     assert codes["ok"] == len(winners)  # never two winners for one task
+    unknown = {(neon_id, task_id) for neon_id, task_id, code in outcomes if code == "outcome_unknown"}
+    for task_id in task_ids:
+        holder = container.tasks.get(task_id).assignee
+        if task_id not in winners and holder is not None:
+            # Only a claim whose answer was lost may have won without an "ok".
+            assert (holder.neon_id, task_id) in unknown, (task_id, holder)
+            winners[task_id] = holder.neon_id
 
     held = Counter()
     for task_id in task_ids:

@@ -126,20 +126,29 @@ def test_outside_services_failing_then_recovering_get_everything_exactly_once(
     assert expected == 1 + 2 * 4  # one forum topic, and ClickUp + Slack for each claim
 
     clickup.fail_next("/api/v2/task/", 500, times=2)
-    clickup.delay_next("/api/v2/task/86fault21/comment", 1.5)  # ClickUp acts, but too late for us
+    # ClickUp posts the comment, but answers too late for us (the POST, not the GET that a retry
+    # uses to look for it first).
+    clickup.delay_next("/api/v2/task/86fault21/comment", 1.5, method="POST")
     slack.fail_next("/api/chat.postMessage", 500)
     slack.rate_limit_next(retry_after=20)
     discourse.fail_next("/posts.json", 502)
     rounds = 0
     while get_container().outbox.list_by_status(OutboxStatus.PENDING) and rounds < 12:
         deliver()
+        # A retry comes minutes later in real life: by then the comment ClickUp was still
+        # working on when we gave up has landed. Wait for it, so the retry must find it.
+        clickup.settle()
         advance(60 * (rounds + 1))
         rounds += 1
+    comment_calls = [r.method for r in clickup.requests if r.path == "/api/v2/task/86fault21/comment"]
+    assert comment_calls.count("POST") == 1 and comment_calls[-1] == "GET", comment_calls  # looked, found
     assert get_container().outbox.list_by_status(OutboxStatus.PENDING) == []
     assert get_container().outbox.list_by_status(OutboxStatus.FAILED) == []
     assert len(get_container().outbox.list_by_status(OutboxStatus.SENT, limit=100)) == expected
     assert len(slack.messages) == 4  # one per claim, none twice
     assert len(discourse.topics) == 1
+    for fake in (clickup, slack, discourse):
+        fake.settle()  # nothing still on its way that could add a second note after the asserts
     for task_id in tasks:
         assert clickup.task(task_id)["status"]["status"] == "in progress"
         assert len(clickup.comments(task_id)) == 1, task_id  # even the one that timed out
