@@ -100,7 +100,7 @@ SAM_FUNCTIONS := HttpFunction OutboxFunction InboxFunction ReconcileFunction Ops
 LAMBDA_INPUTS := pyproject.toml constraints.txt scripts/package_lambda.py infra/dynamodb.yaml \
 	$(shell find voldash_site tasks volunteers shops integrations -type f -not -path '*/__pycache__/*' 2>/dev/null)
 
-$(LAMBDA_OUT)/.lambda-built: $(LAMBDA_INPUTS) | setup
+$(LAMBDA_OUT)/.lambda-built: $(LAMBDA_INPUTS) | $(VENV)/.installed
 	$(BIN)/python scripts/package_lambda.py --out $(LAMBDA_OUT)
 	touch $@
 

@@ -131,40 +131,54 @@ def event(path):
             "headers": {"host": "api.voldash.test", "x-forwarded-proto": "https"},
             "requestContext": {"http": {"method": "GET", "path": path, "protocol": "HTTP/1.1",
                                "sourceIp": "203.0.113.1", "userAgent": "probe"}}, "isBase64Encoded": False}
+import pydantic_core  # a compiled extension: what SAM's own Python builder used to strip
 health = handler(event("/api/v1/health"), None)
 t2 = time.perf_counter()
 css = handler(event("/static/staff/staff.css"), None)
 import django
 print(json.dumps({"health": health["statusCode"], "body": health["body"], "css": css["statusCode"],
-                  "import_ms": (t1 - t0) * 1000, "first_ms": (t2 - t1) * 1000, "django": django.__file__}))
+                  "import_ms": (t1 - t0) * 1000, "first_ms": (t2 - t1) * 1000, "django": django.__file__,
+                  "pydantic_core": pydantic_core.__file__}))
 """
 
 
 @pytest.mark.slow
 def test_the_built_package_serves_a_request_in_a_clean_process(tmp_path, table):
+    # Exactly what `sam build` runs for a function (template.yaml: BuildMethod: makefile):
+    # `make --makefile Makefile build-<Function>` with ARTIFACTS_DIR set; the target runs
+    # scripts/package_lambda.py (= `make package`) and copies its output.
+    artifact = tmp_path / "artifacts"
+    artifact.mkdir()
+    built = tmp_path / "out"
     build = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "package_lambda.py"), "--out", str(tmp_path)],
+        ["make", "--makefile", "Makefile", "build-HttpFunction", f"LAMBDA_OUT={built}"],
+        cwd=ROOT,
+        env={**os.environ, "ARTIFACTS_DIR": str(artifact)},
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
     )
-    assert build.returncode == 0, build.stderr[-3000:]
-    artifact = tmp_path / "lambda"
-    assert (tmp_path / "lambda.zip").stat().st_size < 50_000_000  # Lambda's direct-upload limit
-    env = {
-        "VOLDASH_ENV": "prod",
-        "DJANGO_ALLOWED_HOSTS": "api.voldash.test",
-        **CLOUD_SECRETS,
-        "DYNAMODB_ENDPOINT_URL": table.endpoint_url,
-        "DYNAMODB_TABLE": table.table_name,
-        "AWS_REGION": "us-east-1",
-    }
-    result = run_python(HANDLER_PROBE, env, isolated_path=artifact)
+    assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-3000:]
+    assert (built / "lambda.zip").stat().st_size < 50_000_000  # Lambda's direct-upload limit
+    assert sorted(p.name for p in artifact.iterdir()) == sorted(p.name for p in (built / "lambda").iterdir())
+    result = run_python(
+        HANDLER_PROBE,
+        {
+            "VOLDASH_ENV": "prod",
+            "DJANGO_ALLOWED_HOSTS": "api.voldash.test",
+            **CLOUD_SECRETS,
+            "DYNAMODB_ENDPOINT_URL": table.endpoint_url,
+            "DYNAMODB_TABLE": table.table_name,
+            "AWS_REGION": "us-east-1",
+        },
+        isolated_path=artifact,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["health"] == 200 and json.loads(out["body"])["env"] == "prod"
     assert out["css"] == 200  # WhiteNoise serves the collected static files
     assert out["django"].startswith(str(artifact))  # nothing leaked in from the dev virtualenv
+    assert out["pydantic_core"].startswith(str(artifact))
 
     # Lambda unzips the artifact with the zip's timestamps into a read-only directory: the shipped
     # bytecode must be used as is, not compiled again (and thrown away) on every cold start.

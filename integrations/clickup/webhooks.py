@@ -31,12 +31,15 @@ STORED_SECRETS_SECONDS = 60.0
 _stored: dict[str, object] = {"at": None, "entries": []}
 
 
-def _stored_entries() -> list[dict]:
-    """The registered webhooks (with their secrets), re-read at most once a minute."""
+MIN_REREAD_SECONDS = 5.0
+
+
+def _stored_entries(*, max_age: float = STORED_SECRETS_SECONDS) -> list[dict]:
+    """The registered webhooks (with their secrets), re-read when older than ``max_age``."""
     import time
 
     at = _stored["at"]
-    if at is None or time.monotonic() - float(at) > STORED_SECRETS_SECONDS:  # type: ignore[arg-type]
+    if at is None or time.monotonic() - float(at) > max_age:  # type: ignore[arg-type]
         _stored["entries"] = get_container().sync_state.get("clickup").webhooks
         _stored["at"] = time.monotonic()
     return list(_stored["entries"])  # type: ignore[call-overload]
@@ -49,7 +52,12 @@ def _stored_secret(body: bytes) -> str:
         webhook_id = str(json.loads(body).get("webhook_id") or "")
     except (ValueError, UnicodeDecodeError, AttributeError):
         return ""
-    return secret_for(webhook_id, _stored_entries()) if webhook_id else ""
+    if not webhook_id:
+        return ""
+    # A webhook registered since the last read: read again (at most every few seconds).
+    return secret_for(webhook_id, _stored_entries()) or secret_for(
+        webhook_id, _stored_entries(max_age=MIN_REREAD_SECONDS)
+    )
 
 
 def signature_ok(body: bytes, given: str, secret: str) -> bool:

@@ -106,3 +106,14 @@ def test_the_command_says_what_is_missing(hooks, settings):
     settings.CLICKUP_TEAM_ID = ""
     with pytest.raises(CommandError, match="CLICKUP_TEAM_ID"):
         run("status")
+
+
+def test_a_webhook_registered_a_moment_ago_is_verified_at_once(hooks, settings):
+    settings.CLICKUP_WEBHOOK_SECRET = ""
+    add_problem(hooks, "86lw0103")
+    assert post_webhook(hooks, "taskCreated", "86lw0103").status_code == 503  # none registered yet
+    run("register")
+    receiving._stored["at"] -= receiving.MIN_REREAD_SECONDS + 1  # seconds later, well within the minute
+    hook = next(h for h in hooks.registered_webhooks() if str(h["list_id"]) == PROBLEMS)
+    hooks.webhook_id, hooks.webhook_secret = hook["id"], hook["secret"]
+    assert post_webhook(hooks, "taskCreated", "86lw0103").status_code == 200
