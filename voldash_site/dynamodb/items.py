@@ -28,7 +28,7 @@ from pynamodb.models import Model
 
 from voldash_site.errors import StorageUnavailable
 
-from . import metrics
+from . import metrics, wire
 from .connection import TableConfig
 
 _UNREACHABLE = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError, ConnectionClosedError)
@@ -120,7 +120,9 @@ def configure(config: TableConfig) -> None:
         if "_connection" in cls.__dict__:
             cls._connection = None
     # Subclasses find this connection through inheritance, so they never build their own.
-    metrics.instrument(TableItem._get_connection().connection.client)
+    client = TableItem._get_connection().connection.client
+    metrics.instrument(client)
+    wire.install(client)
     _configured = config
 
 
@@ -137,7 +139,9 @@ def low_level_connection() -> Any:
     """The shared pynamodb TableConnection (for queries that must stay one request)."""
     ensure_configured()
     conn = TableItem._get_connection()
-    metrics.instrument(conn.connection.client)
+    client = conn.connection.client  # botocore may have built a new one (lost credentials)
+    metrics.instrument(client)
+    wire.install(client)
     return conn
 
 
