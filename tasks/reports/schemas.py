@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints
+from pydantic import StrictBool, StringConstraints
 
 from .domain import (
     AREAS,
@@ -38,7 +38,7 @@ class ReportIn(Schema):
         max_length=MAX_CONTACT,
         description="Name and phone or e-mail (optional; shop leads only); filled in for members",
     )
-    forum: bool = Field(False, description="Also open a topic on the forum (yo.asmbly.org)")
+    forum: StrictBool = Field(False, description="Also open a topic on the forum (yo.asmbly.org)")
     photos: list[Annotated[str, StringConstraints(pattern=PHOTO_KEY.pattern)]] = Field(
         [], max_length=MAX_PHOTOS, description="Keys from POST /problem-reports/photos, once uploaded"
     )

@@ -91,6 +91,8 @@ def test_a_provisional_task_cannot_be_claimed(cast):
         ({"summary": "x" * 121}, "summary"),
         ({"details": "x" * 4001}, "details"),
         ({"contact": "x" * 201}, "contact"),
+        ({"forum": 0}, "forum"),  # JSON booleans only (schemathesis found 0 accepted as false)
+        ({"photos": ["x"]}, "photos"),
     ],
 )
 def test_bad_fields_are_named_and_nothing_is_stored(cast, change, field):
