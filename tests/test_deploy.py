@@ -161,18 +161,15 @@ def test_the_built_package_serves_a_request_in_a_clean_process(tmp_path, table):
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-3000:]
     assert (built / "lambda.zip").stat().st_size < 50_000_000  # Lambda's direct-upload limit
     assert sorted(p.name for p in artifact.iterdir()) == sorted(p.name for p in (built / "lambda").iterdir())
-    result = run_python(
-        HANDLER_PROBE,
-        {
-            "VOLDASH_ENV": "prod",
-            "DJANGO_ALLOWED_HOSTS": "api.voldash.test",
-            **CLOUD_SECRETS,
-            "DYNAMODB_ENDPOINT_URL": table.endpoint_url,
-            "DYNAMODB_TABLE": table.table_name,
-            "AWS_REGION": "us-east-1",
-        },
-        isolated_path=artifact,
-    )
+    env = {
+        "VOLDASH_ENV": "prod",
+        "DJANGO_ALLOWED_HOSTS": "api.voldash.test",
+        **CLOUD_SECRETS,
+        "DYNAMODB_ENDPOINT_URL": table.endpoint_url,
+        "DYNAMODB_TABLE": table.table_name,
+        "AWS_REGION": "us-east-1",
+    }
+    result = run_python(HANDLER_PROBE, env, isolated_path=artifact)
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["health"] == 200 and json.loads(out["body"])["env"] == "prod"

@@ -15,12 +15,12 @@ from typing import Protocol
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
-    NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
 
 from tasks.domain import TaskStatus
+from voldash_site.dynamodb import rate_limit
 from voldash_site.dynamodb.items import TableItem, ensure_configured, query_page, stamp, storage_errors
 from voldash_site.dynamodb.unit_of_work import Write, put, update
 
@@ -99,10 +99,6 @@ class _ReportItem(TableItem, discriminator="ProblemReport"):
         )
 
 
-class _RateItem(TableItem, discriminator="RateWindow"):
-    count = NumberAttribute(default=0)
-
-
 def _key(report_id: str) -> _ReportItem:
     return _ReportItem(pk=f"REPORT#{report_id}", sk="REPORT")
 
@@ -150,16 +146,8 @@ class DynamoReportRepository:
 
     def rate_write(self, scope: str, key_hash: str, *, window: int, limit: int, expires_at: int) -> Write:
         """Count one more in this window unless the limit is reached (the condition refuses)."""
-        key = _RateItem(pk=f"RATE#{scope}#{key_hash}", sk=f"W#{window}")
-        return update(
-            key,
-            [
-                _RateItem.count.add(1),
-                _RateItem.expires_at.set(expires_at),
-                _RateItem.item_type.set(_RateItem),
-            ],
-            condition=_RateItem.count.does_not_exist() | (_RateItem.count < limit),
-            tag=f"rate:{scope}",
+        return rate_limit.count_write(
+            scope, key_hash, window=window, max_hits=limit, expires_at=expires_at, tag=f"rate:{scope}"
         )
 
     def link_write(self, report_id: str, *, clickup_task_id: str, task_status: TaskStatus) -> Write:
