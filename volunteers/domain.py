@@ -30,6 +30,9 @@ class Volunteer:
     clickup_user_id: int | None = None
     updated_at: datetime | None = None
     open_claims: int = 0
+    # Sessions carry the epoch they were started in; logging out (or staff's "sign out
+    # everywhere") moves it on, which ends every session started before.
+    session_epoch: int = 0
 
     @property
     def is_staff(self) -> bool:
@@ -123,6 +126,7 @@ class Viewer:
     open_claims: int
     missing_by_shop: dict[str, tuple[str, ...]]  # shop slug -> names of missing certifications
     refreshed_at: datetime
+    session_epoch: int = 0  # the profile's session epoch when this session started
 
     @property
     def is_staff(self) -> bool:

@@ -32,6 +32,7 @@ from voldash_site.dynamodb import cursor as cursors
 from voldash_site.dynamodb.items import (
     INDEX_KEYS,
     TableItem,
+    conditional_update,
     ensure_configured,
     query_page,
     stamp,
@@ -75,6 +76,8 @@ class VolunteerRepository(Protocol):
     def get(self, neon_id: str) -> Volunteer | None: ...
 
     def save(self, volunteer: Volunteer) -> None: ...
+
+    def end_sessions(self, neon_id: str) -> int: ...
 
     def list_by_name(
         self, *, prefix: str = "", limit: int = 50, cursor: str | None = None
@@ -131,6 +134,8 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
     points_lifetime = NumberAttribute(null=True)
     hours_lifetime = NumberAttribute(null=True)
     hours_pending = NumberAttribute(null=True)
+    # Moved only with ADD (logout, "sign out everywhere"); ``save`` never touches it.
+    session_epoch = NumberAttribute(null=True)
 
     def to_volunteer(self) -> Volunteer:
         return Volunteer(
@@ -147,6 +152,7 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
             clickup_user_id=int(self.clickup_user_id) if self.clickup_user_id is not None else None,
             open_claims=max(0, int(self.open_claims or 0)),
             updated_at=self.updated_at,
+            session_epoch=int(self.session_epoch or 0),
         )
 
 
@@ -282,6 +288,13 @@ class DynamoVolunteerRepository:
             actions.append(attr.set(value) if value is not None else attr.remove())
         with storage_errors():
             key.update(actions=actions)
+
+    def end_sessions(self, neon_id: str) -> int:
+        """Move the profile's session epoch on (every session started before ends); the new epoch."""
+        key = _VolunteerItem(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK)
+        if not conditional_update(key, [_VolunteerItem.session_epoch.add(1)], _VolunteerItem.pk.exists()):
+            return 0  # no profile: no session of theirs can be valid anyway
+        return int(key.session_epoch or 0)
 
     def list_by_name(self, *, prefix: str = "", limit: int = 50, cursor: str | None = None) -> VolunteerPage:
         prefix = prefix.strip().lower()

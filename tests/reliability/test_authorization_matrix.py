@@ -282,3 +282,71 @@ def test_who_sees_which_field_of_a_task(private_history, reader):
     if reader == "anonymous":
         raw = json.dumps(body)
         assert "1001" not in raw and "1004" not in raw and not any(n in raw for n in PERSON_NOTES)
+
+
+# --- logout ends sessions server-side ----------------------------------------------------------
+
+
+def _copy_of(client: Client) -> Client:
+    thief = Client()
+    thief.cookies["voldash_session"] = client.cookies["voldash_session"].value
+    return thief
+
+
+def test_a_session_cookie_copied_before_logout_no_longer_works(private_history):
+    alex = caller("volunteer")
+    copy = _copy_of(alex)
+    assert copy.get("/api/v1/me").status_code == 200  # the copy works while the session lives
+    assert alex.post("/auth/logout", HTTP_ACCEPT="application/json").status_code == 204
+    assert copy.get("/api/v1/me").status_code == 401
+    assert copy.get("/api/v1/me/hours").status_code == 401
+    detail = copy.get(f"/api/v1/tasks/{HELD}").json()  # read as anonymous now
+    assert detail["viewer"] is None and all(h["note"] is None for h in detail["history"])
+    # A fresh login works again.
+    again = caller("volunteer")
+    assert again.get("/api/v1/me").status_code == 200
+
+
+def test_a_lead_session_copied_before_logout_cannot_open_the_staff_pages(world):
+    jordan = caller("lead")
+    copy = _copy_of(jordan)
+    assert copy.get("/staff/").status_code == 200
+    jordan.post("/auth/logout", HTTP_ACCEPT="application/json")
+    response = copy.get("/staff/")
+    assert response.status_code == 302 and response["Location"].startswith("/staff/login")
+    assert copy.post(f"/staff/tasks/{HELD}/release", {"reason": "x"}).status_code in (302, 403)
+    assert get_container().tasks.get(HELD).assignee.neon_id == "1001"
+
+
+def test_a_stale_session_cannot_sign_the_person_out_again(world):
+    alex = caller("volunteer")
+    stale = _copy_of(alex)
+    alex.post("/auth/logout", HTTP_ACCEPT="application/json")
+    fresh = caller("volunteer")
+    token = stale.get("/api/v1/csrf").json()["csrf_token"]
+    stale.post("/auth/logout", HTTP_ACCEPT="application/json", HTTP_X_CSRFTOKEN=token)
+    assert fresh.get("/api/v1/me").status_code == 200
+
+
+def test_staff_sign_a_person_out_everywhere(world):
+    phone, laptop = caller("volunteer"), caller("volunteer")
+    assert phone.get("/api/v1/me").status_code == 200 and laptop.get("/api/v1/me").status_code == 200
+    refused = caller("lead").post("/staff/volunteers/1001/signout", {})
+    assert refused.status_code == 404  # leads cannot
+    assert phone.get("/api/v1/me").status_code == 200
+    done = caller("staff").post("/staff/volunteers/1001/signout", {})
+    assert done.status_code == 302
+    assert phone.get("/api/v1/me").status_code == 401 and laptop.get("/api/v1/me").status_code == 401
+    assert caller("volunteer").get("/api/v1/me").status_code == 200
+
+
+def test_the_session_check_costs_anonymous_readers_nothing(world):
+    from voldash_site.dynamodb import metrics
+
+    with metrics.count_calls() as calls:
+        assert Client().get("/api/v1/tasks").status_code == 200
+    assert calls.total == 1
+    alex = caller("volunteer")
+    with metrics.count_calls() as calls:
+        assert alex.get("/api/v1/tasks").status_code == 200
+    assert calls.total == 2  # the page, and the profile that proves the session is still valid
