@@ -15,6 +15,7 @@ counters that claims and completions move atomically with ADD.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -244,7 +245,7 @@ def _certification_condition(required: tuple[str, ...], require_all: bool) -> Co
 
 
 class DynamoVolunteerRepository:
-    def __init__(self, *, cursor_secret: str) -> None:
+    def __init__(self, *, cursor_secret: str | Sequence[str]) -> None:
         ensure_configured()
         self._secret = cursor_secret
 
