@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 
 import pytest
 from django.test import RequestFactory
@@ -13,6 +14,9 @@ from django.test import RequestFactory
 from integrations.clickup.webhooks import _secret_ok, signature_ok
 from integrations.neon.webhooks import credentials_ok, find_account_id
 from integrations.webhook_common import MAX_WEBHOOK_BYTES, too_large
+from voldash_site.dynamodb import cursor as cursors
+from voldash_site.errors import InvalidCursor
+from voldash_site.escaping import discourse_text
 
 
 def basic(user: str, password: str) -> str:
@@ -105,3 +109,43 @@ def test_the_neon_account_id_is_found_breadth_first():
     assert find_account_id([{"x": 1}, {"individualAccountId": " 9 "}]) == "9"
     assert find_account_id({"accountId": "  "}) is None
     assert find_account_id({}) is None
+
+
+def test_neon_credentials_refuse_base64_with_junk_characters():
+    # Lenient base64 decoding would skip the junk and accept the credentials.
+    assert not credentials_ok(basic("neon", "s3cret") + "*", "neon", "s3cret")
+    assert not credentials_ok("Basic " + "*" + basic("neon", "s3cret")[6:], "neon", "s3cret")
+
+
+def test_discourse_text_escapes_ampersands_and_angle_brackets():
+    assert discourse_text("a & b < c > d") == "a &amp; b &lt; c &gt; d"
+
+
+def test_cursor_edge_cases_are_refused_with_a_clear_message():
+    key = {"PK": "TASK#x", "SK": "TASK"}
+    allowed = ("PK", "SK")
+    assert cursors.encode(None, scope="s", secret="k" * 50) is None
+    assert cursors.encode({}, scope="s", secret="k" * 50) is None
+    assert cursors.decode(None, scope="s", secret="k" * 50, allowed_keys=allowed) is None
+    assert cursors.decode("", scope="s", secret="k" * 50, allowed_keys=allowed) is None
+    good = cursors.encode(key, scope="s", secret="k" * 50)
+    assert "." in good and ":" not in good and " " not in good  # compact and URL-friendly
+    assert len(good) < 120
+    malformed = "The cursor is malformed; use the next_cursor of a previous page."
+    for bad in ("nodot", "a.b.c", "x" * (cursors.MAX_CURSOR_LENGTH + 1), good + "." + good):
+        with pytest.raises(InvalidCursor) as refused:
+            cursors.decode(bad, scope="s", secret="k" * 50, allowed_keys=allowed)
+        assert refused.value.message == malformed
+    body, sig = good.split(".")
+    with pytest.raises(InvalidCursor) as altered:
+        cursors.decode(body + "x." + sig, scope="s", secret="k" * 50, allowed_keys=allowed)
+    assert altered.value.message.startswith("The cursor does not belong to this query")
+    # Signed by us, but not a key of this query: refused too.
+    for payload in ({"PK": "x", "GSI1PK": "y"}, ["PK"]):
+        signed = cursors._signer("k" * 50, "s").sign(cursors._b64(json.dumps(payload).encode()))
+        with pytest.raises(InvalidCursor) as wrong:
+            cursors.decode(signed, scope="s", secret="k" * 50, allowed_keys=allowed)
+        assert wrong.value.message == "The cursor is malformed."
+    assert cursors.decode(good, scope="s", secret=["k" * 50], allowed_keys=allowed) == key
+    assert cursors._unb64(cursors._b64(b"\xff\x00ab")) == b"\xff\x00ab"
+    assert "=" not in cursors._b64(b"ab")
