@@ -149,3 +149,10 @@ def test_cursor_edge_cases_are_refused_with_a_clear_message():
     assert cursors.decode(good, scope="s", secret=["k" * 50], allowed_keys=allowed) == key
     assert cursors._unb64(cursors._b64(b"\xff\x00ab")) == b"\xff\x00ab"
     assert "=" not in cursors._b64(b"ab")
+
+
+def test_a_cursor_of_exactly_the_maximum_length_is_checked_not_refused_as_too_long():
+    at_limit = "x" * (cursors.MAX_CURSOR_LENGTH - 1) + "."
+    with pytest.raises(InvalidCursor) as refused:
+        cursors.decode(at_limit, scope="s", secret="k" * 50, allowed_keys=("PK",))
+    assert refused.value.message.startswith("The cursor does not belong to this query")
