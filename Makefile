@@ -9,7 +9,7 @@ PORT ?= 8000
 DDB_PORT ?= 8001
 LOCAL_ENV := VOLDASH_ENV=local DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$(DDB_PORT) DYNAMODB_TABLE=voldash-local
 
-.PHONY: run test setup lint openapi package bench ddb-start ddb-stop seed reset constraints clean checkov
+.PHONY: run test setup lint openapi package bench mutation ddb-start ddb-stop seed reset constraints clean checkov
 
 # Seeds a fresh local table once; later runs keep whatever you did (claims, hours, edits).
 run: setup ddb-start
@@ -111,6 +111,14 @@ $(addprefix build-,$(SAM_FUNCTIONS)): $(LAMBDA_OUT)/.lambda-built
 
 bench: setup
 	$(BIN)/python bench/bench_reads.py
+
+# Mutation testing of the security checks (pyproject [tool.mutmut]); minutes, not in make test.
+mutation: setup
+	rm -rf mutants
+	VOLDASH_ENV=test $(BIN)/mutmut run --max-children 2
+	$(BIN)/mutmut results --all true > mutation-results.txt || true
+	@grep -c ": killed" mutation-results.txt | sed 's/^/killed: /' || true
+	@grep -c ": survived" mutation-results.txt | sed 's/^/survived: /' || true
 
 clean:
 	rm -rf $(VENV) .venv-checkov node_modules .java-ok .chromium-ok .pytest_cache .ruff_cache

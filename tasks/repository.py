@@ -11,6 +11,7 @@ Every write moves the per-status counters on the shop items in the same transact
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -392,7 +393,7 @@ def _counted(task: Task | None) -> tuple[str, TaskStatus] | None:
 
 
 class DynamoTaskRepository:
-    def __init__(self, *, cursor_secret: str) -> None:
+    def __init__(self, *, cursor_secret: str | Sequence[str]) -> None:
         ensure_configured()
         self._secret = cursor_secret
 

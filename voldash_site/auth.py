@@ -1,8 +1,11 @@
 """Who is calling: the viewer snapshot kept in Django's signed-cookie session.
 
-No database: the session cookie is signed with DJANGO_SECRET_KEY, HttpOnly, SameSite=Lax and
-Secure outside local mode. ``SessionAuth`` is the Ninja auth for endpoints that act; being a
-cookie auth, Ninja enforces CSRF (header ``X-CSRFToken``) on its unsafe methods.
+The session cookie is signed with DJANGO_SECRET_KEY, HttpOnly, SameSite=Lax and Secure outside
+local mode. It carries the profile's session epoch from when it started: reading an
+authenticated session reads the profile (one GetItem, once per request; anonymous requests
+read nothing) and a session from an older epoch (logged out, or signed out everywhere by
+staff) is over. ``SessionAuth`` is the Ninja auth for endpoints that act; being a cookie auth,
+Ninja enforces CSRF (header ``X-CSRFToken``) on its unsafe methods.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie
 
-from volunteers.domain import Role, Viewer
+from volunteers.domain import Role, Viewer, Volunteer
 
 SESSION_KEY = "viewer"
 
@@ -27,10 +30,39 @@ def viewer_to_session(viewer: Viewer) -> dict:
         "open_claims": viewer.open_claims,
         "missing": {shop: list(names) for shop, names in viewer.missing_by_shop.items()},
         "at": viewer.refreshed_at.isoformat(),
+        "epoch": viewer.session_epoch,
     }
 
 
+_CHECKED = "_voldash_viewer"  # the request attribute caching the checked viewer
+_PROFILE = "_voldash_profile"  # ... and the profile read to check it
+
+
 def viewer_from_session(request: HttpRequest) -> Viewer | None:
+    """The session's viewer, if the session is still valid (its epoch is the profile's)."""
+    if hasattr(request, _CHECKED):
+        return getattr(request, _CHECKED)
+    viewer = _snapshot(request)
+    if viewer is not None:
+        from voldash_site.container import get_container
+
+        profile = get_container().volunteers.get(viewer.neon_id)
+        if profile is None or profile.session_epoch != viewer.session_epoch:
+            request.session.flush()  # ended server-side: the cookie is cleared too
+            viewer = None
+        else:
+            setattr(request, _PROFILE, profile)
+    setattr(request, _CHECKED, viewer)
+    return viewer
+
+
+def checked_profile(request: HttpRequest) -> Volunteer | None:
+    """The fresh profile read while checking the session (None when not signed in)."""
+    viewer_from_session(request)
+    return getattr(request, _PROFILE, None)
+
+
+def _snapshot(request: HttpRequest) -> Viewer | None:
     data = getattr(request, "session", {}).get(SESSION_KEY)
     if not isinstance(data, dict) or not data.get("id"):
         return None
@@ -44,6 +76,7 @@ def viewer_from_session(request: HttpRequest) -> Viewer | None:
             open_claims=int(data.get("open_claims", 0)),
             missing_by_shop={k: tuple(v) for k, v in (data.get("missing") or {}).items()},
             refreshed_at=datetime.fromisoformat(data["at"]),
+            session_epoch=int(data.get("epoch", 0)),
         )
     except (KeyError, ValueError, TypeError):
         return None  # a session from an older shape: treat as logged out
@@ -53,6 +86,7 @@ def log_in(request: HttpRequest, viewer: Viewer) -> None:
     """Start a fresh session (new key: no fixation) holding the viewer."""
     request.session.cycle_key()
     request.session[SESSION_KEY] = viewer_to_session(viewer)
+    setattr(request, _CHECKED, viewer)
 
 
 def remember(request: HttpRequest, viewer: Viewer) -> None:
@@ -60,7 +94,14 @@ def remember(request: HttpRequest, viewer: Viewer) -> None:
 
 
 def log_out(request: HttpRequest) -> None:
+    """End this session and every other session of the same person (server-side)."""
+    viewer = viewer_from_session(request)  # a session already ended cannot end others
+    if viewer is not None:
+        from voldash_site.container import get_container
+
+        get_container().volunteers.end_sessions(viewer.neon_id)
     request.session.flush()
+    setattr(request, _CHECKED, None)
 
 
 class SessionAuth(APIKeyCookie):

@@ -310,7 +310,8 @@ _container: Container | None = None
 def build_container() -> Container:
     from django.conf import settings
 
-    secret = settings.SECRET_KEY
+    # Cursors are signed with the current key and verified with it or a fallback (rotation).
+    secret = (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
     shops = DynamoShopRepository()
     return Container(
         tasks=DynamoTaskRepository(cursor_secret=secret),

@@ -102,3 +102,69 @@ class OriginVerifyMiddleware:
                     {"code": "forbidden", "message": "Use the site's address.", "detail": None}, status=403
                 )
         return self.get_response(request)
+
+
+# --- security headers (README: Security headers) ------------------------------------------------
+
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), payment=(), usb=()"
+)
+# The staff pages run no JavaScript at all; style attributes carry bar widths and pre-wrap.
+STAFF_CSP = (
+    "default-src 'none'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+# Swagger UI: its own bundle and init script from /static/, the schema from this origin.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+# The local-only dev login page has an inline <style>.
+DEV_LOGIN_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+# JSON and redirects: nothing may load or frame them.
+API_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+# API responses about the caller (also any API response to a request that carries a session).
+PERSONAL_API_PREFIXES = ("/api/v1/me", "/api/v1/leaderboard", "/api/v1/activity", "/api/v1/csrf")
+
+
+def content_security_policy(path: str) -> str | None:
+    if path.startswith("/static/"):
+        return None
+    if path.startswith("/staff/"):
+        return STAFF_CSP
+    if path.startswith("/api/v1/docs"):
+        return DOCS_CSP
+    if path.startswith("/auth/dev-login"):
+        return DEV_LOGIN_CSP
+    return API_CSP
+
+
+def must_not_be_stored(request: HttpRequest) -> bool:
+    path = request.path
+    if path.startswith(("/staff/", "/auth/")) or path.startswith(PERSONAL_API_PREFIXES):
+        return True
+    from django.conf import settings
+
+    return path.startswith("/api/") and settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy per kind of page, Permissions-Policy everywhere, and
+    ``Cache-Control: no-store`` on staff, auth and personal API responses."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        csp = content_security_policy(request.path)
+        if csp and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = csp
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if must_not_be_stored(request):
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -100,7 +100,7 @@ def my_tasks(request: HttpRequest):
     summary="My hours log, newest first (JSON or CSV)",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {  # an int, like Ninja's own keys: one merged 200, not two (a duplicate JSON key)
                 "description": "OK (JSON; or with format=csv a CSV export with the header "
                 "date,task_id,task,shop,hours,points,status,note and, when more rows follow, "
                 "an X-Next-Cursor header)",

@@ -43,6 +43,9 @@ class Volunteer:
     open_claims: int = 0
     preferences: Preferences = Preferences()
     dismissed_announcements: frozenset[str] = frozenset()
+    # Sessions carry the epoch they were started in; logging out (or staff's "sign out
+    # everywhere") moves it on, which ends every session started before.
+    session_epoch: int = 0
 
     @property
     def is_staff(self) -> bool:
@@ -136,6 +139,7 @@ class Viewer:
     open_claims: int
     missing_by_shop: dict[str, tuple[str, ...]]  # shop slug -> names of missing certifications
     refreshed_at: datetime
+    session_epoch: int = 0  # the profile's session epoch when this session started
 
     @property
     def is_staff(self) -> bool:

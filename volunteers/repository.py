@@ -15,6 +15,7 @@ counters that claims and completions move atomically with ADD.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -87,6 +88,8 @@ class VolunteerRepository(Protocol):
 
     def save(self, volunteer: Volunteer) -> None: ...
 
+    def end_sessions(self, neon_id: str) -> int: ...
+
     def list_by_name(
         self, *, prefix: str = "", limit: int = 50, cursor: str | None = None
     ) -> VolunteerPage: ...
@@ -153,6 +156,8 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
     pref_slack_dm = BooleanAttribute(null=True)
     pref_interest_shops = ListAttribute(of=UnicodeAttribute, null=True)
     dismissed_announcements = UnicodeSetAttribute(null=True)
+    # Moved only with ADD (logout, "sign out everywhere"); ``save`` never touches it.
+    session_epoch = NumberAttribute(null=True)
 
     def to_volunteer(self) -> Volunteer:
         return Volunteer(
@@ -174,6 +179,7 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
                 interest_shops=tuple(self.pref_interest_shops or ()),
             ),
             dismissed_announcements=frozenset(self.dismissed_announcements or ()),
+            session_epoch=int(self.session_epoch or 0),
         )
 
 
@@ -268,7 +274,7 @@ def _certification_condition(required: tuple[str, ...], require_all: bool) -> Co
 
 
 class DynamoVolunteerRepository:
-    def __init__(self, *, cursor_secret: str) -> None:
+    def __init__(self, *, cursor_secret: str | Sequence[str]) -> None:
         ensure_configured()
         self._secret = cursor_secret
 
@@ -331,6 +337,13 @@ class DynamoVolunteerRepository:
         return conditional_update(
             key, [_VolunteerItem.dismissed_announcements.add({announcement_id})], _VolunteerItem.pk.exists()
         )
+
+    def end_sessions(self, neon_id: str) -> int:
+        """Move the profile's session epoch on (every session started before ends); the new epoch."""
+        key = _VolunteerItem(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK)
+        if not conditional_update(key, [_VolunteerItem.session_epoch.add(1)], _VolunteerItem.pk.exists()):
+            return 0  # no profile: no session of theirs can be valid anyway
+        return int(key.session_epoch or 0)
 
     def list_by_name(self, *, prefix: str = "", limit: int = 50, cursor: str | None = None) -> VolunteerPage:
         prefix = prefix.strip().lower()

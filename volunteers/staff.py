@@ -44,6 +44,12 @@ def run_review(ctx: StaffContext, volunteer: Volunteer, data: dict) -> str:
     return f"{verb} {volunteer.name}'s {entry.hours:g} h for “{entry.task_title}”."
 
 
+def _sign_out_everywhere(ctx: StaffContext, volunteer: Volunteer) -> str:
+    """Staff: end every session of this person (a lost phone, a shared computer)."""
+    ctx.container.volunteers.end_sessions(volunteer.neon_id)
+    return f"Signed {volunteer.name} out everywhere."
+
+
 class VolunteerAdmin(StaffAdmin):
     slug = "volunteers"
     title = "Volunteers"
@@ -56,7 +62,15 @@ class VolunteerAdmin(StaffAdmin):
         Column("Roles", lambda v, ctx: ", ".join(sorted(r.value for r in v.roles))),
         Column("Open claims", lambda v, ctx: v.open_claims),
     ]
-    actions = {"review": Action("Review hours", run_review, form=review_form, in_sidebar=False)}
+    actions = {
+        "review": Action("Review hours", run_review, form=review_form, in_sidebar=False),
+        "signout": Action(
+            "Sign out everywhere",
+            lambda ctx, obj, data: _sign_out_everywhere(ctx, obj),
+            visible=lambda ctx, obj: ctx.is_staff,
+            danger=True,
+        ),
+    }
     detail_template = "staff/volunteer_detail.html"
 
     def fetch(self, ctx: StaffContext, *, filters: dict[str, str], q: str, cursor: str | None) -> Page:

@@ -52,6 +52,7 @@ def build_viewer(volunteer: Volunteer, shops: list[Shop], *, now: datetime) -> V
         lead_of=volunteer.lead_of,
         membership_active=volunteer.membership_active,
         open_claims=volunteer.open_claims,
+        session_epoch=volunteer.session_epoch,
         missing_by_shop={
             s.slug: tuple(c.name for c in s.missing_certifications(volunteer.certifications))
             for s in shops

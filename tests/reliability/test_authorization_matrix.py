@@ -20,11 +20,41 @@ NEON_IDS = {"non_member": "1006", "volunteer": "1001", "other_lead": "1007", "le
 OPEN, HELD = "86authopen", "86authheld"
 
 
+EVENT, MESSAGE, WOOD_NOTICE = "ev-matrix-wood", "msgmatrixwood", "annwood0001"
+
+
 @pytest.fixture
 def world(cast):
+    from datetime import timedelta
+
+    from integrations.inbox.domain import InboxEvent, Source
+    from integrations.outbox.domain import Channel, OutboxMessage, OutboxStatus
+    from shops.domain import Announcement, AnnouncementKind
+
     c = get_container()
     c.tasks.upsert(a_task(id=OPEN, shop="woodshop"))
     store_held_task(HELD, holder_id="1001", holder_name="Alex Rivera")
+    now = c.clock()
+    # A failed webhook event and a failed outbox message about the woodshop task (/staff/sync/).
+    event = InboxEvent(EVENT, Source.CLICKUP, "taskUpdated", OPEN, "{}", now)
+    c.inbox.store(event)
+    c.inbox.fail(c.inbox.get(EVENT), "matrix", None, now)
+    message = OutboxMessage(Channel.CLICKUP, "task.claimed", OPEN, {}, now, id=MESSAGE)
+    c.uow.commit(c.outbox.enqueue_writes([message]))
+    c.outbox.mark(message, OutboxStatus.FAILED, now, detail="matrix")
+    # A woodshop announcement.
+    c.announcements.save(
+        Announcement(
+            id=WOOD_NOTICE,
+            title="Woodshop closed Sunday",
+            message="Floor refinishing.",
+            kind=AnnouncementKind.WARNING,
+            created_at=now,
+            expires_at=now + timedelta(days=3),
+            created_by="Jordan Lee",
+            shop="woodshop",
+        )
+    )
 
 
 def caller(role: str) -> Client:
@@ -96,6 +126,8 @@ STAFF_ONLY_ACTION = {
     "staff": 302,
 }
 
+SYNC_ACTION = SHOP_ACTION  # a lead of another shop: 404, whether the item exists or not
+
 MATRIX = [
     ("GET", "/api/v1/health", None, EVERYONE),
     ("GET", "/api/v1/shops", None, EVERYONE),
@@ -117,6 +149,7 @@ MATRIX = [
     ),
     ("POST", f"/api/v1/tasks/{HELD}/release", {}, HOLDER_OR_LEAD),
     ("POST", f"/api/v1/tasks/{HELD}/complete", {"hours": 1}, HOLDER_OR_LEAD),
+    ("POST", "/auth/logout", {}, dict.fromkeys(ROLES, 302)),
     ("GET", "/staff/", None, STAFF_PAGE),
     ("GET", "/staff/tasks/", None, STAFF_PAGE),
     ("GET", f"/staff/tasks/{HELD}/", None, SHOP_PAGE),
@@ -130,6 +163,9 @@ MATRIX = [
     ("POST", f"/staff/tasks/{HELD}/release", {"reason": "matrix", "confirm": "on"}, SHOP_ACTION),
     ("POST", f"/staff/tasks/{OPEN}/reassign", {"assignee": "1004", "reason": "matrix"}, SHOP_ACTION),
     ("POST", f"/staff/tasks/{HELD}/resync", {}, SHOP_ACTION),
+    ("POST", "/staff/sync/", {"replay": EVENT}, SYNC_ACTION),
+    ("POST", "/staff/sync/", {"retry": MESSAGE}, SYNC_ACTION),
+    ("POST", "/staff/volunteers/1001/signout", {}, STAFF_ONLY_ACTION),
     (
         "POST",
         "/staff/shops/woodshop/edit",
@@ -146,12 +182,11 @@ MATRIX = [
 def test_who_may_do_what(world, clickup, role, method, path, body, expected):
     response = call(caller(role), method, path, body)
     assert response.status_code == expected[role], (role, method, path, response.content[:300])
-    if response.status_code == 302 and role == "anonymous":
+    if response.status_code == 302 and role == "anonymous" and path.startswith("/staff/"):
         assert response["Location"].startswith("/staff/login")
 
 
 UNSAFE = [(m, p, b) for m, p, b, _ in MATRIX if m == "POST"] + [
-    ("POST", "/auth/logout", {}),
     ("POST", "/staff/announcements/", {"title": "Closed Sunday", "message": "x", "kind": "info", "days": 1}),
     ("POST", "/staff/volunteers/1001/review", {"key": "x", "decision": "approve"}),
     ("POST", "/staff/tasks/bulk", {"action": "release", "ids": [HELD]}),
@@ -159,7 +194,9 @@ UNSAFE = [(m, p, b) for m, p, b, _ in MATRIX if m == "POST"] + [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body"), UNSAFE, ids=[p for _, p, _ in UNSAFE])
+@pytest.mark.parametrize(
+    ("method", "path", "body"), UNSAFE, ids=[f"{p} {sorted(b or {})}" for _, p, b in UNSAFE]
+)
 def test_every_unsafe_method_needs_the_csrf_token(world, clickup, method, path, body):
     staff = caller("staff")
     del staff.defaults["HTTP_X_CSRFTOKEN"]
@@ -282,3 +319,116 @@ def test_who_sees_which_field_of_a_task(private_history, reader):
     if reader == "anonymous":
         raw = json.dumps(body)
         assert "1001" not in raw and "1004" not in raw and not any(n in raw for n in PERSON_NOTES)
+
+
+# --- logout ends sessions server-side ----------------------------------------------------------
+
+
+def _copy_of(client: Client) -> Client:
+    thief = Client()
+    thief.cookies["voldash_session"] = client.cookies["voldash_session"].value
+    return thief
+
+
+def test_a_session_cookie_copied_before_logout_no_longer_works(private_history):
+    alex = caller("volunteer")
+    copy = _copy_of(alex)
+    assert copy.get("/api/v1/me").status_code == 200  # the copy works while the session lives
+    assert alex.post("/auth/logout", HTTP_ACCEPT="application/json").status_code == 204
+    assert copy.get("/api/v1/me").status_code == 401
+    assert copy.get("/api/v1/me/hours").status_code == 401
+    detail = copy.get(f"/api/v1/tasks/{HELD}").json()  # read as anonymous now
+    assert detail["viewer"] is None and all(h["note"] is None for h in detail["history"])
+    # A fresh login works again.
+    again = caller("volunteer")
+    assert again.get("/api/v1/me").status_code == 200
+
+
+def test_a_lead_session_copied_before_logout_cannot_open_the_staff_pages(world):
+    jordan = caller("lead")
+    copy = _copy_of(jordan)
+    assert copy.get("/staff/").status_code == 200
+    jordan.post("/auth/logout", HTTP_ACCEPT="application/json")
+    response = copy.get("/staff/")
+    assert response.status_code == 302 and response["Location"].startswith("/staff/login")
+    assert copy.post(f"/staff/tasks/{HELD}/release", {"reason": "x"}).status_code in (302, 403)
+    assert get_container().tasks.get(HELD).assignee.neon_id == "1001"
+
+
+def test_a_stale_session_cannot_sign_the_person_out_again(world):
+    alex = caller("volunteer")
+    stale = _copy_of(alex)
+    alex.post("/auth/logout", HTTP_ACCEPT="application/json")
+    fresh = caller("volunteer")
+    token = stale.get("/api/v1/csrf").json()["csrf_token"]
+    stale.post("/auth/logout", HTTP_ACCEPT="application/json", HTTP_X_CSRFTOKEN=token)
+    assert fresh.get("/api/v1/me").status_code == 200
+
+
+def test_staff_sign_a_person_out_everywhere(world):
+    phone, laptop = caller("volunteer"), caller("volunteer")
+    assert phone.get("/api/v1/me").status_code == 200 and laptop.get("/api/v1/me").status_code == 200
+    refused = caller("lead").post("/staff/volunteers/1001/signout", {})
+    assert refused.status_code == 404  # leads cannot
+    assert phone.get("/api/v1/me").status_code == 200
+    done = caller("staff").post("/staff/volunteers/1001/signout", {})
+    assert done.status_code == 302
+    assert phone.get("/api/v1/me").status_code == 401 and laptop.get("/api/v1/me").status_code == 401
+    assert caller("volunteer").get("/api/v1/me").status_code == 200
+
+
+def test_the_session_check_costs_anonymous_readers_nothing(world):
+    from voldash_site.dynamodb import metrics
+
+    with metrics.count_calls() as calls:
+        assert Client().get("/api/v1/tasks").status_code == 200
+    assert calls.total == 1
+    alex = caller("volunteer")
+    with metrics.count_calls() as calls:
+        assert alex.get("/api/v1/tasks").status_code == 200
+    assert calls.total == 2  # the page, and the profile that proves the session is still valid
+
+
+# --- GET on every action URL: never acts ------------------------------------------------------
+
+ACTION_URLS = sorted({p for _, p, _ in UNSAFE})
+
+
+def _get_expected(role: str, path: str) -> set[int]:
+    if not path.startswith("/staff/"):
+        return {405}
+    if role == "anonymous":
+        return {302}
+    if role in ("non_member", "volunteer"):
+        return {403}
+    if path in ("/staff/sync/", "/staff/announcements/"):
+        return {200}  # these pages are also the list you GET
+    return {404, 405}  # not yours (404) or wrong method (405)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path", ACTION_URLS)
+def test_get_on_an_action_url_changes_nothing(world, clickup, role, path):
+    c = get_container()
+    before = (c.tasks.get(HELD), c.tasks.get(OPEN), c.inbox.get(EVENT).status, c.outbox.get(MESSAGE).status)
+    response = caller(role).get(path)
+    assert response.status_code in _get_expected(role, path), (role, path, response.status_code)
+    if response.status_code == 302:
+        assert response["Location"].startswith("/staff/login")
+    after = (c.tasks.get(HELD), c.tasks.get(OPEN), c.inbox.get(EVENT).status, c.outbox.get(MESSAGE).status)
+    assert after == before
+
+
+# --- announcements: a lead expires their own shop's only --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "expired"),
+    [("other_lead", False), ("lead", True), ("staff", True), ("volunteer", False), ("anonymous", False)],
+)
+def test_expiring_another_shops_announcement_is_refused(world, role, expired):
+    response = caller(role).post("/staff/announcements/", {"expire": WOOD_NOTICE}, follow=role != "anonymous")
+    served = [a["id"] for a in Client().get("/api/v1/announcements").json()["items"]]
+    assert (WOOD_NOTICE not in served) is expired
+    if role == "other_lead":
+        assert "No such announcement that you may change." in response.content.decode()

@@ -278,7 +278,8 @@ def test_a_claim_costs_two_requests_and_my_pages_one(woodshop_task):
     get_container().shop_directory.all()  # warm the shop cache, as any running process has it
     with count_calls() as calls:
         assert alex.post(f"/api/v1/tasks/{woodshop_task.id}/claim").status_code == 200
-    assert calls.by_operation == {"BatchGetItem": 1, "TransactWriteItems": 1}
+    # + one GetItem: the profile that proves the session was not ended (README: Log out).
+    assert calls.by_operation == {"BatchGetItem": 1, "TransactWriteItems": 1, "GetItem": 1}
     for path in (
         "/api/v1/me",
         "/api/v1/me/stats",
@@ -292,4 +293,4 @@ def test_a_claim_costs_two_requests_and_my_pages_one(woodshop_task):
     ):
         with count_calls() as calls:
             assert alex.get(path).status_code == 200, path
-        assert calls.total == 1, (path, calls.by_operation)
+        assert calls.total == 2, (path, calls.by_operation)  # the page + the session check

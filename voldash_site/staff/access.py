@@ -14,7 +14,7 @@ from django.shortcuts import render
 
 from shops.catalog import SHOP_SLUGS
 from shops.domain import Shop
-from voldash_site.auth import viewer_from_session
+from voldash_site.auth import checked_profile, viewer_from_session
 from voldash_site.container import Container, get_container
 from volunteers.domain import Role, Volunteer
 
@@ -64,7 +64,7 @@ def staff_view(view: Callable[..., HttpResponse] | None = None, *, staff_only: b
             if viewer is None:
                 return HttpResponseRedirect(login_url(request.get_full_path()))
             container = get_container()
-            user = container.volunteers.get(viewer.neon_id)
+            user = checked_profile(request)  # read fresh while checking the session
             if user is not None:
                 # Authority from current data on every request: the profile (staff) and the
                 # shops' lead lists as they are now (not the session, not the profile's copy).
