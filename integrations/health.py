@@ -89,9 +89,13 @@ class SyncHealth:
         if self.last_received_at is None:
             return "No ClickUp webhook received yet: check the webhook registration"
         ago = _ago(self.now - self.last_received_at)
-        if self.webhooks_stale:
+        if self.webhooks_stale:  # (stale means days: ``ago`` is never empty here)
             return f"No ClickUp webhook for {ago}: check the webhook registration"
-        return f"Webhooks arriving (last {ago} ago)"
+        return (
+            f"Webhooks arriving (the last one {ago} ago)"
+            if ago
+            else "Webhooks arriving (the last one just now)"
+        )
 
     def sentence(self) -> str:
         parts = [self.webhook_words()]
@@ -109,7 +113,7 @@ class SyncHealth:
 def _ago(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 1:
-        return "less than a minute"
+        return ""
     if minutes < 120:
         return f"{minutes} min"
     if delta < timedelta(days=2):
