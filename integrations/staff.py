@@ -24,7 +24,6 @@ class SyncPage(StaffPage):
 
     def get(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
         c = ctx.container
-        now = c.clock()
         health = sync_health(c, limit=LIMIT)
         return render_staff(
             request,
@@ -32,12 +31,12 @@ class SyncPage(StaffPage):
             {
                 "title": self.title,
                 "health": health,
-                "state": c.sync_state.get("clickup"),
+                "state": health.state,
                 "failed_events": health.failed_events,
-                "waiting_events": c.inbox.due(now, limit=LIMIT),
+                "waiting_events": health.waiting,
                 "outbox_failed": health.outbox_failed,
                 "outbox_skipped": c.outbox.list_by_status(OutboxStatus.SKIPPED, limit=LIMIT),
-                "outbox_pending": c.outbox.list_by_status(OutboxStatus.PENDING, limit=LIMIT),
+                "outbox_pending": health.outbox_pending,
                 "runs": c.sync_state.runs("clickup", limit=10),
             },
         )
