@@ -57,9 +57,14 @@ class SyncHealth:
     last_received_at: datetime | None
     last_sweep_at: datetime | None
     failed_events: list[InboxEvent] = field(default_factory=list)
-    waiting_events: int = 0
+    waiting: list[InboxEvent] = field(default_factory=list)
     outbox_failed: list[OutboxMessage] = field(default_factory=list)
-    outbox_pending: int = 0
+    outbox_pending: list[OutboxMessage] = field(default_factory=list)
+    state: Any = None  # the SyncState read for this
+
+    @property
+    def waiting_events(self) -> int:
+        return len(self.waiting)
 
     @property
     def webhooks_stale(self) -> bool:
@@ -89,9 +94,13 @@ class SyncHealth:
         if self.last_received_at is None:
             return "No ClickUp webhook received yet: check the webhook registration"
         ago = _ago(self.now - self.last_received_at)
-        if self.webhooks_stale:
+        if self.webhooks_stale:  # (stale means days: ``ago`` is never empty here)
             return f"No ClickUp webhook for {ago}: check the webhook registration"
-        return f"Webhooks arriving (last {ago} ago)"
+        return (
+            f"Webhooks arriving (the last one {ago} ago)"
+            if ago
+            else "Webhooks arriving (the last one just now)"
+        )
 
     def sentence(self) -> str:
         parts = [self.webhook_words()]
@@ -109,7 +118,7 @@ class SyncHealth:
 def _ago(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 1:
-        return "less than a minute"
+        return ""
     if minutes < 120:
         return f"{minutes} min"
     if delta < timedelta(days=2):
@@ -136,7 +145,8 @@ def sync_health(container: Any, *, limit: int = LIMIT) -> SyncHealth:
         last_received_at=max(known) if known else None,
         last_sweep_at=state.last_sweep_at,
         failed_events=failed,
-        waiting_events=len(waiting),
+        waiting=waiting,
         outbox_failed=c.outbox.list_by_status(OutboxStatus.FAILED, limit=limit),
-        outbox_pending=len(c.outbox.list_by_status(OutboxStatus.PENDING, limit=limit)),
+        outbox_pending=c.outbox.list_by_status(OutboxStatus.PENDING, limit=limit),
+        state=state,
     )

@@ -27,24 +27,31 @@ class SyncPage(StaffPage):
 
     def get(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
         c = ctx.container
-        now = c.clock()
         health = sync_health(c, limit=LIMIT)
-        lists = {
-            "failed_events": health.failed_events,
-            "waiting_events": c.inbox.due(now, limit=LIMIT),
-            "outbox_failed": health.outbox_failed,
-            "outbox_skipped": c.outbox.list_by_status(OutboxStatus.SKIPPED, limit=LIMIT),
-            "outbox_pending": c.outbox.list_by_status(OutboxStatus.PENDING, limit=LIMIT),
-        }
-        lists = scoped(ctx, lists)
-        health = replace(health, failed_events=lists["failed_events"], outbox_failed=lists["outbox_failed"])
+        lists = scoped(
+            ctx,
+            {
+                "failed_events": health.failed_events,
+                "waiting_events": health.waiting,
+                "outbox_failed": health.outbox_failed,
+                "outbox_skipped": c.outbox.list_by_status(OutboxStatus.SKIPPED, limit=LIMIT),
+                "outbox_pending": health.outbox_pending,
+            },
+        )
+        health = replace(
+            health,
+            failed_events=lists["failed_events"],
+            waiting=lists["waiting_events"],
+            outbox_failed=lists["outbox_failed"],
+            outbox_pending=lists["outbox_pending"],
+        )
         return render_staff(
             request,
             "staff/sync.html",
             {
                 "title": self.title,
                 "health": health,
-                "state": c.sync_state.get("clickup"),
+                "state": health.state,
                 **lists,
                 "runs": c.sync_state.runs("clickup", limit=10),
             },

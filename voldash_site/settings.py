@@ -208,6 +208,8 @@ EMAIL_BACKEND = (
 
 # --- Volunteers and claims ------------------------------------------------------------------
 CLAIM_LIMIT = int(os.environ.get("CLAIM_LIMIT", "3"))
+# The staff dashboard flags claims held this long with no change.
+STAFF_STALE_CLAIM_DAYS = int(os.environ.get("STAFF_STALE_CLAIM_DAYS", "7"))
 SHOP_CACHE_SECONDS = float(os.environ.get("SHOP_CACHE_SECONDS", "300"))
 
 # --- Neon CRM (DESIGN.md section 7) ----------------------------------------------------------

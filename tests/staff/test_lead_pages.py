@@ -382,3 +382,37 @@ def test_csv_cells_that_look_like_formulas_are_neutralised():
     for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert safe_cell(text) == "'" + text
     assert safe_cell("Planer") == "Planer" and safe_cell(2.5) == 2.5 and safe_cell(None) == ""
+
+
+STAFF_READS = [
+    "/staff/",
+    "/staff/tasks/",
+    "/staff/tasks/?status=OPEN",
+    "/staff/sync/",
+    "/staff/hours/",
+    "/staff/volunteers/",
+    "/staff/shops/",
+    "/staff/exports/",
+]
+
+
+def test_staff_pages_cost_a_bounded_number_of_requests_and_never_scan(table):
+    """The same pages cost the same number of DynamoDB requests with 12 tasks or 400."""
+    from django.core.management import call_command
+
+    from voldash_site.dynamodb.metrics import count_calls
+
+    costs = {}
+    for tasks in (12, 400):
+        call_command("seed_demo", tasks=tasks, seed=7, stdout=None)
+        for who in (JORDAN, MORGAN):
+            client = as_(who)
+            for path in STAFF_READS:
+                with count_calls() as calls:
+                    assert client.get(path).status_code == 200, path
+                assert "Scan" not in calls.by_operation, path
+                costs.setdefault((who, path), []).append(sum(calls.by_operation.values()))
+    print({f"{who} {path}": n for (who, path), n in costs.items()})
+    grew = {k: v for k, v in costs.items() if v[1] > v[0]}
+    assert grew == {}
+    assert max(n for v in costs.values() for n in v) <= 20

@@ -32,7 +32,7 @@ URGENCY_RANK = {u: i for i, u in enumerate(Urgency)}
 
 
 def stale_claim_days() -> int:
-    return int(getattr(settings, "STAFF_STALE_CLAIM_DAYS", 7))
+    return int(settings.STAFF_STALE_CLAIM_DAYS)
 
 
 def _active_tasks(ctx: StaffContext) -> list[Task]:

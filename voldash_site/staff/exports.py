@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterable, Iterator
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -144,7 +143,7 @@ class HoursExportForm(forms.Form):
 
 
 def hours_form(ctx: StaffContext, data: Any = None) -> HoursExportForm:
-    this_month = date.today().strftime("%Y-%m")
+    this_month = ctx.container.clock().astimezone(MAKERSPACE_TZ).strftime("%Y-%m")
     form = HoursExportForm(data, initial={"first": this_month, "last": this_month}, auto_id="hours_%s")
     form.fields["shop"].choices = [("", "All my shops")] + [(s, s) for s in ctx.shops]
     return form
