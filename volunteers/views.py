@@ -9,6 +9,8 @@ import hmac
 import json
 import logging
 import secrets
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -25,7 +27,7 @@ from voldash_site.errors import DomainError, NotFound
 from voldash_site.http_errors import error_body, json_error
 
 from . import magic_link, use_cases
-from .domain import MAKERSPACE_TZ
+from .domain import MAKERSPACE_TZ, Viewer
 
 logger = logging.getLogger("voldash.auth")
 STATE_KEY = "oauth_state"
@@ -93,32 +95,46 @@ def neon_callback(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("code", "")
     if not code or len(code) > 2048:
         return _login_failed("missing_code")
+    return _log_in_or_fail(
+        request,
+        "neon",
+        lambda deps: (
+            use_cases.login_with_neon(code=code, redirect_uri=_callback_uri(request), **deps),
+            next_url,
+        ),
+    )
+
+
+def _log_in_or_fail(
+    request: HttpRequest, via: str, attempt: Callable[[dict[str, Any]], tuple[Viewer, str]]
+) -> HttpResponse:
+    """Run a login (Neon OAuth, a magic link) with the profile dependencies, then start the
+    session and go to ``next``; any failure goes back to the SPA as ``?login_error=``."""
     container = get_container()
     now = container.clock()
+    deps = {
+        "neon": container.neon,
+        "volunteers": container.volunteers,
+        "shops": container.shop_directory,
+        "roles": container.roles,
+        "now": now,
+        "today": now.astimezone(MAKERSPACE_TZ).date(),
+    }
     try:
-        viewer = use_cases.login_with_neon(
-            code=code,
-            redirect_uri=_callback_uri(request),
-            neon=container.neon,
-            volunteers=container.volunteers,
-            shops=container.shop_directory,
-            roles=container.roles,
-            now=now,
-            today=now.astimezone(MAKERSPACE_TZ).date(),
-        )
+        viewer, next_url = attempt(deps)
     except NotFound:
-        logger.warning("auth.neon.failed", extra={"code": "no_account"})
+        logger.warning("auth.login.failed", extra={"code": "no_account", "via": via})
         return _login_failed("no_account")
     except DomainError as exc:
-        logger.warning("auth.neon.failed", extra={"code": exc.code})
+        logger.warning("auth.login.failed", extra={"code": exc.code, "via": via})
         return _login_failed(exc.code)
     except Exception:
-        logger.exception("auth.neon.error")
+        logger.exception("auth.login.error", extra={"via": via})
         return _login_failed("login_error")
     log_in(request, viewer)
     _remember_profile_choices(request, viewer.neon_id)
-    logger.info("auth.login", extra={"neon_id": viewer.neon_id, "via": "neon"})
-    return HttpResponseRedirect(next_url)
+    logger.info("auth.login", extra={"neon_id": viewer.neon_id, "via": via})
+    return HttpResponseRedirect(next_url or settings.FRONTEND_URL)
 
 
 def _remember_profile_choices(request: HttpRequest, neon_id: str) -> None:
@@ -223,25 +239,8 @@ def magic_link_confirm(request: HttpRequest, token: str) -> HttpResponse:
         response = render(request, "volunteers/magic_link.html")
         response["Cache-Control"] = "no-store"
         return response
-    container = get_container()
-    now = container.clock()
-    try:
-        viewer, next_url = magic_link.redeem_magic_link(
-            token=token,
-            links=container.login_links,
-            neon=container.neon,
-            volunteers=container.volunteers,
-            shops=container.shop_directory,
-            roles=container.roles,
-            now=now,
-            today=now.astimezone(MAKERSPACE_TZ).date(),
-        )
-    except NotFound:
-        return _login_failed("no_account")
-    except DomainError as exc:
-        logger.warning("auth.magic_link.failed", extra={"code": exc.code})
-        return _login_failed(exc.code)
-    log_in(request, viewer)
-    _remember_profile_choices(request, viewer.neon_id)
-    logger.info("auth.login", extra={"neon_id": viewer.neon_id, "via": "magic_link"})
-    return HttpResponseRedirect(next_url or settings.FRONTEND_URL)
+    return _log_in_or_fail(
+        request,
+        "magic_link",
+        lambda deps: magic_link.redeem_magic_link(token=token, links=get_container().login_links, **deps),
+    )
