@@ -62,7 +62,7 @@ def active_announcements(
 @announcements_router.post(
     "/{announcement_id}/dismiss",
     auth=session_auth,
-    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 503: ErrorOut},
+    response={204: None, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
     summary="Dismiss an announcement for me, on every device",
 )
 def dismiss_announcement(request: HttpRequest, announcement_id: str = Path(..., max_length=64)):

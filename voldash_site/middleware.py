@@ -110,9 +110,16 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
     "magnetometer=(), microphone=(), payment=(), usb=()"
 )
-# The staff pages run no JavaScript at all; style attributes carry bar widths and pre-wrap.
+# The staff pages run only their own script (progressive enhancement: the bulk bar, the
+# reassign picker, the QR sheet's Print); style attributes (QR SVGs) are allowed, no inline code.
 STAFF_CSP = (
-    "default-src 'none'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+# Public server-rendered pages (/report/, the magic-link confirmation): no script at all; their
+# own inline stylesheet; forms post to this site only.
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 # Swagger UI: its own bundle and init script from /static/, the schema from this origin.
@@ -140,6 +147,8 @@ def content_security_policy(path: str) -> str | None:
         return DOCS_CSP
     if path.startswith("/auth/dev-login"):
         return DEV_LOGIN_CSP
+    if path.startswith(("/report/", "/auth/magic-link/")):
+        return PAGE_CSP
     return API_CSP
 
 

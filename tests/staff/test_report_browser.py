@@ -36,7 +36,8 @@ def phone(browser):
 
 @pytest.fixture
 def checker(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    # bypass_csp: axe-core is injected as an inline script, which the pages' CSP refuses.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, bypass_csp=True)
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

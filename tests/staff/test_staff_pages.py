@@ -178,7 +178,7 @@ def test_shops_are_editable_by_staff_only(tasks):
         "/staff/shops/woodshop/edit", {**form, "slack_channel": "#bad channel!"}, follow=True
     )
     # The refusal itself (the form's field names are on the page anyway), and nothing saved.
-    assert "slack_channel: Enter a valid value." in bad.content.decode()
+    assert "Slack channel: Enter a valid value." in bad.content.decode()
     assert get_container().shops.get("woodshop").slack_channel == "C0WOOD001"
 
 

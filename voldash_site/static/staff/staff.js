@@ -45,3 +45,8 @@
     document.querySelectorAll("select[data-filterable]").forEach(filterable);
   });
 })();
+
+// The QR sheet's Print button (no inline handlers: the staff CSP allows only this file).
+document.querySelectorAll("[data-print]").forEach(function (button) {
+  button.addEventListener("click", function () { window.print(); });
+});
