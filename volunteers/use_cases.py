@@ -92,8 +92,16 @@ def refresh_from_neon(
         lead_of=led,
         clickup_user_id=known.clickup_user_id if known else None,
     )
-    volunteers.save(profile)
-    return replace(profile, open_claims=known.open_claims if known else 0)
+    volunteers.save(profile)  # writes Neon's fields only; voldash's own stay as stored
+    if known is None:
+        return profile
+    return replace(
+        profile,
+        open_claims=known.open_claims,
+        session_epoch=known.session_epoch,
+        preferences=known.preferences,
+        dismissed_announcements=known.dismissed_announcements,
+    )
 
 
 def login_with_neon(

@@ -261,3 +261,17 @@ def test_every_login_error_code_is_in_the_readme():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme.split("login_error", 1)[1]
     assert [code for code in LOGIN_ERRORS if f"`{code}`" not in section] == []
+
+
+def test_logging_in_with_neon_again_after_logging_out_gives_a_working_session(neon):
+    """Logout moves the profile's session epoch on; the next Neon login must carry the new
+    epoch (and the member's own choices), or its session would be refused at once."""
+    client = Client()
+    log_in_through_neon(client, neon, "2042")
+    client.patch("/api/v1/me/preferences", {"slack_direct_messages": False}, content_type="application/json")
+    assert client.post("/auth/logout", HTTP_ACCEPT="application/json").status_code == 204
+    assert client.get("/api/v1/me").status_code == 401
+    log_in_through_neon(client, neon, "2042")
+    me = client.get("/api/v1/me")
+    assert me.status_code == 200, me.content
+    assert me.json()["preferences"]["slack_direct_messages"] is False
