@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router
 
-from voldash_site.auth import dismissed_from_session, remember_dismissed, session_auth
+from voldash_site.auth import dismissed_from_session, remember, session_auth
 from voldash_site.container import get_container
 from voldash_site.schemas import ErrorOut
 from volunteers import use_cases as volunteer_use_cases
@@ -75,5 +77,5 @@ def dismiss_announcement(request: HttpRequest, announcement_id: str = Path(..., 
         volunteers=container.volunteers,
         known_ids={a.id for a in active},
     )
-    remember_dismissed(request, dismissed)
+    remember(request, replace(request.auth, dismissed_announcements=dismissed))
     return HttpResponse(status=204)

@@ -31,6 +31,7 @@ def viewer_to_session(viewer: Viewer) -> dict:
         "missing": {shop: list(names) for shop, names in viewer.missing_by_shop.items()},
         "at": viewer.refreshed_at.isoformat(),
         "epoch": viewer.session_epoch,
+        "dismissed": sorted(viewer.dismissed_announcements),
     }
 
 
@@ -77,6 +78,7 @@ def _snapshot(request: HttpRequest) -> Viewer | None:
             missing_by_shop={k: tuple(v) for k, v in (data.get("missing") or {}).items()},
             refreshed_at=datetime.fromisoformat(data["at"]),
             session_epoch=int(data.get("epoch", 0)),
+            dismissed_announcements=frozenset(str(i) for i in data.get("dismissed") or ()),
         )
     except (KeyError, ValueError, TypeError):
         return None  # a session from an older shape: treat as logged out
@@ -120,15 +122,8 @@ class SessionAuth(APIKeyCookie):
 session_auth = SessionAuth()
 
 
-# The announcements this person dismissed (ids), copied from the profile at login, by GET
-# /api/v1/me and on each dismiss, so the announcement list stays one DynamoDB request.
-DISMISSED_KEY = "dismissed_announcements"
-
-
-def remember_dismissed(request: HttpRequest, announcement_ids: frozenset[str] | set[str]) -> None:
-    request.session[DISMISSED_KEY] = sorted(announcement_ids)
-
-
 def dismissed_from_session(request: HttpRequest) -> frozenset[str]:
-    ids = getattr(request, "session", {}).get(DISMISSED_KEY) or []
-    return frozenset(str(i) for i in ids) if isinstance(ids, list) else frozenset()
+    """The announcements the session's person dismissed, from the snapshot (no database read:
+    a stale session can only hide announcements from itself)."""
+    snapshot = _snapshot(request)
+    return snapshot.dismissed_announcements if snapshot else frozenset()

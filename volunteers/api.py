@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from ninja import Query, Router
 
-from voldash_site.auth import remember, remember_dismissed, session_auth
+from voldash_site.auth import remember, session_auth
 from voldash_site.container import get_container
 from voldash_site.escaping import csv_cell
 from voldash_site.schemas import ErrorOut
@@ -48,7 +48,6 @@ def me(request: HttpRequest):
     volunteer = use_cases.current_profile(neon_id=request.auth.neon_id, volunteers=container.volunteers)
     shops = container.shop_directory.all()
     remember(request, use_cases.build_viewer(volunteer, shops, now=container.clock()))
-    remember_dismissed(request, volunteer.dismissed_announcements)
     return MeOut.from_volunteer(volunteer, container.claim_limit, shops)
 
 

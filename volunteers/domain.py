@@ -140,6 +140,8 @@ class Viewer:
     missing_by_shop: dict[str, tuple[str, ...]]  # shop slug -> names of missing certifications
     refreshed_at: datetime
     session_epoch: int = 0  # the profile's session epoch when this session started
+    # Announcements this person dismissed (on any device): the list hides them without a read.
+    dismissed_announcements: frozenset[str] = frozenset()
 
     @property
     def is_staff(self) -> bool:

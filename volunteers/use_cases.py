@@ -53,6 +53,7 @@ def build_viewer(volunteer: Volunteer, shops: list[Shop], *, now: datetime) -> V
         membership_active=volunteer.membership_active,
         open_claims=volunteer.open_claims,
         session_epoch=volunteer.session_epoch,
+        dismissed_announcements=volunteer.dismissed_announcements,
         missing_by_shop={
             s.slug: tuple(c.name for c in s.missing_certifications(volunteer.certifications))
             for s in shops

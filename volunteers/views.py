@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from voldash_site.auth import log_in, log_out, remember_dismissed
+from voldash_site.auth import log_in, log_out
 from voldash_site.client_ip import client_address
 from voldash_site.container import get_container
 from voldash_site.errors import DomainError, NotFound
@@ -132,18 +132,8 @@ def _log_in_or_fail(
         logger.exception("auth.login.error", extra={"via": via})
         return _login_failed("login_error")
     log_in(request, viewer)
-    _remember_profile_choices(request, viewer.neon_id)
     logger.info("auth.login", extra={"neon_id": viewer.neon_id, "via": via})
     return HttpResponseRedirect(next_url or settings.FRONTEND_URL)
-
-
-def _remember_profile_choices(request: HttpRequest, neon_id: str) -> None:
-    """Copy what this person dismissed (on another device too) into the new session."""
-    try:
-        volunteer = get_container().volunteers.get(neon_id)
-    except DomainError:
-        return  # the login stands; GET /api/v1/me copies it later
-    remember_dismissed(request, volunteer.dismissed_announcements if volunteer else frozenset())
 
 
 @require_POST
@@ -172,7 +162,6 @@ def dev_login(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             return json_error(exc)
         log_in(request, viewer)
-        _remember_profile_choices(request, viewer.neon_id)
         logger.info("auth.login", extra={"neon_id": viewer.neon_id, "via": "dev"})
         return HttpResponseRedirect(_safe_next(request, request.POST.get("next")))
     people = container.volunteers.list_by_name(limit=100).items
