@@ -25,7 +25,7 @@ from integrations.http import IntegrationError
 from integrations.outbox.domain import OutboxMessage
 from tasks.domain import TaskStatus
 
-from .domain import MARKER_PREFIX, ReportState, description, slack_permalink, task_name
+from .domain import MARKER_PREFIX, ProblemReport, ReportState, description, slack_permalink, task_name
 from .use_cases import ATTACH_PHOTOS, CLOSE_TASK, CREATE_TASK, WRITE_LINKS
 
 logger = logging.getLogger("voldash.reports.delivery")
@@ -49,8 +49,13 @@ class ByAction:
         return target.send(message)
 
 
-def _missing(report_id: str) -> IntegrationError:
-    return IntegrationError("voldash", f"problem report {report_id} does not exist", permanent=True)
+def _report_of(reports: Any, message: OutboxMessage) -> ProblemReport:
+    """The report a message is about; a message whose report is gone can never be sent."""
+    report_id = message.payload["report_id"]
+    report = reports.get(report_id)
+    if report is None:
+        raise IntegrationError("voldash", f"problem report {report_id} does not exist", permanent=True)
+    return report
 
 
 class ReportClickUpSender:
@@ -76,9 +81,7 @@ class ReportClickUpSender:
         return bool(self.client.configured)
 
     def send(self, message: OutboxMessage) -> str:
-        report = self.reports.get(message.payload["report_id"])
-        if report is None:
-            raise _missing(message.payload["report_id"])
+        report = _report_of(self.reports, message)
         if message.action == CREATE_TASK:
             return self._create(message, report)
         if message.action == WRITE_LINKS:
@@ -225,9 +228,7 @@ class ReportSlackSender:
 
     def send(self, message: OutboxMessage) -> str:
         p = message.payload
-        report = self.reports.get(p["report_id"])
-        if report is None:
-            raise _missing(p["report_id"])
+        report = _report_of(self.reports, message)
         if report.state is ReportState.SPAM:
             return "marked as spam: not posted"
         body = self.client.post_message(
@@ -261,9 +262,7 @@ class ReportDiscourseSender:
 
     def send(self, message: OutboxMessage) -> str:
         p = message.payload
-        report = self.reports.get(p["report_id"])
-        if report is None:
-            raise _missing(p["report_id"])
+        report = _report_of(self.reports, message)
         if report.state is ReportState.SPAM:
             return "marked as spam: no topic"
         url = self.client.create_topic(

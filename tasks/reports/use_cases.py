@@ -263,24 +263,19 @@ def submit_report(
         *deps.tasks.snapshot_writes(task, previous=None),
         deps.tasks.history_write(entry),
         *deps.outbox.enqueue_writes([create]),
-        deps.reports.rate_write(
-            "addr",
-            _hash(deps.secret, "addr", client_address),
-            window=window,
-            limit=deps.limits.per_address,
-            expires_at=expires,
-        ),
     ]
-    if device_id:
-        writes.append(
-            deps.reports.rate_write(
-                "device",
-                _hash(deps.secret, "device", device_id),
-                window=window,
-                limit=deps.limits.per_device,
-                expires_at=expires,
-            )
+    # One counter per client address and, when the browser has one, per device cookie.
+    counted = [
+        ("addr", client_address, deps.limits.per_address),
+        ("device", device_id, deps.limits.per_device),
+    ]
+    writes += [
+        deps.reports.rate_write(
+            scope, _hash(deps.secret, scope, key), window=window, limit=limit, expires_at=expires
         )
+        for scope, key, limit in counted
+        if key
+    ]
     for attempt in range(COMMIT_ATTEMPTS):
         try:
             deps.uow.commit(writes)
