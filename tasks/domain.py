@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -84,6 +84,14 @@ def https_url(value: object, *, host_suffix: str | None = None) -> str | None:
     return url
 
 
+class DueState(StrEnum):
+    OVERDUE = "overdue"  # the due date has passed and the task is not done
+    DUE_SOON = "due_soon"  # due within DUE_SOON
+
+
+DUE_SOON = timedelta(days=7)  # "due this week"
+
+
 @dataclass(frozen=True)
 class Assignee:
     neon_id: str
@@ -119,6 +127,9 @@ class Task:
     # The problem report this task came from (tasks/reports): set when voldash adopts the
     # ClickUp task it created for the report, kept by every later sync.
     report_id: str | None = None
+    # Preventive maintenance (ClickUp's due_date and the PM Schedule's Frequency drop-down).
+    due_at: datetime | None = None
+    frequency: str | None = None  # Regular, Monthly, Quarterly, Semi-Annual, Annual
 
     def __post_init__(self) -> None:
         # Whatever built it (ClickUp's snapshot, an item stored before this rule), a Task never
@@ -131,6 +142,14 @@ class Task:
     @property
     def points(self) -> int:
         return task_points(self.urgency, self.estimate_minutes)
+
+    def due_state(self, now: datetime) -> DueState | None:
+        """Overdue or due within DUE_SOON of ``now``; None when done, undated or later."""
+        if self.due_at is None or self.status is TaskStatus.DONE or self.deleted:
+            return None
+        if self.due_at < now:
+            return DueState.OVERDUE
+        return DueState.DUE_SOON if self.due_at <= now + DUE_SOON else None
 
     @property
     def is_open(self) -> bool:

@@ -164,6 +164,8 @@ class _TaskItem(TableItem, discriminator="Task"):
     # this must not overwrite the status (our write-back may not have reached ClickUp yet).
     local_status_ms = NumberAttribute(null=True)
     report_id = UnicodeAttribute(null=True)
+    due_at = UTCDateTimeAttribute(null=True)
+    frequency = UnicodeAttribute(null=True)
 
     @classmethod
     def from_task(cls, task: Task, revision: int, local_status_ms: int | None = None) -> _TaskItem:
@@ -196,6 +198,8 @@ class _TaskItem(TableItem, discriminator="Task"):
             revision=revision,
             local_status_ms=local_status_ms,
             report_id=task.report_id,
+            due_at=task.due_at,
+            frequency=task.frequency,
             search_text=" ".join(p for p in (task.id, task.title, task.asset or "") if p).lower()[:1000],
         )
         if not task.deleted:
@@ -241,6 +245,8 @@ class _TaskItem(TableItem, discriminator="Task"):
             created_at=self.created_at,
             updated_at=self.updated_at,
             report_id=self.report_id,
+            due_at=self.due_at,
+            frequency=self.frequency,
         )
 
 
@@ -361,6 +367,8 @@ def task_from_raw(raw: dict[str, Any]) -> Task:
         created_at=datetime.fromisoformat(raw["created_at"]["S"]),
         updated_at=datetime.fromisoformat(raw["updated_at"]["S"]),
         report_id=_s(raw, "report_id"),
+        due_at=datetime.fromisoformat(due) if (due := _s(raw, "due_at")) else None,
+        frequency=_s(raw, "frequency"),
     )
 
 

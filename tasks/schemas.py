@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
@@ -13,6 +13,7 @@ from volunteers.domain import Viewer
 
 from .domain import (
     MAX_HOURS_PER_TASK,
+    DueState,
     HistoryEntry,
     HistoryVisibility,
     Task,
@@ -84,10 +85,17 @@ class TaskOut(Schema):
     slack_url: str | None
     created_at: datetime
     updated_at: datetime
+    due_at: datetime | None = Field(description="When it is due (preventive maintenance; ClickUp's due date)")
+    frequency: str | None = Field(description="How often it recurs (PM): Regular, Monthly, Quarterly, ...")
+    due_state: DueState | None = Field(
+        description="overdue (due date passed, not done), due_soon (due within 7 days) or null"
+    )
     viewer: ViewerTaskOut | None = Field(None, description="Present when logged in")
 
     @staticmethod
-    def from_task(task: Task, viewer: Viewer | None = None, claim_limit: int = 3) -> TaskOut:
+    def from_task(
+        task: Task, viewer: Viewer | None = None, claim_limit: int = 3, now: datetime | None = None
+    ) -> TaskOut:
         return TaskOut(
             id=task.id,
             title=task.title,
@@ -108,6 +116,9 @@ class TaskOut(Schema):
             slack_url=task.slack_url,
             created_at=task.created_at,
             updated_at=task.updated_at,
+            due_at=task.due_at,
+            frequency=task.frequency,
+            due_state=task.due_state(now or datetime.now(UTC)),
             viewer=ViewerTaskOut.for_viewer(task, viewer, claim_limit),
         )
 
@@ -234,7 +245,10 @@ def viewer_dict(task: Task, viewer: Viewer | None, claim_limit: int) -> dict | N
     }
 
 
-def task_dict(task: Task, viewer: Viewer | None = None, claim_limit: int = 3) -> dict:
+def task_dict(
+    task: Task, viewer: Viewer | None = None, claim_limit: int = 3, now: datetime | None = None
+) -> dict:
+    due_state = task.due_state(now or datetime.now(UTC)) if task.due_at else None
     return {
         "id": task.id,
         "title": task.title,
@@ -255,6 +269,9 @@ def task_dict(task: Task, viewer: Viewer | None = None, claim_limit: int = 3) ->
         "slack_url": task.slack_url,
         "created_at": _iso(task.created_at),
         "updated_at": _iso(task.updated_at),
+        "due_at": _iso(task.due_at) if task.due_at else None,
+        "frequency": task.frequency,
+        "due_state": due_state.value if due_state else None,
         "viewer": viewer_dict(task, viewer, claim_limit),
     }
 

@@ -33,6 +33,8 @@ CONTENT_FIELDS = (
     "list_id",
     "contact_details",
     "tags",
+    "due_at",
+    "frequency",
 )
 
 

@@ -67,6 +67,9 @@ def test_a_task_carries_what_the_frontend_shows(client, store):
         "slack_url": "https://asmbly-makerspace.slack.com/archives/C063LH7MB45/p1",
         "created_at": task.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": task.updated_at.isoformat().replace("+00:00", "Z"),
+        "due_at": None,  # not a PM task
+        "frequency": None,
+        "due_state": None,
         "viewer": None,  # anonymous
         "history": [],
     }

@@ -484,6 +484,11 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * DueState
+         * @enum {string}
+         */
+        DueState: "overdue" | "due_soon";
         /** TaskOut */
         TaskOut: {
             /**
@@ -534,6 +539,18 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Due At
+             * @description When it is due (preventive maintenance; ClickUp's due date)
+             */
+            due_at: string | null;
+            /**
+             * Frequency
+             * @description How often it recurs (PM): Regular, Monthly, Quarterly, ...
+             */
+            frequency: string | null;
+            /** @description overdue (due date passed, not done), due_soon (due within 7 days) or null */
+            due_state: components["schemas"]["DueState"] | null;
             /** @description Present when logged in */
             viewer?: components["schemas"]["ViewerTaskOut"] | null;
         };
@@ -666,6 +683,18 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Due At
+             * @description When it is due (preventive maintenance; ClickUp's due date)
+             */
+            due_at: string | null;
+            /**
+             * Frequency
+             * @description How often it recurs (PM): Regular, Monthly, Quarterly, ...
+             */
+            frequency: string | null;
+            /** @description overdue (due date passed, not done), due_soon (due within 7 days) or null */
+            due_state: components["schemas"]["DueState"] | null;
             /** @description Present when logged in */
             viewer?: components["schemas"]["ViewerTaskOut"] | null;
             /**

@@ -264,6 +264,8 @@ def normalize_task(raw: dict[str, Any], mapping: ClickUpMapping, *, now: datetim
         tags=tuple(
             str(t.get("name")) for t in raw.get("tags") or [] if isinstance(t, dict) and t.get("name")
         ),
+        due_at=_from_ms(raw.get("due_date")),
+        frequency=dropdown_name(_field(raw, mapping.fields.get("frequency"))),
         created_at=created,
         updated_at=updated,
     )

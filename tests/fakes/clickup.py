@@ -92,6 +92,7 @@ _TASK_KEYWORDS: Final = frozenset(
         "assignees",
         "date_created_ms",
         "archived",
+        "due_date_ms",
     }
 )
 _ORDER_KEYS: Final = frozenset({"created", "updated", "id", "due_date"})
@@ -152,6 +153,7 @@ class _Task:
     date_closed: int | None = None
     archived: bool = False
     deleted: bool = False
+    due_date: int | None = None  # epoch ms
     attachments: list[dict[str, Any]] = field(default_factory=list)
     # What the last change replaced, for realistic webhook history items.
     previous: dict[str, Any] = field(default_factory=dict)
@@ -308,6 +310,7 @@ class FakeClickUp(FakeServer):
         assignees: list[dict[str, Any]] | None = None,
         date_created_ms: int | None = None,
         archived: bool = False,
+        due_date_ms: int | None = None,
     ) -> dict[str, Any]:
         """Create a task (``date_updated`` = now); returns it in the Get Task shape."""
         with self._lock:
@@ -330,6 +333,7 @@ class FakeClickUp(FakeServer):
                 date_created=date_created_ms if date_created_ms is not None else stamp,
                 date_updated=stamp,
                 archived=archived,
+                due_date=due_date_ms,
             )
             self._set_custom_fields(task, custom_fields or {})
             if self._status_type(lst, task.status) in ("closed", "done"):
@@ -375,6 +379,9 @@ class FakeClickUp(FakeServer):
                 task.previous["assignee_rem"] = [u for u in old if u not in task.assignees]
             if "date_created_ms" in changes:
                 task.date_created = changes["date_created_ms"]
+            if "due_date_ms" in changes:
+                task.previous["due_date"] = task.due_date
+                task.due_date = changes["due_date_ms"]
             task.date_updated = self._stamp()
             return self._task_json(task)
 
@@ -1028,7 +1035,7 @@ class FakeClickUp(FakeServer):
             "parent": None,
             "top_level_parent": None,
             "priority": self._priority_json(task.priority),
-            "due_date": None,
+            "due_date": str(task.due_date) if task.due_date is not None else None,
             "start_date": None,
             "points": None,
             "time_estimate": task.time_estimate,

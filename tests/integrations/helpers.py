@@ -16,6 +16,8 @@ PURCHASES = "901310302436"  # a list voldash does not sync
 WORKSPACE = "f4923783-74db-42ca-bda3-82bbca58abfe"
 PROBLEM_TYPE = "34389c82-a2cf-423f-ace3-8d352a771f09"
 CONTACT = "2ed17517-4b05-46cc-a112-74c0a691b0df"
+FREQUENCY = "b0d864da-9018-4935-ae65-7a9103bf70d2"
+FREQUENCY_OPTIONS = ["Regular", "Monthly", "Quarterly", "Semi-Annual", "Annual"]
 WORKSPACE_OPTIONS = [
     "3D Printing",
     "Electronics",
@@ -75,6 +77,14 @@ def add_asmbly_lists(fake: FakeClickUp, *, with_purchases: bool = True) -> None:
         }
     )
     fake.add_field({"id": CONTACT, "name": "Contact Details", "type": "short_text", "type_config": {}})
+    fake.add_field(
+        {
+            "id": FREQUENCY,
+            "name": "Frequency",
+            "type": "drop_down",
+            "type_config": {"options": [{"name": n} for n in FREQUENCY_OPTIONS]},
+        }
+    )
 
 
 def post_webhook(

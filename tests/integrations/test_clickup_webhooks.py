@@ -10,10 +10,13 @@ from django.test import Client
 from integrations.inbox.domain import InboxStatus
 from tasks.domain import TaskStatus
 from tests.integrations.helpers import (
+    FREQUENCY,
+    FREQUENCY_OPTIONS,
     LASERS,
     METAL,
     PM,
     PURCHASES,
+    WORKSPACE,
     add_problem,
     post_webhook,
     process,
@@ -144,6 +147,46 @@ def test_preventative_maintenance_tasks_sync_with_their_list_statuses(cast, clic
     process()
     task = get_container().tasks.get("86aaa0009")
     assert (task.shop, task.status, task.task_type.value) == ("lasers", TaskStatus.OPEN, "preventative")
+    assert task.due_at is None and task.frequency is None
+
+
+def test_pm_due_dates_and_frequency_sync_and_show_as_overdue_or_due_soon(cast, clickup):
+    now = get_container().clock()
+    day_ms = 86_400_000
+    now_ms = int(now.timestamp() * 1000)
+    clickup.add_task(
+        "86aaa0019",
+        list_id=PM,
+        name="PM: Dorian - Clean mirrors",
+        status="to do",
+        due_date_ms=now_ms - 2 * day_ms,
+        custom_fields={WORKSPACE: LASERS, FREQUENCY: FREQUENCY_OPTIONS.index("Monthly")},
+    )
+    clickup.add_task(
+        "86aaa0020",
+        list_id=PM,
+        name="PM: Fusion - Lens check",
+        status="to do",
+        due_date_ms=now_ms + 3 * day_ms,
+        custom_fields={WORKSPACE: LASERS, FREQUENCY: FREQUENCY_OPTIONS.index("Quarterly")},
+    )
+    for task_id in ("86aaa0019", "86aaa0020"):
+        post_webhook(clickup, "taskCreated", task_id)
+    process()
+    overdue = Client().get("/api/v1/tasks/86aaa0019").json()
+    assert (overdue["frequency"], overdue["due_state"]) == ("Monthly", "overdue")
+    assert overdue["due_at"].startswith((now - timedelta(days=2)).date().isoformat())
+    page = Client().get("/api/v1/tasks", {"shop": "lasers"}).json()["items"]
+    listed = {t["id"]: t["due_state"] for t in page}
+    assert listed == {"86aaa0019": "overdue", "86aaa0020": "due_soon"}
+
+    # ClickUp moves the date a month out: no longer due this week; a new history entry says so.
+    clickup.update_task("86aaa0020", due_date_ms=now_ms + 30 * day_ms)
+    post_webhook(clickup, "taskDueDateUpdated", "86aaa0020")
+    process()
+    later = Client().get("/api/v1/tasks/86aaa0020").json()
+    assert later["due_state"] is None and later["due_at"] is not None
+    assert later["history"][0]["action"] == "updated"
 
 
 def test_a_processing_failure_is_kept_retried_and_replayable(cast, clickup):

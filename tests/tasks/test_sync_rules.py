@@ -78,3 +78,18 @@ def test_a_done_task_reopened_in_clickup_is_open_again_without_assignee():
     outcome = decide_sync(current, snapshot(current, 200, status=TaskStatus.OPEN))
     assert outcome.action is HistoryAction.REOPENED and outcome.task.assignee is None
     assert outcome.release_holder is None  # the claim ended when it was completed
+
+
+def test_due_state_is_overdue_due_soon_or_none_and_never_for_done_tasks():
+    from datetime import UTC, datetime, timedelta
+
+    from tasks.domain import DueState, Task, TaskStatus, Urgency
+
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    base = Task("t1", "PM", "woodshop", TaskStatus.OPEN, Urgency.LOW, now, now)
+    assert base.due_state(now) is None
+    assert base.with_changes(due_at=now - timedelta(minutes=1)).due_state(now) is DueState.OVERDUE
+    assert base.with_changes(due_at=now + timedelta(days=7)).due_state(now) is DueState.DUE_SOON
+    assert base.with_changes(due_at=now + timedelta(days=8)).due_state(now) is None
+    done = base.with_changes(status=TaskStatus.DONE, due_at=now - timedelta(days=3))
+    assert done.due_state(now) is None

@@ -183,6 +183,7 @@ PROBLEMS: dict[str, list[tuple[str, list[tuple[str, str, str]]]]] = {
     ],
 }
 
+PM_FREQUENCIES = ("Monthly", "Quarterly", "Regular", "Semi-Annual", "Annual")
 PREVENTATIVE: dict[str, list[tuple[str, str]]] = {
     "woodshop": [("Table Saw 2 - Sawstop", "Blade cleaning"), ("Jointer", "Wax tables and fence")],
     "metal-shop": [("Metal Lathe - Grizzly", "Lubricate ways and change gearbox oil")],
@@ -317,9 +318,14 @@ def build_demo_data(*, tasks: int = 60, seed: int = 1, now: datetime) -> DemoDat
         if shop in PREVENTATIVE and rng.random() < 0.2:
             asset, summary = rng.choice(PREVENTATIVE[shop])
             title = f"PM: {asset} - {summary}"
-            description = f"Preventative maintenance for {asset}.\nFrequency: Monthly\nChecklist: {summary}."
+            description = f"Preventative maintenance for {asset}.\nChecklist: {summary}."
             task_type, problem_type, contact, extra = TaskType.PREVENTATIVE, None, None, ""
+            # Due dates spread from two weeks overdue to three weeks ahead (no rng: the same
+            # seed keeps giving the same tasks as before PM dates existed).
+            frequency = PM_FREQUENCIES[n % len(PM_FREQUENCIES)]
+            due_at = now + timedelta(days=(n * 5) % 35 - 14)
         else:
+            frequency = due_at = None
             asset, problems = rng.choice(PROBLEMS[shop])
             summary, extra, problem_type = rng.choice(problems)
             title = f"{asset} - {summary}"
@@ -365,6 +371,8 @@ def build_demo_data(*, tasks: int = 60, seed: int = 1, now: datetime) -> DemoDat
                 source_updated_ms=int(updated.timestamp() * 1000),
                 created_at=created,
                 updated_at=updated,
+                due_at=due_at,
+                frequency=frequency,
             )
         )
     leads: dict[str, tuple[str, ...]] = {}
