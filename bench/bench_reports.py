@@ -10,9 +10,11 @@ Discourse from ``tests/fakes/``, then reports:
 2. reports accepted per second, one client and ``--threads`` clients, with POST latency p50/p95;
 3. time from report to ClickUp task: accept, then deliver its outbox message as the stream
    handler does (``deliver_ids``), until the voldash task for the ClickUp task exists;
-4. a flood: ``--threads`` clients from one address send ``--flood`` reports against a limit of
-   ``REPORT_LIMIT_PER_ADDRESS`` while one client reads the task feed; accepted vs refused, and the
-   feed's latency during the flood against before it.
+4. a flood: ``--threads`` clients in another process send ``--flood`` reports from one address
+   to one server process (limit ``FLOOD_LIMIT`` per address) while this process reads the task
+   feed from a second server process; then a control run of as many harmless reads. Accepted vs
+   refused, what one refused report costs DynamoDB, and the feed's latency before, during the
+   flood, during the control and after.
 
   .venv/bin/python bench/bench_reports.py [--reports 200] [--threads 4] [--flood 400] [--json PATH]
 
@@ -27,13 +29,14 @@ import io
 import json
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from common import BenchError, dynamodb_local, machine, progress, time_limit
+from common import BenchError, dynamodb_local, load_launcher, machine, progress, time_limit
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = "voldash-bench-reports"
@@ -218,53 +221,148 @@ def bench_time_to_clickup(container: Any, n: int) -> dict[str, Any]:
     return {"reports": n, "ms": percentiles(samples), "mean_ms": statistics.fmean(samples)}
 
 
+FLOOD_CLIENT = """
+import json, sys, threading, time
+import httpx
+url, total, threads, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[5]
+codes, lock = {}, threading.Lock()
+def attacker(w):
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for i in range(total // threads):
+            # One address (the header the servers trust), no device cookie kept.
+            if mode == "reports":
+                body = {**json.loads(sys.argv[4]), "area": "Lasers", "summary": f"Flood {w}-{i}"}
+                headers = {"X-Client-Address": "203.0.113.7"}
+                r = client.post("/api/v1/problem-reports", headers=headers, json=body)
+            else:  # the control: as many harmless reads
+                r = client.get("/api/v1/shops")
+            client.cookies.clear()
+            with lock:
+                codes[r.status_code] = codes.get(r.status_code, 0) + 1
+start = time.perf_counter()
+pool = [threading.Thread(target=attacker, args=(w,)) for w in range(threads)]
+[t.start() for t in pool]
+[t.join() for t in pool]
+print(json.dumps({"codes": codes, "elapsed_s": time.perf_counter() - start}))
+"""
+
+
+def _server(port: int) -> subprocess.Popen[bytes]:
+    """``manage.py runserver`` on the bench's table: a process of its own, as each Lambda
+    container is (the flood and the readers share only DynamoDB, as in AWS)."""
+    env = os.environ | {
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CLIENT_IP_HEADER": "X-Client-Address",
+        "REPORT_LIMIT_PER_ADDRESS": str(FLOOD_LIMIT),
+        "REPORT_LIMIT_PER_DEVICE": str(10**6),
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait_up(url: str) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise BenchError(f"the server at {url} did not start")
+
+
 def bench_flood(container: Any, threads: int, flood: int) -> dict[str, Any]:
+    """The flood goes to one server process, the readers to another, both on the same
+    DynamoDB: what the flood costs everyone else is what it costs the shared database (and,
+    on this 2-core machine, its CPU, which Lambda would not share)."""
+    import httpx
     from django.test import Client
 
-    reader = Client()
+    from voldash_site.dynamodb.metrics import count_calls
 
-    def feed_ms(k: int) -> list[float]:
-        out = []
-        for _ in range(k):
-            start = time.perf_counter()
-            if reader.get("/api/v1/tasks?shop=lasers").status_code != 200:
-                raise BenchError("the feed failed during the flood")
-            out.append((time.perf_counter() - start) * 1000)
-        return out
+    launcher = load_launcher()
+    ports = [launcher.free_port(), launcher.free_port()]
+    servers = [_server(port) for port in ports]
+    flood_url, reader_url = (f"http://127.0.0.1:{port}" for port in ports)
+    try:
+        _wait_up(flood_url)
+        _wait_up(reader_url)
+        reader = httpx.Client(base_url=reader_url, timeout=30)
 
-    calm = feed_ms(50)
-    codes: dict[int, int] = {}
-    lock = threading.Lock()
-    done = threading.Event()
+        def feed_ms(k: int) -> list[float]:
+            out = []
+            for _ in range(k):
+                start = time.perf_counter()
+                if reader.get("/api/v1/tasks", params={"shop": "lasers"}).status_code != 200:
+                    raise BenchError("the feed failed during the flood")
+                out.append((time.perf_counter() - start) * 1000)
+            return out
 
-    def attacker(w: int) -> None:
-        client = Client(REMOTE_ADDR="203.0.113.7")  # one address, a fresh device cookie each time
-        for i in range(flood // threads):
-            client.cookies.clear()
-            code = post(client, {**FORM, "area": "Lasers", "summary": f"Flood {w}-{i}"}).status_code
-            with lock:
-                codes[code] = codes.get(code, 0) + 1
+        feed_ms(10)  # warm the reader process
+        calm = feed_ms(100)
 
-    started = time.perf_counter()
-    pool = [threading.Thread(target=attacker, args=(w,)) for w in range(threads)]
-    for t in pool:
-        t.start()
-    during: list[float] = []
-    while any(t.is_alive() for t in pool):
-        during += feed_ms(5)
-    for t in pool:
-        t.join()
-    elapsed = time.perf_counter() - started
-    done.set()
+        def load(mode: str) -> subprocess.Popen[bytes]:
+            argv = [flood_url, str(flood), str(threads), json.dumps(FORM), mode]
+            return subprocess.Popen([sys.executable, "-c", FLOOD_CLIENT, *argv], stdout=subprocess.PIPE)
+
+        # The control: the same number of requests from the same client, but harmless reads of
+        # /api/v1/shops. What the feed loses here is this machine's CPU, not the flood.
+        control = load("reads")
+        during_control: list[float] = []
+        while control.poll() is None:
+            during_control += feed_ms(5)
+        control_result = json.loads(control.communicate()[0] or b"{}")
+        attacker = load("reports")
+        during: list[float] = []
+        other_address: list[int] = []
+        while attacker.poll() is None:
+            during += feed_ms(5)
+            if len(other_address) < 3 and len(during) > 20:
+                # Someone else reporting (another address) while the flood goes on.
+                other_address.append(
+                    httpx.post(
+                        f"{flood_url}/api/v1/problem-reports",
+                        headers={"X-Client-Address": f"198.51.100.{len(other_address) + 1}"},
+                        json={**FORM, "area": "Lasers", "summary": "A real report"},
+                        timeout=30,
+                    ).status_code
+                )
+        result = json.loads(attacker.communicate()[0] or b"{}")
+        after = feed_ms(100)
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    # What one refused report costs DynamoDB (in this process, same table, same address).
+    from django.conf import settings
+
+    settings.CLIENT_IP_HEADER = "X-Client-Address"
+    with count_calls() as calls:
+        refused = post(Client(), {**FORM, "area": "Lasers"}, HTTP_X_CLIENT_ADDRESS="203.0.113.7")
+    settings.CLIENT_IP_HEADER = ""
     lasers = container.shops.get("lasers").task_counts.get("OPEN", 0)
     return {
         "limit_per_address": FLOOD_LIMIT,
-        "sent": sum(codes.values()),
-        "codes": codes,
-        "elapsed_s": elapsed,
+        "sent": sum(result.get("codes", {}).values()),
+        "codes": result.get("codes", {}),
+        "elapsed_s": result.get("elapsed_s", 0.0),
         "open_in_lasers": lasers,
+        "other_address_codes": other_address,
+        "refused_report_requests": {"status": refused.status_code, **dict(calls.by_operation)},
         "feed_ms_before": percentiles(calm),
         "feed_ms_during": percentiles(during),
+        "feed_ms_after": percentiles(after),
+        "feed_ms_during_control": percentiles(during_control),
+        "control_elapsed_s": control_result.get("elapsed_s", 0.0),
         "feed_reads_during": len(during),
     }
 
@@ -299,9 +397,15 @@ def render(r: dict[str, Any]) -> str:
         "## 4. Flood from one address",
         f"- {f['sent']} reports in {f['elapsed_s']:.1f} s against a limit of {f['limit_per_address']}: "
         f"codes {f['codes']}; open tasks in the shop afterwards: {f['open_in_lasers']}",
-        f"- task feed during the flood: p50 {f['feed_ms_during']['p50']:.1f} ms, "
+        f"- reports from other addresses during the flood: {f['other_address_codes']}; one refused "
+        f"report costs {f['refused_report_requests']}",
+        f"- task feed (another server process) during the flood: p50 {f['feed_ms_during']['p50']:.1f} ms, "
         f"p95 {f['feed_ms_during']['p95']:.1f} ms ({f['feed_reads_during']} reads); before: "
-        f"p50 {f['feed_ms_before']['p50']:.1f} ms, p95 {f['feed_ms_before']['p95']:.1f} ms",
+        f"p50 {f['feed_ms_before']['p50']:.1f} ms, p95 {f['feed_ms_before']['p95']:.1f} ms; after: "
+        f"p50 {f['feed_ms_after']['p50']:.1f} ms, p95 {f['feed_ms_after']['p95']:.1f} ms",
+        f"- control (as many GET /api/v1/shops from the same client, {f['control_elapsed_s']:.1f} s): "
+        f"feed p50 {f['feed_ms_during_control']['p50']:.1f} ms, "
+        f"p95 {f['feed_ms_during_control']['p95']:.1f} ms",
         "",
         f"elapsed {r['elapsed_s']:.1f} s",
     ]

@@ -578,3 +578,23 @@ def test_checkov_passes_with_every_skip_justified():
         for logical_id, resource in template(name)["Resources"].items():
             for skip in (resource.get("Metadata") or {}).get("checkov", {}).get("skip", []):
                 assert len(skip.get("comment", "")) > 20, f"{name} {logical_id} {skip['id']}"
+
+
+def test_cloudfront_sends_every_path_the_app_serves_to_the_api_origin():
+    """A path the app serves but CloudFront sends to the SPA bucket is a 403/404 in production
+    only (it once happened to "/report" typed without its slash, printed under QR codes)."""
+    from django.test import Client
+
+    from voldash_site.urls import urlpatterns
+
+    distribution = next(iter(resources(type_="AWS::CloudFront::Distribution").values()))
+    behaviors = distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]
+    to_api = [b["PathPattern"] for b in behaviors if b["TargetOriginId"] == "api"]
+    prefixes = [str(p.pattern) for p in urlpatterns if str(p.pattern)]
+    assert prefixes, "no URL prefixes found"
+    typed = {"report/", "staff/"}  # pages people type or print: also without the slash
+    for prefix in prefixes:  # "api/v1/", "auth/", "report/", ...
+        paths = [f"/{prefix}", f"/{prefix}anything"] + ([f"/{prefix[:-1]}"] if prefix in typed else [])
+        for path in paths:
+            assert any(fnmatch.fnmatchcase(path, p) for p in to_api), (path, to_api)
+    assert Client().get("/report").headers["Location"] == "/report/"

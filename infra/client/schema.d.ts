@@ -237,7 +237,8 @@ export interface paths {
          * Permission to upload one photo for a report
          * @description A presigned S3 POST for one photo (this type, 5 MB at most, 10 minutes). Upload it, then
          *     list its `key` in the report's `photos`; the photos are attached to the ClickUp task.
-         *     400 `photos_disabled` when the deployment has no uploads bucket.
+         *     400 `photos_disabled` when the deployment has no uploads bucket; 429 `rate_limited` past
+         *     4 uploads per report the address may send in the window.
          */
         post: operations["tasks_reports_api_photo_upload"];
         delete?: never;
@@ -1878,6 +1879,24 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -79,19 +79,24 @@ def create_report(request: HttpRequest, body: ReportIn):
 
 @router.post(
     "/photos",
-    response={201: PhotoUploadOut, 400: ErrorOut, 422: ErrorOut},
+    response={201: PhotoUploadOut, 400: ErrorOut, 422: ErrorOut, 429: ErrorOut, 503: ErrorOut},
     summary="Permission to upload one photo for a report",
 )
 def photo_upload(request: HttpRequest, body: PhotoIn):
     """A presigned S3 POST for one photo (this type, 5 MB at most, 10 minutes). Upload it, then
     list its `key` in the report's `photos`; the photos are attached to the ClickUp task.
-    400 `photos_disabled` when the deployment has no uploads bucket."""
+    400 `photos_disabled` when the deployment has no uploads bucket; 429 `rate_limited` past
+    4 uploads per report the address may send in the window."""
     from django.conf import settings
 
     from .photos import presign_upload
 
     if not settings.UPLOADS_BUCKET:
         raise InvalidInput("Photos are not enabled here.", code="photos_disabled")
+    container = get_container()
+    use_cases.allow_photo_upload(
+        client_address=client_address(request), deps=container.report_deps(), hit=container.rate_limiter
+    )
     upload = presign_upload(
         bucket=settings.UPLOADS_BUCKET, content_type=body.content_type, region=settings.AWS_REGION
     )

@@ -117,6 +117,8 @@ class ReportRepository(Protocol):
 
     def rate_write(self, scope: str, key_hash: str, *, window: int, limit: int, expires_at: int) -> Write: ...
 
+    def rates_full(self, counters: list[tuple[str, str, int]], *, window: int) -> set[str]: ...
+
     def link_write(self, report_id: str, *, clickup_task_id: str, task_status: TaskStatus) -> Write: ...
 
     def set_link_write(self, report_id: str, *, kind: str, url: str) -> Write: ...
@@ -149,6 +151,10 @@ class DynamoReportRepository:
         return rate_limit.count_write(
             scope, key_hash, window=window, max_hits=limit, expires_at=expires_at, tag=f"rate:{scope}"
         )
+
+    def rates_full(self, counters: list[tuple[str, str, int]], *, window: int) -> set[str]:
+        """Which of the ``(scope, key hash, limit)`` counters are already at their limit (one read)."""
+        return rate_limit.full(counters, window=window)
 
     def link_write(self, report_id: str, *, clickup_task_id: str, task_status: TaskStatus) -> Write:
         """Link the report to its ClickUp task, once: a second, different task is refused."""

@@ -201,7 +201,12 @@ def submit_report(
     deps: ReportDeps,
 ) -> ProblemReport:
     """Store the report, its provisional task, the shop counters, the rate-limit counters and
-    the ClickUp outbox message in one TransactWriteItems."""
+    the ClickUp outbox message in one TransactWriteItems.
+
+    The counters are read first (one BatchGetItem): past the limit, a flood is refused with
+    that one read and never reaches the transaction, so it writes nothing and cannot contend
+    for the shop's counter item with the claims and reports of everyone else. The
+    transaction's conditions stay the exact limit (two requests can both read "one left")."""
     now = deps.clock()
     if form.honeypot.strip():
         # A bot: answer as if accepted (so it learns nothing), store nothing.
@@ -258,23 +263,27 @@ def submit_report(
     )
     window = int(now.timestamp()) // deps.limits.window_seconds
     expires = (window + 2) * deps.limits.window_seconds
+    # One counter per client address and, when the browser has one, per device cookie.
+    counted = [
+        (scope, _hash(deps.secret, scope, key), limit)
+        for scope, key, limit in (
+            ("addr", client_address, deps.limits.per_address),
+            ("device", device_id, deps.limits.per_device),
+        )
+        if key
+    ]
+    full = deps.reports.rates_full(counted, window=window)
+    if full:
+        raise _rate_limited(sorted(full), deps.limits, expires - int(now.timestamp()))
     writes = [
         deps.reports.create_write(report),
         *deps.tasks.snapshot_writes(task, previous=None),
         deps.tasks.history_write(entry),
         *deps.outbox.enqueue_writes([create]),
     ]
-    # One counter per client address and, when the browser has one, per device cookie.
-    counted = [
-        ("addr", client_address, deps.limits.per_address),
-        ("device", device_id, deps.limits.per_device),
-    ]
     writes += [
-        deps.reports.rate_write(
-            scope, _hash(deps.secret, scope, key), window=window, limit=limit, expires_at=expires
-        )
-        for scope, key, limit in counted
-        if key
+        deps.reports.rate_write(scope, key_hash, window=window, limit=limit, expires_at=expires)
+        for scope, key_hash, limit in counted
     ]
     for attempt in range(COMMIT_ATTEMPTS):
         try:
@@ -283,17 +292,35 @@ def submit_report(
         except WriteRefused as refused:
             limited = sorted(t.removeprefix("rate:") for t in refused.tags if t.startswith("rate:"))
             if limited:
-                minutes = deps.limits.window_seconds // 60
-                raise RateLimited(
-                    f"Too many reports from this {' and '.join(limited)}; "
-                    f"try again within {minutes} minutes.",
-                    detail={"limited": limited, "retry_after_seconds": expires - int(now.timestamp())},
-                ) from refused
+                raise _rate_limited(limited, deps.limits, expires - int(now.timestamp())) from refused
             if not refused.tags and refused.conflict and attempt + 1 < COMMIT_ATTEMPTS:
                 continue  # another report moved the same counters at the same moment: nothing written
             raise
     logger.info("report.received", extra={"report_id": report.id, "shop": shop})
     return report
+
+
+def allow_photo_upload(*, client_address: str, deps: ReportDeps, hit: Callable[..., bool]) -> None:
+    """Count one presigned upload for this address: at most MAX_PHOTOS per report it may send
+    in the window (one conditional UpdateItem; ``hit`` is the container's rate limiter)."""
+    if not client_address:
+        return
+    allowed = hit(
+        scope="report-photo-addr",
+        key=_hash(deps.secret, "photo", client_address),
+        max_hits=deps.limits.per_address * MAX_PHOTOS,
+        window_seconds=deps.limits.window_seconds,
+    )
+    if not allowed:
+        raise _rate_limited(["addr"], deps.limits, deps.limits.window_seconds)
+
+
+def _rate_limited(limited: list[str], limits: RateLimits, retry_after: int) -> RateLimited:
+    return RateLimited(
+        f"Too many reports from this {' and '.join(limited)}; "
+        f"try again within {limits.window_seconds // 60} minutes.",
+        detail={"limited": limited, "retry_after_seconds": retry_after},
+    )
 
 
 def get_report(*, report_id: str, deps: ReportDeps) -> ProblemReport:

@@ -284,10 +284,10 @@ def test_the_status_is_one_dynamodb_request(cast):
     assert sum(calls.by_operation.values()) == 1
 
 
-def test_accepting_a_report_is_one_transaction(cast):
+def test_accepting_a_report_is_one_read_of_the_limits_and_one_transaction(cast):
     from voldash_site.dynamodb.metrics import count_calls
 
     get_container().shop_directory.all()  # the shop cache, as in a warm process
     with count_calls() as calls:
         report_of(post(Client(), GOOD))
-    assert dict(calls.by_operation) == {"TransactWriteItems": 1}
+    assert dict(calls.by_operation) == {"BatchGetItem": 1, "TransactWriteItems": 1}

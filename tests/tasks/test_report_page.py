@@ -99,6 +99,36 @@ def test_the_device_limit_holds_and_a_new_device_from_the_same_address_is_still_
     assert get_container().shops.get("woodshop").task_counts["OPEN"] == 5
 
 
+def test_past_the_limit_a_report_costs_one_read_and_writes_nothing(cast, settings):
+    """A flood past the limit never reaches the transaction: it cannot contend for the shop's
+    counter item with everyone else's claims and reports, and it costs one read."""
+    from voldash_site.container import set_container
+    from voldash_site.dynamodb.metrics import count_calls
+
+    settings.REPORT_LIMIT_PER_ADDRESS = 2
+    set_container(None)
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for i in range(2):
+        assert (
+            client.post(
+                "/api/v1/problem-reports", {**FORM, "summary": f"Real {i}"}, content_type="application/json"
+            ).status_code
+            == 201
+        )
+    before = get_container().shops.get("woodshop").task_counts["OPEN"]
+    with count_calls() as calls:
+        for i in range(5):
+            refused = client.post(
+                "/api/v1/problem-reports", {**FORM, "summary": f"Flood {i}"}, content_type="application/json"
+            )
+            assert refused.status_code == 429 and refused.json()["detail"]["limited"] == ["addr"]
+    assert dict(calls.by_operation) == {"BatchGetItem": 5}
+    assert get_container().shops.get("woodshop").task_counts["OPEN"] == before == 2
+    # Another address is not held back by the flood.
+    other = Client(REMOTE_ADDR="198.51.100.9")
+    assert other.post("/api/v1/problem-reports", FORM, content_type="application/json").status_code == 201
+
+
 def test_flood_from_many_threads_stays_within_the_limits(cast, settings):
     """A bounded flood on 127.0.0.1: 8 threads x 10 reports from one address and 8 devices.
     Exactly the address limit gets in; the feeds and counters agree; reads still answer."""

@@ -63,6 +63,19 @@ def test_the_upload_policy_bounds_size_type_and_key(cast, s3):
     assert s3.get_object(Bucket=BUCKET, Key=body["key"])["Body"].read() == JPEG
 
 
+def test_presigned_uploads_are_rate_limited_per_address(cast, s3, settings):
+    settings.REPORT_LIMIT_PER_ADDRESS = 1  # one report: at most 4 photos an hour from an address
+    set_container(None)
+    codes = [presign().status_code for _ in range(5)]
+    assert codes == [201, 201, 201, 201, 429]
+    refused = presign()
+    assert refused.json()["code"] == "rate_limited"
+    other = Client(REMOTE_ADDR="198.51.100.9").post(
+        "/api/v1/problem-reports/photos", {"content_type": "image/png"}, content_type="application/json"
+    )
+    assert other.status_code == 201  # another address is not held back
+
+
 def test_only_images_and_only_when_enabled(cast, s3, settings):
     assert presign("text/html").status_code == 422
     assert presign("application/pdf").status_code == 422

@@ -4,8 +4,11 @@ One item per (scope, key, window): ``PK=RATE#{scope}#{key}``, ``SK=W#{window num
 is ``ADD count 1`` under the condition that the count has not reached the limit, so concurrent
 requests can never exceed it: either alone (``hit``, one ``UpdateItem``: magic links) or inside
 the caller's transaction (``count_write``: problem reports count in the same transaction that
-stores the report). The item expires through the table's TTL (``expires_at``) a window after
-its own ends. Callers hash keys that are personal data (an e-mail address, an IP).
+stores the report). ``full`` reads counters without counting (one BatchGetItem), so a flood
+past the limit is turned away with one cheap read instead of a transaction that would touch
+(and contend for) the items that legitimate writes share. The item expires through the
+table's TTL (``expires_at``) a window after its own ends. Callers hash keys that are personal
+data (an e-mail address, an IP).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute
 
-from .items import TableItem, conditional_update
+from .items import TableItem, conditional_update, storage_errors
 from .unit_of_work import Write, update
 
 
@@ -63,3 +66,19 @@ def hit(limit: Limit, key: str, *, now: datetime) -> bool:
         expires_at=(window + 2) * limit.window_seconds,
     )
     return conditional_update(item, actions, condition)
+
+
+def full(counters: list[tuple[str, str, int]], *, window: int) -> set[str]:
+    """The scopes among ``(scope, key, max_hits)`` whose window already holds ``max_hits``: one
+    eventually consistent BatchGetItem. A stale read only lets a request reach the transaction,
+    whose condition is exact; it never refuses one that is allowed."""
+    limits = {f"RATE#{scope}#{key}": (scope, max_hits) for scope, key, max_hits in counters}
+    if not limits:
+        return set()
+    with storage_errors():
+        items = _RateItem.batch_get([(pk, f"W#{window}") for pk in limits], consistent_read=False)
+        return {
+            limits[item.pk][0]
+            for item in items
+            if item.pk in limits and item.count is not None and item.count >= limits[item.pk][1]
+        }
