@@ -32,8 +32,8 @@ class FeedType(StrEnum):
 
 
 class TimeBucket(StrEnum):
-    """Time needed, from ClickUp's time estimate: < 30m, 30m-1h, 1h-3h, 3h+ ("none": no estimate,
-    matched by no time filter)."""
+    """Time needed, from ClickUp's time estimate: < 30m, 30m-1h, 1h-3h, 3h+, or none (no
+    estimate)."""
 
     LESS_30 = "less_30"  # 0 < minutes < 30
     FROM_30_TO_60 = "30_60"  # 30 <= minutes <= 60

@@ -93,6 +93,9 @@ class StoredTask:
     task: Task
     revision: int
     local_status_ms: int | None
+    # Counted in a facet cell (False only for an item stored before the cells existed and not
+    # yet backfilled: its first write adds it to its cell instead of moving it).
+    counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -429,30 +432,38 @@ def history_from_raw(raw: dict[str, Any]) -> HistoryEntry:
 
 
 def _same_cell(before: _FacetKey | None) -> Any:
-    """The task is still counted where ``before`` says (items stored before the facet cells
-    existed have none; ``manage.py backfill_feed`` gives them one)."""
+    """The task is still counted where ``before`` says. An item stored before the facet cells
+    existed has none and is refused until ``manage.py backfill_feed`` counts it (a move cannot
+    know whether to take it out of a cell it was never put in)."""
     if before is None:
         return _TaskItem.facet_cell.does_not_exist()
-    return (_TaskItem.facet_cell == before.cell) | _TaskItem.facet_cell.does_not_exist()
+    return _TaskItem.facet_cell == before.cell
 
 
-def _counter_actions(before: _FacetKey | None, after: _FacetKey | None) -> list[tuple[str, list[Any]]]:
+def _counter_actions(
+    before: _FacetKey | None, after: _FacetKey | None, *, counted: bool = True
+) -> list[tuple[str, list[Any]]]:
     status_moves = _counter_moves(
         (before.shop, before.status) if before else None, (after.shop, after.status) if after else None
     )
-    cells = cell_moves(before, after)
+    cells = cell_moves(before if counted else None, after)
     return [
         (shop, counter_update_actions(shop, status_moves.get(shop, {}), cells.get(shop)))
         for shop in sorted(set(status_moves) | set(cells))
     ]
 
 
-def counter_writes(before: _FacetKey | None, after: _FacetKey | None) -> list[Write]:
+def counter_writes(before: _FacetKey | None, after: _FacetKey | None, *, counted: bool = True) -> list[Write]:
     """The counter moves of one task write, from where it was counted (``before``) to where it
     is counted now (``after``; None: not counted, i.e. absent or deleted): the per-status shop
     counters and the task list's facet cells, one UpdateItem per shop touched. Every
-    transaction that creates, moves or deletes a task gets its counter writes from here."""
-    return [update(counter_key(shop), actions) for shop, actions in _counter_actions(before, after)]
+    transaction that creates, moves or deletes a task gets its counter writes from here.
+    ``counted`` False: ``before`` is in the status counters but in no cell yet (stored before
+    the cells existed), so the cell is added to, not moved from."""
+    return [
+        update(counter_key(shop), actions)
+        for shop, actions in _counter_actions(before, after, counted=counted)
+    ]
 
 
 class DynamoTaskRepository:
@@ -753,7 +764,8 @@ class DynamoTaskRepository:
         if item is None:
             return None
         local = int(item.local_status_ms) if item.local_status_ms is not None else None
-        return StoredTask(item.to_task(), int(item.revision or 0), local)
+        counted = bool(item.deleted) or item.facet_cell is not None
+        return StoredTask(item.to_task(), int(item.revision or 0), local, counted)
 
     def snapshot_writes(
         self, task: Task, *, previous: StoredTask | None, counted_before: Task | None = None
@@ -769,10 +781,37 @@ class DynamoTaskRepository:
         condition = _TaskItem.revision == revision if previous else _TaskItem.pk.does_not_exist()
         writes = [put(item, condition=condition, tag="task")]
         before = counted_before if counted_before is not None else (previous.task if previous else None)
-        writes += counter_writes(facet_key(before), facet_key(task))
+        counted = counted_before is not None or previous is None or previous.counted
+        writes += counter_writes(facet_key(before), facet_key(task), counted=counted)
         if previous is not None and _mirrored(task):
             writes.append(report_status_write(task.report_id, task.status))  # type: ignore[arg-type]
         return writes
+
+    def backfill_feed_writes(self, task_id: str) -> list[Write]:
+        """For a task stored before the task list's indexes and facet cells existed: its GSI4..7
+        keys, filter attributes and facet cell, and +1 in that cell, conditioned on the task being
+        exactly as read and still without a cell (so running it twice, or racing a task write,
+        never counts it twice). Nothing when the task has its cell already or is deleted."""
+        item = self._get_item(task_id)
+        if item is None or item.deleted or item.facet_cell is not None:
+            return []
+        task = item.to_task()
+        key = facet_key(task)
+        if key is None:
+            return []
+        actions = [getattr(_TaskItem, n.lower()).set(v) for n, v in feed_keys(task).items()]
+        actions += [
+            _TaskItem.feed_type.set(feed_type(task.task_type, task.problem_type).value),
+            _TaskItem.time_bucket.set(time_bucket(task.estimate_minutes).value),
+            _TaskItem.facet_cell.set(key.cell),
+        ]
+        condition = (
+            _TaskItem.facet_cell.does_not_exist()
+            & (_TaskItem.revision == item.revision)
+            & (_TaskItem.deleted == False)  # noqa: E712 - a pynamodb condition, not a comparison
+        )
+        counted = update(counter_key(task.shop), counter_update_actions(task.shop, {}, {key.cell: 1}))
+        return [update(_TaskItem(pk=f"TASK#{task.id}", sk="TASK"), actions, condition=condition), counted]
 
     def set_discourse_url(self, task_id: str, url: str) -> None:
         key = _TaskItem(pk=f"TASK#{task_id}", sk="TASK")
@@ -791,9 +830,10 @@ class DynamoTaskRepository:
         item = _TaskItem.from_task(task, revision=revision + 1, local_status_ms=local)
         condition = _TaskItem.revision == revision if current is not None else _TaskItem.pk.does_not_exist()
         before = facet_key(current.to_task() if current is not None else None)
+        counted = current is None or current.facet_cell is not None
         with storage_errors(), transaction() as tx:
             tx.save(item, condition=condition)
-            for shop, actions in _counter_actions(before, facet_key(task)):
+            for shop, actions in _counter_actions(before, facet_key(task), counted=counted):
                 tx.update(counter_key(shop), actions=actions)
 
 

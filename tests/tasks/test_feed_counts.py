@@ -178,3 +178,40 @@ def test_racing_moves_keep_the_counts_exact(cast, clickup, ddb_client, table):
         assert not errors, errors
         assert stored_cells(ddb_client, table) == recount()
     assert sum(stored_cells(ddb_client, table).values()) == len(ids)
+
+
+def test_backfill_counts_tasks_stored_before_the_cells_once(cast, ddb_client, table):
+    """A task item as stored before the task list existed (no GSI4..7 keys, no facet cell, not
+    in any cell) is counted exactly once, however many times the backfill runs."""
+    from django.core.management import call_command
+
+    from tests.builders import a_task
+
+    tasks = get_container().tasks
+    old, new = a_task(shop="woodshop"), a_task(shop="woodshop")
+    tasks.upsert(old)
+    tasks.upsert(new)
+    # make ``old`` what an older release stored, and take it out of its cell
+    ddb_client.update_item(
+        TableName=table.table_name,
+        Key={"PK": {"S": f"TASK#{old.id}"}, "SK": {"S": "TASK"}},
+        UpdateExpression="REMOVE facet_cell, feed_type, time_bucket, "
+        "GSI4PK, GSI4SK, GSI5PK, GSI5SK, GSI7PK, GSI7SK",
+    )
+    cell = facet_key(old).cell
+    ddb_client.update_item(
+        TableName=table.table_name,
+        Key={"PK": {"S": "SHOPS"}, "SK": {"S": "SHOP#woodshop#COUNTS"}},
+        UpdateExpression="ADD #c :minus",
+        ExpressionAttributeNames={"#c": cell},
+        ExpressionAttributeValues={":minus": {"N": "-1"}},
+    )
+    assert api_total() == 1  # only ``new`` is counted
+    assert [t["id"] for t in Client().get("/api/v1/tasks", {"sort": "urgency"}).json()["items"]] == [new.id]
+
+    call_command("backfill_feed", stdout=None)
+    call_command("backfill_feed", stdout=None)
+    assert stored_cells(ddb_client, table) == recount()
+    assert api_total() == 2
+    listed = Client().get("/api/v1/tasks", {"sort": "urgency"}).json()["items"]
+    assert sorted(t["id"] for t in listed) == sorted([old.id, new.id])
