@@ -215,3 +215,30 @@ def test_backfill_counts_tasks_stored_before_the_cells_once(cast, ddb_client, ta
     assert api_total() == 2
     listed = Client().get("/api/v1/tasks", {"sort": "urgency"}).json()["items"]
     assert sorted(t["id"] for t in listed) == sorted([old.id, new.id])
+
+
+def test_a_move_planned_on_a_stale_read_is_refused_and_counts_nothing(cast, ddb_client, table):
+    """The claim read the task, then ClickUp changed its urgency: the claim's transition was
+    planned for the old cell, so DynamoDB refuses it (the condition on ``facet_cell``) instead of
+    taking the task out of a cell it is no longer in."""
+    from datetime import UTC, datetime
+
+    import pytest
+
+    from tasks.domain import TaskStatus, Urgency
+    from tests.builders import a_task
+    from voldash_site.errors import WriteRefused
+
+    c = get_container()
+    stale = a_task(shop="woodshop", urgency=Urgency.MEDIUM)
+    c.tasks.upsert(stale)
+    c.tasks.upsert(stale.with_changes(urgency=Urgency.CRITICAL))  # the sync's write
+    before = stored_cells(ddb_client, table)
+    with pytest.raises(WriteRefused) as refused:
+        c.uow.commit(
+            c.tasks.transition_writes(
+                stale, to_status=TaskStatus.IN_PROGRESS, assignee=None, at=datetime.now(UTC)
+            )
+        )
+    assert "task" in refused.value.tags
+    assert stored_cells(ddb_client, table) == before == recount()
