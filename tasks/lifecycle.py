@@ -210,8 +210,6 @@ def claim_task(
         try:
             deps.uow.commit(writes, witness=_witness(writes))
         except WriteRefused as refused:
-            if "task" in refused.tags and attempt + 1 < CONFLICT_RETRIES:
-                continue  # claimed by someone else (the reload says so) or changed by a sync: look again
             if "task" in refused.tags:
                 raise Conflict("Someone else claimed this task first.", code="task_not_open") from refused
             if "claim_record" in refused.tags and attempt + 1 < CONFLICT_RETRIES:
