@@ -93,19 +93,32 @@ def list_tasks(
     a next page. When logged in, each task says whether the viewer can claim it."""
     container = get_container()
     filters = {"shop": shop, "status": status, "urgency": urgency, "type": task_type, "time": time}
-    page = use_cases.list_tasks(
-        tasks=container.tasks, limit=limit, cursor=cursor, search=q, sort=sort, **filters
-    )
+
+    def read_page() -> use_cases.TaskPage:
+        return use_cases.list_tasks(
+            tasks=container.tasks, limit=limit, cursor=cursor, search=q, sort=sort, **filters
+        )
+
+    extra: dict = {"total": None, "facets": None}
+    if counts:
+        # The counter items and the page are two independent Queries: sent at the same time,
+        # the answer waits for the slower one, not for both in turn. Imported here, so the
+        # plain feed (the hot path) never loads the thread pool.
+        from concurrent.futures import ThreadPoolExecutor
+
+        query = use_cases.feed_query(search=q, sort=sort, **filters)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            found = pool.submit(
+                use_cases.task_counts, tasks=container.tasks, query=query, shops=list(SHOP_SLUGS)
+            )
+            page = read_page()
+            extra = counts_dict(found.result(), searched=bool(query.search))
+    else:
+        page = read_page()
     viewer = viewer_from_session(request)
     limit_ = container.claim_limit
     body = {"items": [task_dict(t, viewer, limit_) for t in page.items], "next_cursor": page.next_cursor}
-    if counts:
-        query = use_cases.feed_query(search=q, sort=sort, **filters)
-        found = use_cases.task_counts(tasks=container.tasks, query=query, shops=list(SHOP_SLUGS))
-        body |= counts_dict(found, searched=bool(query.search))
-    else:
-        body |= {"total": None, "facets": None}
-    return render_json(body)
+    return render_json(body | extra)
 
 
 @router.get(

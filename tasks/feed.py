@@ -16,6 +16,7 @@ and the tests agree on them:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -146,6 +147,7 @@ def cell_moves(before: FacetKey | None, after: FacetKey | None) -> dict[str, dic
     return {shop: {c: d for c, d in cells.items() if d} for shop, cells in moves.items()}
 
 
+@functools.lru_cache(maxsize=1024)  # 960 cells exist: decoded once per process
 def decode_cell(name: str) -> tuple[TaskStatus, FeedType, Urgency, TimeBucket, bool] | None:
     match = CELL_PATTERN.match(name)
     if match is None:
@@ -312,13 +314,10 @@ def count(q: FeedQuery, cells: Iterable[tuple[str, str, int]], shops: Iterable[s
     statuses = set(q.statuses)
     due_only = q.sort is FeedSort.DUE
     total = 0
-    by: dict[str, dict[str, int]] = {
-        "shop": dict.fromkeys(shops, 0),
-        "type": dict.fromkeys((t.value for t in FeedType), 0),
-        "urgency": dict.fromkeys((u.value for u in Urgency), 0),
-        "time": dict.fromkeys((b.value for b in TimeBucket), 0),
-    }
-    wanted = {"shop": q.shop, "type": q.type, "urgency": q.urgency, "time": q.time}
+    by_shop: dict[str, int] = dict.fromkeys(shops, 0)
+    by_type: dict[FeedType, int] = dict.fromkeys(FeedType, 0)
+    by_urgency: dict[Urgency, int] = dict.fromkeys(Urgency, 0)
+    by_time: dict[TimeBucket, int] = dict.fromkeys(TimeBucket, 0)
     for shop, cell, value in cells:
         decoded = decode_cell(cell)
         if decoded is None or not value:
@@ -326,15 +325,30 @@ def count(q: FeedQuery, cells: Iterable[tuple[str, str, int]], shops: Iterable[s
         status, ftype, urgency, bucket, due = decoded
         if status not in statuses or (due_only and not due):
             continue
-        have = {"shop": shop, "type": ftype, "urgency": urgency, "time": bucket}
-        misses = [name for name, want in wanted.items() if want is not None and have[name] != want]
-        if not misses:
+        miss_shop = q.shop is not None and shop != q.shop
+        miss_type = q.type is not None and ftype is not q.type
+        miss_urgency = q.urgency is not None and urgency is not q.urgency
+        miss_time = q.time is not None and bucket is not q.time
+        misses = miss_shop + miss_type + miss_urgency + miss_time
+        if misses > 1:
+            continue
+        if misses == 0:
             total += value
-        for name in by:
-            if not misses or misses == [name]:
-                key = str(have[name])
-                by[name][key] = by[name].get(key, 0) + value
-    return Counts(total=total, shop=by["shop"], type=by["type"], urgency=by["urgency"], time=by["time"])
+        if not (miss_type or miss_urgency or miss_time):
+            by_shop[shop] = by_shop.get(shop, 0) + value
+        if not (miss_shop or miss_urgency or miss_time):
+            by_type[ftype] += value
+        if not (miss_shop or miss_type or miss_time):
+            by_urgency[urgency] += value
+        if not (miss_shop or miss_type or miss_urgency):
+            by_time[bucket] += value
+    return Counts(
+        total=total,
+        shop=by_shop,
+        type={k.value: v for k, v in by_type.items()},
+        urgency={k.value: v for k, v in by_urgency.items()},
+        time={k.value: v for k, v in by_time.items()},
+    )
 
 
 def counter_cells(items: Iterable[Mapping[str, object]]) -> list[tuple[str, str, int]]:
@@ -345,6 +359,6 @@ def counter_cells(items: Iterable[Mapping[str, object]]) -> list[tuple[str, str,
         if not isinstance(shop, str):
             continue
         for name, value in item.items():
-            if isinstance(value, int) and CELL_PATTERN.match(name):
+            if len(name) == 6 and name[0] == "f" and isinstance(value, int) and decode_cell(name):
                 out.append((shop, name, value))
     return out
