@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Path, Query, Router
 from ninja.responses import NinjaJSONEncoder
 
+from shops.catalog import SHOP_SLUGS
 from voldash_site.auth import remember, session_auth, viewer_from_session
 from voldash_site.container import get_container
 from voldash_site.schemas import ErrorOut
@@ -21,13 +22,17 @@ from .schemas import (
     ActivityListOut,
     ActivityOut,
     CompleteIn,
+    FeedTypeParam,
     ReleaseIn,
     ShopSlug,
+    SortParam,
     StatusParam,
     TaskDetailOut,
     TaskOut,
     TaskPageOut,
+    TimeParam,
     UrgencyParam,
+    counts_dict,
     task_detail_dict,
     task_dict,
 )
@@ -68,19 +73,52 @@ def list_tasks(
     urgency: UrgencyParam | None = Query(None, description="critical, high, medium or low"),
     limit: int = Query(20, ge=1, le=100, description="Page size, 1 to 100"),
     cursor: str | None = Query(None, max_length=2048, description="next_cursor of the previous page"),
+    task_type: FeedTypeParam | None = Query(
+        None, alias="type", description="preventative, problem or facilities"
+    ),
+    time: TimeParam | None = Query(
+        None, description="Time needed: less_30, 30_60, 60_180 or more_180 (from the estimate)"
+    ),
+    q: str | None = Query(
+        None, max_length=100, description="Search the title, the asset/tool and the task id"
+    ),
+    sort: SortParam = Query(
+        "newest", description="newest, oldest, urgency (critical first) or due (soonest due first)"
+    ),
+    counts: bool = Query(False, description="Add `total` and `facets` (one more DynamoDB request)"),
 ):
-    """Newest first. Without `shop` and `status`, the open feed. Each page is one DynamoDB
-    Query; a filtered page may hold fewer than `limit` items and still have a next page.
-    When logged in, each task says whether the viewer can claim it."""
+    """Newest first unless `sort` says otherwise. Without `shop` and `status`, the open feed.
+    Filters combine. Each page is one DynamoDB Query; a page filtered by something its index
+    key does not serve (README: The task list) may hold fewer than `limit` items and still have
+    a next page. When logged in, each task says whether the viewer can claim it."""
     container = get_container()
-    page = use_cases.list_tasks(
-        tasks=container.tasks, shop=shop, status=status, urgency=urgency, limit=limit, cursor=cursor
-    )
+    filters = {"shop": shop, "status": status, "urgency": urgency, "type": task_type, "time": time}
+
+    def read_page() -> use_cases.TaskPage:
+        return use_cases.list_tasks(
+            tasks=container.tasks, limit=limit, cursor=cursor, search=q, sort=sort, **filters
+        )
+
+    extra: dict = {"total": None, "facets": None}
+    if counts:
+        # The counter items and the page are two independent Queries: sent at the same time,
+        # the answer waits for the slower one, not for both in turn. Imported here, so the
+        # plain feed (the hot path) never loads the thread pool.
+        from concurrent.futures import ThreadPoolExecutor
+
+        query = use_cases.feed_query(search=q, sort=sort, **filters)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            found = pool.submit(
+                use_cases.task_counts, tasks=container.tasks, query=query, shops=list(SHOP_SLUGS)
+            )
+            page = read_page()
+            extra = counts_dict(found.result(), searched=bool(query.search))
+    else:
+        page = read_page()
     viewer = viewer_from_session(request)
     limit_ = container.claim_limit
-    return render_json(
-        {"items": [task_dict(t, viewer, limit_) for t in page.items], "next_cursor": page.next_cursor}
-    )
+    body = {"items": [task_dict(t, viewer, limit_) for t in page.items], "next_cursor": page.next_cursor}
+    return render_json(body | extra)
 
 
 @router.get(

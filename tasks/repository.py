@@ -4,8 +4,10 @@ Keys (DESIGN.md section 3):
   task          PK=TASK#{id}        SK=TASK
   by shop       GSI1PK=SHOP#{shop}  GSI1SK={STATUS}#{created}#{id}   (status prefix filters)
   by status     GSI2PK=STATUS#{S}   GSI2SK={created}#{id}            (STATUS#OPEN = open feed)
+  GSI4..GSI7    by urgency, type, due date, shop and urgency (tasks/feed.py: feed_keys)
 A deleted task keeps its item (for history) but loses its GSI keys, so it leaves every feed.
-Every write moves the per-status counters on the shop items in the same transaction.
+Every write moves the per-status counters and the facet cells on the shop items in the same
+transaction (``counter_writes``: the one place every task write gets its counter moves from).
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import TransactWriteError
 
 from voldash_site.dynamodb import cursor as cursors
-from voldash_site.dynamodb.counters import counter_key, counter_update_actions
+from voldash_site.dynamodb.counters import (
+    SHOPS_PK,
+    ShopTaskCountsItem,
+    counter_key,
+    counter_update_actions,
+)
 from voldash_site.dynamodb.items import (
     INDEX_KEYS,
     TableItem,
@@ -54,6 +61,23 @@ from .domain import (
     TaskType,
     Urgency,
 )
+from .feed import (
+    FEED_KEY_ATTRIBUTES,
+    STATUS_KEYED,
+    Counts,
+    FeedQuery,
+    cell_moves,
+    count,
+    counter_cells,
+    facet_key,
+    feed_keys,
+    feed_type,
+    plan,
+    time_bucket,
+)
+from .feed import (
+    FacetKey as _FacetKey,
+)
 from .reports.repository import report_status_write
 
 HISTORY_ON_DETAIL = 20
@@ -69,6 +93,9 @@ class StoredTask:
     task: Task
     revision: int
     local_status_ms: int | None
+    # Counted in a facet cell (False only for an item stored before the cells existed and not
+    # yet backfilled: its first write adds it to its cell instead of moving it).
+    counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -100,6 +127,10 @@ class TaskRepository(Protocol):
     ) -> TaskPage: ...
 
     def upsert(self, task: Task) -> None: ...
+
+    def list_feed(self, query: FeedQuery, *, limit: int = 20, cursor: str | None = None) -> TaskPage: ...
+
+    def feed_counts(self, query: FeedQuery, shops: Sequence[str]) -> Counts: ...
 
     def get_detail(self, task_id: str, *, include_snapshot: bool = False) -> TaskDetail | None: ...
 
@@ -166,6 +197,11 @@ class _TaskItem(TableItem, discriminator="Task"):
     report_id = UnicodeAttribute(null=True)
     due_at = UTCDateTimeAttribute(null=True)
     frequency = UnicodeAttribute(null=True)
+    # The task list's filters (tasks/feed.py) and the facet cell it is counted in: a move is
+    # conditioned on the cell, so the counters cannot drift when a sync changed it meanwhile.
+    feed_type = UnicodeAttribute(null=True)
+    time_bucket = UnicodeAttribute(null=True)
+    facet_cell = UnicodeAttribute(null=True)
 
     @classmethod
     def from_task(cls, task: Task, revision: int, local_status_ms: int | None = None) -> _TaskItem:
@@ -201,13 +237,14 @@ class _TaskItem(TableItem, discriminator="Task"):
             due_at=task.due_at,
             frequency=task.frequency,
             search_text=" ".join(p for p in (task.id, task.title, task.asset or "") if p).lower()[:1000],
+            feed_type=feed_type(task.task_type, task.problem_type).value,
+            time_bucket=time_bucket(task.estimate_minutes).value,
         )
-        if not task.deleted:
-            created = stamp(task.created_at)
-            item.gsi1pk = f"SHOP#{task.shop}"
-            item.gsi1sk = f"{task.status.value}#{created}#{task.id}"
-            item.gsi2pk = f"STATUS#{task.status.value}"
-            item.gsi2sk = f"{created}#{task.id}"
+        key = facet_key(task)
+        if key is not None:
+            item.facet_cell = key.cell
+            for name, value in feed_keys(task).items():
+                setattr(item, name.lower(), value)
         return item
 
     def to_task(self) -> Task:
@@ -394,10 +431,39 @@ def history_from_raw(raw: dict[str, Any]) -> HistoryEntry:
     )
 
 
-def _counted(task: Task | None) -> tuple[str, TaskStatus] | None:
-    if task is None or task.deleted:
-        return None
-    return (task.shop, task.status)
+def _same_cell(before: _FacetKey | None) -> Any:
+    """The task is still counted where ``before`` says. An item stored before the facet cells
+    existed has none and is refused until ``manage.py backfill_feed`` counts it (a move cannot
+    know whether to take it out of a cell it was never put in)."""
+    if before is None:
+        return _TaskItem.facet_cell.does_not_exist()
+    return _TaskItem.facet_cell == before.cell
+
+
+def _counter_actions(
+    before: _FacetKey | None, after: _FacetKey | None, *, counted: bool = True
+) -> list[tuple[str, list[Any]]]:
+    status_moves = _counter_moves(
+        (before.shop, before.status) if before else None, (after.shop, after.status) if after else None
+    )
+    cells = cell_moves(before if counted else None, after)
+    return [
+        (shop, counter_update_actions(shop, status_moves.get(shop, {}), cells.get(shop)))
+        for shop in sorted(set(status_moves) | set(cells))
+    ]
+
+
+def counter_writes(before: _FacetKey | None, after: _FacetKey | None, *, counted: bool = True) -> list[Write]:
+    """The counter moves of one task write, from where it was counted (``before``) to where it
+    is counted now (``after``; None: not counted, i.e. absent or deleted): the per-status shop
+    counters and the task list's facet cells, one UpdateItem per shop touched. Every
+    transaction that creates, moves or deletes a task gets its counter writes from here.
+    ``counted`` False: ``before`` is in the status counters but in no cell yet (stored before
+    the cells existed), so the cell is added to, not moved from."""
+    return [
+        update(counter_key(shop), actions)
+        for shop, actions in _counter_actions(before, after, counted=counted)
+    ]
 
 
 class DynamoTaskRepository:
@@ -461,14 +527,16 @@ class DynamoTaskRepository:
     ) -> list[Write]:
         """Move ``task`` (as loaded) to ``to_status``/``assignee``, only if it is still exactly
         as loaded: same status, shop and assignee, not deleted. Counters move with it."""
-        created = stamp(task.created_at)
+        before, after = facet_key(task), facet_key(task, status=to_status)
+        keys = feed_keys(task, to_status)
         actions = [
             _TaskItem.status.set(to_status.value),
-            _TaskItem.gsi1sk.set(f"{to_status.value}#{created}#{task.id}"),
-            _TaskItem.gsi2pk.set(f"STATUS#{to_status.value}"),
+            *(getattr(_TaskItem, n.lower()).set(keys[n]) for n in STATUS_KEYED if n in keys),
             _TaskItem.updated_at.set(at),
             _TaskItem.revision.add(1),
         ]
+        if after is not None:
+            actions.append(_TaskItem.facet_cell.set(after.cell))
         actions.append(_TaskItem.local_status_ms.set(int(at.timestamp() * 1000)))
         if assignee is None:
             actions += [
@@ -495,11 +563,10 @@ class DynamoTaskRepository:
             condition &= _TaskItem.assignee_id.does_not_exist()
         else:
             condition &= _TaskItem.assignee_id == task.assignee.neon_id
+        condition &= _same_cell(before)
         key = _TaskItem(pk=f"TASK#{task.id}", sk="TASK")
         writes = [update(key, actions, condition=condition, tag=tag)]
-        moves = _counter_moves((task.shop, task.status), (task.shop, to_status))
-        for shop, deltas in moves.items():
-            writes.append(update(counter_key(shop), counter_update_actions(shop, deltas)))
+        writes += counter_writes(before, after)
         if _mirrored(task):
             writes.append(report_status_write(task.report_id, to_status))
         return writes
@@ -512,22 +579,20 @@ class DynamoTaskRepository:
         key = _TaskItem(pk=f"TASK#{task.id}", sk="TASK")
         actions = [
             _TaskItem.deleted.set(True),
-            _TaskItem.gsi1pk.remove(),
-            _TaskItem.gsi1sk.remove(),
-            _TaskItem.gsi2pk.remove(),
-            _TaskItem.gsi2sk.remove(),
+            *(getattr(_TaskItem, n.lower()).remove() for n in FEED_KEY_ATTRIBUTES),
+            _TaskItem.facet_cell.remove(),
             _TaskItem.updated_at.set(at),
             _TaskItem.revision.add(1),
         ]
+        before = facet_key(task)
         condition = (
             (_TaskItem.deleted == False)  # noqa: E712 - a pynamodb condition, not a comparison
             & (_TaskItem.status == task.status.value)
             & (_TaskItem.shop == task.shop)
+            & _same_cell(before)
         )
         writes = [update(key, actions, condition=condition, tag=tag)]
-        for shop, deltas in _counter_moves((task.shop, task.status) if counters else None, None).items():
-            writes.append(update(counter_key(shop), counter_update_actions(shop, deltas)))
-        return writes
+        return writes + counter_writes(before if counters else None, None)
 
     def history_write(self, entry: HistoryEntry) -> Write:
         return put(_HistoryItem.from_entry(entry), condition=_HistoryItem.pk.does_not_exist(), tag="history")
@@ -574,6 +639,62 @@ class DynamoTaskRepository:
             cursor=cursor,
             search=search,
         )
+
+    def list_feed(self, query: FeedQuery, *, limit: int = 20, cursor: str | None = None) -> TaskPage:
+        """A page of the task list for any combination of filters and sorts (tasks/feed.py):
+        one Query on the index ``plan`` picks; filters its key does not serve are a filter
+        expression, with the same read-ahead as the urgency filter."""
+        p = plan(query)
+        start = cursors.decode(
+            cursor, scope=f"feed|{query.scope()}", secret=self._secret, allowed_keys=INDEX_KEYS[p.index]
+        )
+        key_condition = getattr(_TaskItem, f"{p.index.lower()}sk").startswith(p.prefix) if p.prefix else None
+        conditions = []
+        if "shop" in p.filters:
+            conditions.append(_TaskItem.shop == query.shop)
+        if "urgency" in p.filters and query.urgency:
+            conditions.append(_TaskItem.urgency == query.urgency.value)
+        if "type" in p.filters and query.type:
+            conditions.append(_TaskItem.feed_type == query.type.value)
+        if "time" in p.filters and query.time:
+            conditions.append(_TaskItem.time_bucket == query.time.value)
+        if "search" in p.filters and query.search:
+            conditions.append(_TaskItem.search_text.contains(query.search.strip().lower()))
+        filter_condition = None
+        for c in conditions:
+            filter_condition = c if filter_condition is None else filter_condition & c
+        page = query_page(
+            _TaskItem,
+            p.hash_key,
+            index=p.index,
+            range_key_condition=key_condition,
+            filter_condition=filter_condition,
+            newest_first=not p.forward,
+            start_key=start,
+            limit=limit,
+            read_ahead=FILTER_READ_AHEAD if conditions else 1,
+            raw=True,
+        )
+        return TaskPage(
+            items=[task_from_raw(item) for item in page.items],
+            next_cursor=cursors.encode(page.last_key, scope=f"feed|{query.scope()}", secret=self._secret),
+        )
+
+    def feed_counts(self, query: FeedQuery, shops: Sequence[str]) -> Counts:
+        """Total and facet counts of ``query`` from the shops' counter items: one Query on the
+        ``PK=SHOPS`` collection (the counter items only), summed here; no task is counted."""
+        page = query_page(
+            TableItem,
+            SHOPS_PK,
+            range_key_condition=TableItem.sk.startswith("SHOP#"),
+            filter_condition=TableItem.item_type == ShopTaskCountsItem,
+            limit=200,
+            raw=True,
+        )
+        items = [
+            {name: (int(v["N"]) if "N" in v else v.get("S")) for name, v in raw.items()} for raw in page.items
+        ]
+        return count(query, counter_cells(items), shops)
 
     def _page(
         self, index, hash_key, *, scope, urgency, limit, cursor, key_condition=None, search=None
@@ -643,7 +764,8 @@ class DynamoTaskRepository:
         if item is None:
             return None
         local = int(item.local_status_ms) if item.local_status_ms is not None else None
-        return StoredTask(item.to_task(), int(item.revision or 0), local)
+        counted = bool(item.deleted) or item.facet_cell is not None
+        return StoredTask(item.to_task(), int(item.revision or 0), local, counted)
 
     def snapshot_writes(
         self, task: Task, *, previous: StoredTask | None, counted_before: Task | None = None
@@ -659,11 +781,37 @@ class DynamoTaskRepository:
         condition = _TaskItem.revision == revision if previous else _TaskItem.pk.does_not_exist()
         writes = [put(item, condition=condition, tag="task")]
         before = counted_before if counted_before is not None else (previous.task if previous else None)
-        for shop, deltas in _counter_moves(_counted(before), _counted(task)).items():
-            writes.append(update(counter_key(shop), counter_update_actions(shop, deltas)))
+        counted = counted_before is not None or previous is None or previous.counted
+        writes += counter_writes(facet_key(before), facet_key(task), counted=counted)
         if previous is not None and _mirrored(task):
             writes.append(report_status_write(task.report_id, task.status))  # type: ignore[arg-type]
         return writes
+
+    def backfill_feed_writes(self, task_id: str) -> list[Write]:
+        """For a task stored before the task list's indexes and facet cells existed: its GSI4..7
+        keys, filter attributes and facet cell, and +1 in that cell, conditioned on the task being
+        exactly as read and still without a cell (so running it twice, or racing a task write,
+        never counts it twice). Nothing when the task has its cell already or is deleted."""
+        item = self._get_item(task_id)
+        if item is None or item.deleted or item.facet_cell is not None:
+            return []
+        task = item.to_task()
+        key = facet_key(task)
+        if key is None:
+            return []
+        actions = [getattr(_TaskItem, n.lower()).set(v) for n, v in feed_keys(task).items()]
+        actions += [
+            _TaskItem.feed_type.set(feed_type(task.task_type, task.problem_type).value),
+            _TaskItem.time_bucket.set(time_bucket(task.estimate_minutes).value),
+            _TaskItem.facet_cell.set(key.cell),
+        ]
+        condition = (
+            _TaskItem.facet_cell.does_not_exist()
+            & (_TaskItem.revision == item.revision)
+            & (_TaskItem.deleted == False)  # noqa: E712 - a pynamodb condition, not a comparison
+        )
+        counted = update(counter_key(task.shop), counter_update_actions(task.shop, {}, {key.cell: 1}))
+        return [update(_TaskItem(pk=f"TASK#{task.id}", sk="TASK"), actions, condition=condition), counted]
 
     def set_discourse_url(self, task_id: str, url: str) -> None:
         key = _TaskItem(pk=f"TASK#{task_id}", sk="TASK")
@@ -681,12 +829,12 @@ class DynamoTaskRepository:
         local = int(current.local_status_ms) if current is not None and current.local_status_ms else None
         item = _TaskItem.from_task(task, revision=revision + 1, local_status_ms=local)
         condition = _TaskItem.revision == revision if current is not None else _TaskItem.pk.does_not_exist()
-        before = _counted(current.to_task() if current is not None else None)
-        after = _counted(task)
+        before = facet_key(current.to_task() if current is not None else None)
+        counted = current is None or current.facet_cell is not None
         with storage_errors(), transaction() as tx:
             tx.save(item, condition=condition)
-            for shop, deltas in _counter_moves(before, after).items():
-                tx.update(counter_key(shop), actions=counter_update_actions(shop, deltas))
+            for shop, actions in _counter_actions(before, facet_key(task), counted=counted):
+                tx.update(counter_key(shop), actions=actions)
 
 
 def _counter_moves(

@@ -24,6 +24,7 @@ from .domain import (
     claim_eligibility,
     history_visibility,
 )
+from .feed import Counts, FeedSort, FeedType, TimeBucket
 
 ShopSlug = Literal[SHOP_SLUGS]  # type: ignore[valid-type]
 TASK_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -40,6 +41,9 @@ def _normalize_urgency(value: object) -> object:
 
 StatusParam = Annotated[TaskStatus, BeforeValidator(_normalize_status)]
 UrgencyParam = Annotated[Urgency, BeforeValidator(_normalize_urgency)]
+FeedTypeParam = Annotated[FeedType, BeforeValidator(_normalize_urgency)]
+TimeParam = Annotated[TimeBucket, BeforeValidator(_normalize_urgency)]
+SortParam = Annotated[FeedSort, BeforeValidator(_normalize_urgency)]
 
 
 class AssigneeOut(Schema):
@@ -200,9 +204,31 @@ class ActivityListOut(Schema):
     items: list[ActivityOut]
 
 
+class FacetsOut(Schema):
+    """Counts per value for the current filters, each facet leaving out its own filter (so the
+    other shops still show what choosing them would give)."""
+
+    shop: dict[str, int] = Field(description="shop slug -> tasks")
+    type: dict[str, int] = Field(description="preventative, problem, facilities -> tasks")
+    urgency: dict[str, int] = Field(description="critical, high, medium, low -> tasks")
+    time: dict[str, int] = Field(description="less_30, 30_60, 60_180, more_180, none -> tasks")
+
+
 class TaskPageOut(Schema):
     items: list[TaskOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end")
+    total: int | None = Field(
+        None,
+        description="With counts=true: how many tasks match the filters (null with a search text `q`)",
+    )
+    facets: FacetsOut | None = Field(None, description="With counts=true: facet counts (without `q`)")
+
+
+def counts_dict(counts: Counts, *, searched: bool) -> dict:
+    return {
+        "total": None if searched else counts.total,
+        "facets": {"shop": counts.shop, "type": counts.type, "urgency": counts.urgency, "time": counts.time},
+    }
 
 
 # -- the hot path ----------------------------------------------------------------------------

@@ -21,6 +21,10 @@ READS = [
     "/api/v1/tasks?status=DONE",
     "/api/v1/tasks?urgency=critical&limit=5",
     "/api/v1/tasks?shop=lasers&urgency=low",
+    "/api/v1/tasks?sort=urgency",
+    "/api/v1/tasks?sort=due&type=preventative",
+    "/api/v1/tasks?type=facilities&sort=oldest",
+    "/api/v1/tasks?shop=woodshop&status=OPEN&urgency=high&time=30_60&q=saw",
     "/api/v1/tasks/{id}",
     "/api/v1/tasks/doesnotexist",
 ]

@@ -53,9 +53,10 @@ export interface paths {
         };
         /**
          * List tasks (the open feed by default)
-         * @description Newest first. Without `shop` and `status`, the open feed. Each page is one DynamoDB
-         *     Query; a filtered page may hold fewer than `limit` items and still have a next page.
-         *     When logged in, each task says whether the viewer can claim it.
+         * @description Newest first unless `sort` says otherwise. Without `shop` and `status`, the open feed.
+         *     Filters combine. Each page is one DynamoDB Query; a page filtered by something its index
+         *     key does not serve (README: The task list) may hold fewer than `limit` items and still have
+         *     a next page. When logged in, each task says whether the viewer can claim it.
          */
         get: operations["tasks_api_list_tasks"];
         put?: never;
@@ -466,10 +467,27 @@ export interface components {
             };
         };
         /**
+         * FeedSort
+         * @enum {string}
+         */
+        FeedSort: "newest" | "oldest" | "urgency" | "due";
+        /**
+         * FeedType
+         * @enum {string}
+         */
+        FeedType: "preventative" | "problem" | "facilities";
+        /**
          * TaskStatus
          * @enum {string}
          */
         TaskStatus: "OPEN" | "IN_PROGRESS" | "ON_HOLD" | "DONE";
+        /**
+         * TimeBucket
+         * @description Time needed, from ClickUp's time estimate: < 30m, 30m-1h, 1h-3h, 3h+, or none (no
+         *     estimate).
+         * @enum {string}
+         */
+        TimeBucket: "less_30" | "30_60" | "60_180" | "more_180" | "none";
         /**
          * Urgency
          * @enum {string}
@@ -490,6 +508,41 @@ export interface components {
          * @enum {string}
          */
         DueState: "overdue" | "due_soon";
+        /**
+         * FacetsOut
+         * @description Counts per value for the current filters, each facet leaving out its own filter (so the
+         *     other shops still show what choosing them would give).
+         */
+        FacetsOut: {
+            /**
+             * Shop
+             * @description shop slug -> tasks
+             */
+            shop: {
+                [key: string]: number;
+            };
+            /**
+             * Type
+             * @description preventative, problem, facilities -> tasks
+             */
+            type: {
+                [key: string]: number;
+            };
+            /**
+             * Urgency
+             * @description critical, high, medium, low -> tasks
+             */
+            urgency: {
+                [key: string]: number;
+            };
+            /**
+             * Time
+             * @description less_30, 30_60, 60_180, more_180, none -> tasks
+             */
+            time: {
+                [key: string]: number;
+            };
+        };
         /** TaskOut */
         TaskOut: {
             /**
@@ -564,6 +617,13 @@ export interface components {
              * @description Pass as `cursor` for the next page; null at the end
              */
             next_cursor: string | null;
+            /**
+             * Total
+             * @description With counts=true: how many tasks match the filters (null with a search text `q`)
+             */
+            total?: number | null;
+            /** @description With counts=true: facet counts (without `q`) */
+            facets?: components["schemas"]["FacetsOut"] | null;
         };
         /**
          * TaskType
@@ -1223,6 +1283,16 @@ export interface operations {
                 limit?: number;
                 /** @description next_cursor of the previous page */
                 cursor?: string | null;
+                /** @description preventative, problem or facilities */
+                type?: components["schemas"]["FeedType"] | null;
+                /** @description Time needed: less_30, 30_60, 60_180 or more_180 (from the estimate) */
+                time?: components["schemas"]["TimeBucket"] | null;
+                /** @description Search the title, the asset/tool and the task id */
+                q?: string | null;
+                /** @description newest, oldest, urgency (critical first) or due (soonest due first) */
+                sort?: "newest" | "oldest" | "urgency" | "due";
+                /** @description Add `total` and `facets` (one more DynamoDB request) */
+                counts?: boolean;
             };
             header?: never;
             path?: never;

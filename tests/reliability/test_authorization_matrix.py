@@ -132,6 +132,7 @@ MATRIX = [
     ("GET", "/api/v1/health", None, EVERYONE),
     ("GET", "/api/v1/shops", None, EVERYONE),
     ("GET", "/api/v1/tasks", None, EVERYONE),
+    ("GET", "/api/v1/tasks?type=problem&sort=urgency&counts=true&q=saw", None, EVERYONE),
     ("GET", f"/api/v1/tasks/{OPEN}", None, EVERYONE),
     ("GET", "/api/v1/announcements", None, EVERYONE),
     ("GET", "/api/v1/csrf", None, EVERYONE),
@@ -316,6 +317,13 @@ def test_who_sees_which_field_of_a_task(private_history, reader):
         t for t in client.get("/api/v1/tasks", {"status": "IN_PROGRESS"}).json()["items"] if t["id"] == HELD
     )
     assert (listed["assignee"]["id"] == "1001") is signed_in
+    # the filtered, sorted, counted list (tasks/feed.py) shows the same fields to the same readers
+    filtered = client.get(
+        "/api/v1/tasks", {"status": "IN_PROGRESS", "sort": "urgency", "type": "problem", "counts": "true"}
+    ).json()
+    listed_too = next(t for t in filtered["items"] if t["id"] == HELD)
+    assert (listed_too["assignee"]["id"] == "1001") is signed_in
+    assert listed_too["assignee"]["name"] == "Alex Rivera"
     if reader == "anonymous":
         raw = json.dumps(body)
         assert "1001" not in raw and "1004" not in raw and not any(n in raw for n in PERSON_NOTES)

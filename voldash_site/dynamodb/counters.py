@@ -2,7 +2,9 @@
 transaction as every task write) and read by the shop repository, so the shop list with its
 open-task counts is one Query over the ``PK=SHOPS`` item collection.
 
-  PK=SHOPS  SK=SHOP#{slug}#COUNTS  count_OPEN, count_IN_PROGRESS, count_ON_HOLD, count_DONE
+  PK=SHOPS  SK=SHOP#{slug}#COUNTS  count_OPEN, count_IN_PROGRESS, count_ON_HOLD, count_DONE,
+                                   and the facet cells f{status}{type}{urgency}{time}{due}
+                                   of the task list (tasks/feed.py), e.g. fOrh2n
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ class ShopTaskCountsItem(TableItem, discriminator="ShopTaskCounts"):
         return {status: int(getattr(self, f"count_{status}") or 0) for status in STATUSES}
 
 
-def counter_update_actions(slug: str, deltas: dict[str, int]) -> list[Any]:
-    """UpdateItem actions that move the counters of ``slug`` by ``deltas`` (status -> +/-n)."""
+def counter_update_actions(
+    slug: str, deltas: dict[str, int], cells: dict[str, int] | None = None
+) -> list[Any]:
+    """UpdateItem actions that move the counters of ``slug`` by ``deltas`` (status -> +/-n) and
+    the facet ``cells`` (cell name -> +/-n)."""
     actions: list[Any] = [
         ShopTaskCountsItem.slug.set(slug),
         ShopTaskCountsItem.item_type.set(ShopTaskCountsItem),
@@ -41,6 +46,9 @@ def counter_update_actions(slug: str, deltas: dict[str, int]) -> list[Any]:
     for status, delta in deltas.items():
         if delta:
             actions.append(getattr(ShopTaskCountsItem, f"count_{status}").add(delta))
+    for name, delta in sorted((cells or {}).items()):
+        if delta:
+            actions.append(NumberAttribute(attr_name=name).add(delta))
     return actions
 
 

@@ -61,6 +61,22 @@ class GSI3(GlobalSecondaryIndex):
     gsi3sk = NumberAttribute(range_key=True, attr_name="GSI3SK")
 
 
+def _string_gsi(n: int) -> type[GlobalSecondaryIndex]:
+    """GSI{n} with string keys GSI{n}PK / GSI{n}SK, projecting everything (the task feeds)."""
+    meta = type("Meta", (), {"index_name": f"GSI{n}", "projection": AllProjection()})
+    attrs = {
+        "Meta": meta,
+        f"gsi{n}pk": UnicodeAttribute(hash_key=True, attr_name=f"GSI{n}PK"),
+        f"gsi{n}sk": UnicodeAttribute(range_key=True, attr_name=f"GSI{n}SK"),
+    }
+    return type(f"GSI{n}", (GlobalSecondaryIndex,), attrs)
+
+
+# The task list's filters and sorts (tasks/feed.py): by urgency, by type, by due date, by shop
+# and urgency.
+GSI4, GSI5, GSI6, GSI7 = (_string_gsi(n) for n in (4, 5, 6, 7))
+
+
 class TableItem(Model):
     """Base of every item in the table. Not stored by itself (it has no discriminator value)."""
 
@@ -81,6 +97,14 @@ class TableItem(Model):
     gsi2sk = UnicodeAttribute(null=True, attr_name="GSI2SK")
     gsi3pk = UnicodeAttribute(null=True, attr_name="GSI3PK")
     gsi3sk = NumberAttribute(null=True, attr_name="GSI3SK")
+    gsi4pk = UnicodeAttribute(null=True, attr_name="GSI4PK")
+    gsi4sk = UnicodeAttribute(null=True, attr_name="GSI4SK")
+    gsi5pk = UnicodeAttribute(null=True, attr_name="GSI5PK")
+    gsi5sk = UnicodeAttribute(null=True, attr_name="GSI5SK")
+    gsi6pk = UnicodeAttribute(null=True, attr_name="GSI6PK")
+    gsi6sk = UnicodeAttribute(null=True, attr_name="GSI6SK")
+    gsi7pk = UnicodeAttribute(null=True, attr_name="GSI7PK")
+    gsi7sk = UnicodeAttribute(null=True, attr_name="GSI7SK")
     item_type = DiscriminatorAttribute(attr_name="type")
     # TTL (epoch seconds); only short-lived items (sessions, dedup markers) set it.
     expires_at = NumberAttribute(null=True, attr_name="expires_at")
@@ -88,6 +112,10 @@ class TableItem(Model):
     gsi1 = GSI1()
     gsi2 = GSI2()
     gsi3 = GSI3()
+    gsi4 = GSI4()
+    gsi5 = GSI5()
+    gsi6 = GSI6()
+    gsi7 = GSI7()
 
 
 INDEX_KEYS: dict[str | None, tuple[str, ...]] = {
@@ -95,6 +123,7 @@ INDEX_KEYS: dict[str | None, tuple[str, ...]] = {
     "GSI1": ("PK", "SK", "GSI1PK", "GSI1SK"),
     "GSI2": ("PK", "SK", "GSI2PK", "GSI2SK"),
     "GSI3": ("PK", "SK", "GSI3PK", "GSI3SK"),
+    **{f"GSI{n}": ("PK", "SK", f"GSI{n}PK", f"GSI{n}SK") for n in (4, 5, 6, 7)},
 }
 
 _configured: TableConfig | None = None
