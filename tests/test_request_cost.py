@@ -23,6 +23,8 @@ READS = [
     "/api/v1/tasks?shop=lasers&urgency=low",
     "/api/v1/tasks/{id}",
     "/api/v1/tasks/doesnotexist",
+    "/api/v1/tasks/{id}/activity",
+    "/api/v1/tasks/doesnotexist/activity",
 ]
 
 
