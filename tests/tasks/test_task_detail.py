@@ -348,3 +348,17 @@ def test_clickup_ticks_arrive_through_the_sync_and_win_when_newer(pm_task, click
     clickup.set_checklist_item(T, pm_task[1], resolved=True)
     sync(clickup)
     assert [s["resolved"] for s in detail()["checklist"]] == [False, True]
+
+
+def test_a_comment_event_waiting_with_other_events_is_not_folded_into_their_read(pm_task, clickup):
+    """Events about one task share one re-read; a comment event carries its data, so it is
+    handled on its own even when a newer event about the task waits with it."""
+    clickup.add_user(777, "Pat Facilities", "pat@asmbly.org")
+    clickup.add_comment(T, "Fence realigned", user_id=777)
+    post_webhook(clickup, "taskCommentPosted", T)
+    clickup.update_task(T, name="Table Saw 2 - Blade is dull (fence too)")
+    post_webhook(clickup, "taskUpdated", T)
+    process()
+    d = detail()
+    assert d["title"] == "Table Saw 2 - Blade is dull (fence too)"
+    assert [a["text"] for a in d["activity"] if a["variant"] == "user"] == ["Fence realigned"]
