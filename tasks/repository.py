@@ -619,6 +619,20 @@ class DynamoTaskRepository:
             ),
         ]
 
+    def current_tick(self, task_id: str, item_id: str) -> StepTick | None:
+        """The holder's latest tick of one step (one consistent GetItem of the extras item)."""
+        with storage_errors():
+            try:
+                item = _ExtrasItem.get(f"TASK#{task_id}", EXTRAS_SK, consistent_read=True)
+            except _ExtrasItem.DoesNotExist:
+                return None
+        tick = (item.ticks.as_dict() if item.ticks is not None else {}).get(item_id)
+        if not isinstance(tick, dict):
+            return None
+        return StepTick(
+            item_id, bool(tick.get("resolved")), int(tick.get("at_ms") or 0), str(tick.get("by") or "")
+        )
+
     def comment_write(self, comment: Comment) -> Write:
         """A new comment; a second write of the same one (a replayed webhook) is refused."""
         return put(

@@ -176,9 +176,13 @@ class ClickUpSender:
     """Status (the list's own status name) and assignees; volunteers without a ClickUp seat
     are named in a comment instead."""
 
-    def __init__(self, client: Any, mapping: Any) -> None:
+    def __init__(
+        self, client: Any, mapping: Any, *, current_tick: Callable[[str, str], Any] | None = None
+    ) -> None:
         self.client = client
         self.mapping = mapping
+        # (task id, checklist item id) -> the holder's latest tick (StepTick) or None
+        self.current_tick = current_tick
 
     @property
     def configured(self) -> bool:
@@ -242,6 +246,11 @@ class ClickUpSender:
         """The holder's tick on the ClickUp checklist item: setting ``resolved`` is idempotent,
         so a repeat after a lost answer changes nothing."""
         p = message.payload
+        latest = self.current_tick(message.task_id, str(p["item_id"])) if self.current_tick else None
+        if latest is not None and latest.at_ms > int(p.get("at_ms") or 0):
+            # A newer tick of the same step has its own message: ClickUp ends with that one,
+            # whatever order retries deliver them in.
+            return f"checklist item {p['item_id']}: superseded by a newer tick"
         resolved = bool(p["resolved"])
         self.client.update_checklist_item(str(p["checklist_id"]), str(p["item_id"]), resolved=resolved)
         return f"checklist item {p['item_id']} resolved={bool(p['resolved'])}"

@@ -362,3 +362,21 @@ def test_a_comment_event_waiting_with_other_events_is_not_folded_into_their_read
     d = detail()
     assert d["title"] == "Table Saw 2 - Blade is dull (fence too)"
     assert [a["text"] for a in d["activity"] if a["variant"] == "user"] == ["Fence realigned"]
+
+
+def test_ticks_retried_out_of_order_leave_clickup_with_the_latest(pm_task, clickup):
+    alex = as_(ALEX)
+    alex.post(f"/api/v1/tasks/{T}/claim")
+    url = f"/api/v1/tasks/{T}/checklist/{pm_task[0]}"
+    assert alex.post(url, {"resolved": True}).status_code == 200
+    assert alex.post(url, {"resolved": False}).status_code == 200
+    clickup.fail_next("/api/v2/checklist/", 500)  # the tick's write-back fails; the untick's lands
+    deliver()
+    assert clickup.checklist_item(T, pm_task[0])["resolved"] is False
+    container = get_container()
+    now = container.clock()
+    container.clock = lambda: now + timedelta(hours=1)
+    deliver()  # the tick's retry comes after the untick: it must not win
+    assert clickup.checklist_item(T, pm_task[0])["resolved"] is False
+    assert not queued("task.checklist")
+    assert [s["resolved"] for s in detail()["checklist"]] == [False, False]
