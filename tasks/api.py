@@ -21,6 +21,10 @@ from .schemas import (
     ActionOut,
     ActivityListOut,
     ActivityOut,
+    ActivityPageOut,
+    ChecklistOut,
+    CommentIn,
+    CommentOut,
     CompleteIn,
     FeedTypeParam,
     ReleaseIn,
@@ -30,9 +34,12 @@ from .schemas import (
     TaskDetailOut,
     TaskOut,
     TaskPageOut,
+    TickIn,
     TimeParam,
     UrgencyParam,
+    activity_dict,
     counts_dict,
+    step_dict,
     task_detail_dict,
     task_dict,
 )
@@ -49,6 +56,7 @@ def render_json(payload: dict) -> HttpResponse:
 
 activity_router = Router(tags=["activity"])
 TaskId = Path(..., pattern=TASK_ID_PATTERN, description="The ClickUp task id")
+ItemId = Path(..., pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The ClickUp checklist item id")
 ACTION_ERRORS = {
     400: ErrorOut,
     401: ErrorOut,
@@ -124,9 +132,12 @@ def list_tasks(
 @router.get(
     "/{task_id}",
     response={200: TaskDetailOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
-    summary="One task with its recent history",
+    summary="One task as the detail screen shows it (one DynamoDB Query)",
 )
 def get_task(request: HttpRequest, task_id: str = TaskId):
+    """Reporter (contact for leads of the shop and staff only), attachments, location, tags and
+    the safety warning, the checklist, and the first page of the activity feed (comments and
+    history, newest first; `activity_next_cursor` pages on through `/activity`)."""
     container = get_container()
     detail = use_cases.get_task_detail(tasks=container.tasks, task_id=task_id)
     return render_json(task_detail_dict(detail, viewer_from_session(request), container.claim_limit))
@@ -216,3 +227,93 @@ def recent_activity(request: HttpRequest, limit: int = Query(20, ge=1, le=50)):
             for e in entries
         ]
     )
+
+
+def _discussion():
+    from .discussion import DiscussionDeps
+
+    c = get_container()
+    return DiscussionDeps(tasks=c.tasks, outbox=c.outbox, uow=c.uow, clock=c.clock)
+
+
+@router.get(
+    "/{task_id}/activity",
+    response={200: ActivityPageOut, 400: ErrorOut, 404: ErrorOut, 422: ErrorOut, 503: ErrorOut},
+    summary="The task's activity feed: comments and history, newest first, paged",
+)
+def task_activity(
+    request: HttpRequest,
+    task_id: str = TaskId,
+    limit: int = Query(20, ge=1, le=50, description="Page size, 1 to 50"),
+    cursor: str | None = Query(None, max_length=2048, description="next_cursor of the previous page"),
+):
+    """One DynamoDB Query per page."""
+    page = get_container().tasks.activity_page(task_id, limit=limit, cursor=cursor)
+    if page is None:
+        from voldash_site.errors import NotFound
+
+        raise NotFound(f"No task with id {task_id!r}.", detail={"id": task_id})
+    entries, next_cursor = page
+    viewer = viewer_from_session(request)
+    shop = next((e.shop for e in entries if getattr(e, "shop", "")), "")
+    return render_json(
+        {"items": [activity_dict(e, viewer, shop) for e in entries], "next_cursor": next_cursor}
+    )
+
+
+@router.post(
+    "/{task_id}/comments",
+    auth=session_auth,
+    response={201: CommentOut, **ACTION_ERRORS},
+    summary="Comment on a task (members); it reaches ClickUp as a task comment",
+)
+def post_comment(request: HttpRequest, body: CommentIn, task_id: str = TaskId):
+    """Plain text, 1 to 4000 characters after trimming. In the activity feed at once; posted to
+    ClickUp through the outbox exactly once."""
+    from .discussion import post_comment as post
+
+    viewer = request.auth
+    comment = post(
+        task_id=task_id, author_id=viewer.neon_id, author_name=viewer.name, text=body.text, deps=_discussion()
+    )
+    response = render_json({"item": activity_dict(comment, viewer)})
+    response.status_code = 201
+    return response
+
+
+@router.post(
+    "/{task_id}/checklist/{item_id}",
+    auth=session_auth,
+    response={200: ChecklistOut, **ACTION_ERRORS},
+    summary="Tick or untick a checklist step (the holder, while in progress)",
+)
+def tick_step(request: HttpRequest, body: TickIn, task_id: str = TaskId, item_id: str = ItemId):
+    """Stored at once; written back to the ClickUp checklist item through the outbox. Only the
+    volunteer holding the task (403 `not_your_task`), only while it is IN_PROGRESS (409
+    `task_not_in_progress`)."""
+    return _tick(request, body, task_id, item_id)
+
+
+@router.patch(
+    "/{task_id}/checklist/{item_id}",
+    auth=session_auth,
+    response={200: ChecklistOut, **ACTION_ERRORS},
+    summary="Tick or untick a checklist step (same as POST)",
+)
+def patch_step(request: HttpRequest, body: TickIn, task_id: str = TaskId, item_id: str = ItemId):
+    return _tick(request, body, task_id, item_id)
+
+
+def _tick(request: HttpRequest, body: TickIn, task_id: str, item_id: str) -> dict:
+    from .discussion import tick_step as tick
+
+    viewer = request.auth
+    result = tick(
+        task_id=task_id,
+        item_id=item_id,
+        resolved=body.resolved,
+        actor_id=viewer.neon_id,
+        actor_name=viewer.name,
+        deps=_discussion(),
+    )
+    return {"task_id": result.task_id, "checklist": [step_dict(s) for s in result.steps]}

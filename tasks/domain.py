@@ -178,6 +178,8 @@ class HistoryAction(StrEnum):
     RESYNCED = "resynced"  # staff asked for a fresh read from ClickUp
     HOURS_APPROVED = "hours_approved"
     HOURS_REJECTED = "hours_rejected"
+    STEP_CHECKED = "step_checked"  # the holder ticked a checklist step (note: the step)
+    STEP_UNCHECKED = "step_unchecked"
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,10 @@ class TaskDetail:
     history: tuple[HistoryEntry, ...] = ()
     raw_snapshot: dict | None = None  # the ClickUp task as last read (staff pages only)
     snapshot_at: datetime | None = None
+    extras: TaskExtras | None = None
+    # History entries and comments mixed, newest first (the first page of the activity feed).
+    activity: tuple[HistoryEntry | Comment, ...] = ()
+    activity_cursor: str | None = None
 
 
 class Refusal(StrEnum):
@@ -295,3 +301,162 @@ def claim_eligibility(
 
 
 MAX_HOURS_PER_TASK = 12
+
+
+# -- what the task detail screen adds (issue 14 item 2) --------------------------------------
+
+# Attachments are shown as links and images: only https URLs on ClickUp's attachment hosts
+# (t<workspace>.p.clickup-attachments.com, or clickup.com itself) are kept.
+ATTACHMENT_HOSTS = ("clickup-attachments.com", "clickup.com")
+IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "webp", "heic", "bmp"})
+MAX_ATTACHMENTS = 50
+MAX_CHECKLIST_STEPS = 200
+MAX_COMMENT_LENGTH = 4000
+
+
+def attachment_url(value: object) -> str | None:
+    for host in ATTACHMENT_HOSTS:
+        url = https_url(value, host_suffix=host)
+        if url is not None:
+            return url
+    return None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    title: str
+    url: str  # https, on ATTACHMENT_HOSTS (checked when built)
+    is_image: bool = False
+    thumbnail_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ChecklistStep:
+    """One item of a ClickUp checklist, as ClickUp last said."""
+
+    id: str  # ClickUp checklist item id
+    checklist_id: str
+    checklist_name: str
+    name: str
+    resolved: bool
+
+
+@dataclass(frozen=True)
+class StepTick:
+    """A holder's tick in voldash: wins over ClickUp's state until ClickUp says something newer."""
+
+    item_id: str
+    resolved: bool
+    at_ms: int
+    by_name: str = ""
+
+
+@dataclass(frozen=True)
+class Reporter:
+    name: str
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskExtras:
+    """What the detail shows beyond the feed's fields, from the last ClickUp snapshot."""
+
+    reporter: Reporter | None = None
+    attachments: tuple[Attachment, ...] = ()
+    checklist: tuple[ChecklistStep, ...] = ()
+    source_updated_ms: int | None = None  # ClickUp's date_updated of the snapshot these came from
+    ticks: tuple[StepTick, ...] = ()  # our own ticks (kept apart from ClickUp's state)
+
+    def steps(self) -> tuple[ChecklistStep, ...]:
+        """The checklist with our ticks applied where they are newer than ClickUp's snapshot."""
+        newer = {
+            t.item_id: t
+            for t in self.ticks
+            if self.source_updated_ms is None or t.at_ms > self.source_updated_ms
+        }
+        return tuple(
+            replace(s, resolved=newer[s.id].resolved) if s.id in newer else s for s in self.checklist
+        )
+
+
+class CommentSource(StrEnum):
+    API = "api"  # a member through the dashboard
+    CLICKUP = "clickup"  # someone in ClickUp
+
+
+@dataclass(frozen=True)
+class Comment:
+    task_id: str
+    at: datetime
+    author_name: str
+    text: str  # plain text; whoever displays it escapes it
+    source: CommentSource
+    event_id: str
+    author_id: str | None = None  # Neon id (dashboard comments)
+    clickup_comment_id: str | None = None
+
+
+def comment_marker(event_id: str) -> str:
+    """The reference a dashboard comment carries in ClickUp: finds it again after a lost answer
+    and tells its webhook echo from a comment someone wrote in ClickUp."""
+    return f"[voldash:{event_id}]"
+
+
+_MARKER = re.compile(r"\[voldash:[0-9a-f]{6,32}\]")
+
+
+def is_our_comment(text: str) -> bool:
+    return bool(_MARKER.search(text or ""))
+
+
+def clean_comment(text: str) -> str:
+    """Plain text, as stored: control characters (except newlines and tabs) dropped, trimmed."""
+    kept = "".join(ch for ch in text if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
+    return kept.strip()
+
+
+# -- tags and the safety warning ---------------------------------------------------------------
+# The rule (README "Task detail"): a ClickUp tag naming a safety concern (SAFETY_TAGS, compared
+# case- and punctuation-insensitively) makes the task "Safety Critical" with the lock-out
+# warning; otherwise a critical *problem* (a repair, not scheduled maintenance) warns not to
+# use the equipment. Tags shown: the kind of task (info), the urgency when high or critical
+# (warning), "Safety Critical" (warning), then ClickUp's other tags (info).
+SAFETY_TAGS = frozenset({"safety", "safety critical", "loto", "lockout", "lock out", "hazard", "danger"})
+SAFETY_WARNING = (
+    "Safety critical: do not use this equipment until the task is resolved. "
+    "Lock out and tag out the machine before working on it."
+)
+CRITICAL_WARNING = "Critical for safe operation. Do not use the machine until resolved."
+_TYPE_LABELS = {"problem": "Repair", "preventative": "Maintenance", "facilities": "Facilities"}
+
+
+def _fold_tag(tag: str) -> str:
+    return re.sub(r"[\s\-_]+", " ", tag.strip().lower())
+
+
+def is_safety_critical(task: Task) -> bool:
+    return any(_fold_tag(t) in SAFETY_TAGS for t in task.tags)
+
+
+def safety_warning(task: Task) -> str | None:
+    if is_safety_critical(task):
+        return SAFETY_WARNING
+    if task.urgency is Urgency.CRITICAL and task.task_type is TaskType.PROBLEM:
+        return CRITICAL_WARNING
+    return None
+
+
+def display_tags(task: Task) -> list[tuple[str, str]]:
+    """``(label, kind)`` pairs, kind ``warning`` or ``info``."""
+    value = task.task_type.value
+    tags = [(_TYPE_LABELS.get(value, value.title()), "info")]
+    if task.urgency is Urgency.CRITICAL:
+        tags.append(("Critical", "warning"))
+    elif task.urgency is Urgency.HIGH:
+        tags.append(("High Priority", "warning"))
+    if is_safety_critical(task):
+        tags.append(("Safety Critical", "warning"))
+    for t in task.tags:
+        if t != AWAITING_CLICKUP and _fold_tag(t) not in SAFETY_TAGS:
+            tags.append((t[:50], "info"))
+    return tags

@@ -22,6 +22,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
     ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -46,17 +47,24 @@ from voldash_site.dynamodb.items import (
     storage_errors,
     transaction,
 )
-from voldash_site.dynamodb.unit_of_work import Load, Write, put, update
+from voldash_site.dynamodb.unit_of_work import Load, Write, check, put, update
 from voldash_site.errors import Conflict
 
 from .domain import (
     AWAITING_CLICKUP,
     Assignee,
+    Attachment,
+    ChecklistStep,
+    Comment,
+    CommentSource,
     HistoryAction,
     HistoryEntry,
     HistorySource,
+    Reporter,
+    StepTick,
     Task,
     TaskDetail,
+    TaskExtras,
     TaskStatus,
     TaskType,
     Urgency,
@@ -81,6 +89,9 @@ from .feed import (
 from .reports.repository import report_status_write
 
 HISTORY_ON_DETAIL = 20
+# The activity feed (history and comments) pages by this many; the detail holds the first page.
+ACTIVITY_PAGE = 20
+EXTRAS_SK = "TASK#EXTRAS"
 # With an urgency filter, DynamoDB is asked to read this many times the page size in the
 # same single request, so a filtered page is rarely short.
 FILTER_READ_AHEAD = 4
@@ -288,6 +299,12 @@ class _TaskItem(TableItem, discriminator="Task"):
 
 
 ACTIVITY_PK = "ACTIVITY"
+_ACTIVITY_KINDS = ("TaskHistory", "TaskComment")
+
+
+def vars_(value: Any) -> dict[str, Any]:
+    """A frozen dataclass as a plain dict (for JSON attributes)."""
+    return dict(vars(value))
 
 
 class _SnapshotItem(TableItem, discriminator="TaskSnapshot"):
@@ -361,6 +378,86 @@ class _HistoryItem(TableItem, discriminator="TaskHistory"):
             task_title=self.task_title or "",
             shop=self.shop or "",
         )
+
+
+class _CommentItem(TableItem, discriminator="TaskComment"):
+    """PK=TASK#{id} SK=HIST#{at}#{event_id}: a comment, sorted into the activity feed beside the
+    history entries (so the detail's one Query reads both). A ClickUp comment's event id is
+    derived from ClickUp's comment id, so a replayed webhook cannot store it twice."""
+
+    task_id = UnicodeAttribute(attr_name="task_id")
+    at = UTCDateTimeAttribute()
+    author_id = UnicodeAttribute(null=True)
+    author_name = UnicodeAttribute()
+    text = UnicodeAttribute()
+    source = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    clickup_comment_id = UnicodeAttribute(null=True)
+
+    @classmethod
+    def from_comment(cls, c: Comment) -> _CommentItem:
+        return cls(
+            pk=f"TASK#{c.task_id}",
+            sk=f"HIST#{stamp(c.at)}#{c.event_id}",
+            task_id=c.task_id,
+            at=c.at,
+            author_id=c.author_id,
+            author_name=c.author_name,
+            text=c.text,
+            source=c.source.value,
+            event_id=c.event_id,
+            clickup_comment_id=c.clickup_comment_id,
+        )
+
+
+class _ExtrasItem(TableItem, discriminator="TaskExtras"):
+    """PK=TASK#{id} SK=TASK#EXTRAS: reporter, attachments and checklist from the last ClickUp
+    snapshot (``checklist``), and the holder's own ticks (``ticks``, a map item id -> tick) that
+    the sync never overwrites. Sorts just before the task item, so the detail's Query reads it."""
+
+    reporter_name = UnicodeAttribute(null=True)
+    reporter_role = UnicodeAttribute(null=True)
+    attachments = JSONAttribute(null=True)
+    checklist = JSONAttribute(null=True)
+    source_updated_ms = NumberAttribute(null=True)
+    ticks = MapAttribute(null=True)
+
+
+def comment_from_raw(raw: dict[str, Any]) -> Comment:
+    return Comment(
+        task_id=raw["task_id"]["S"],
+        at=datetime.fromisoformat(raw["at"]["S"]),
+        author_name=raw["author_name"]["S"],
+        text=raw["text"]["S"],
+        source=CommentSource(raw["source"]["S"]),
+        event_id=raw["event_id"]["S"],
+        author_id=_s(raw, "author_id"),
+        clickup_comment_id=_s(raw, "clickup_comment_id"),
+    )
+
+
+def extras_from_raw(raw: dict[str, Any]) -> TaskExtras:
+    name, role = _s(raw, "reporter_name"), _s(raw, "reporter_role")
+    attachments = json.loads(_s(raw, "attachments") or "[]")
+    checklist = json.loads(_s(raw, "checklist") or "[]")
+    ticks = []
+    for item_id, value in (raw.get("ticks") or {}).get("M", {}).items():
+        tick = value.get("M", {})
+        ticks.append(
+            StepTick(
+                item_id=item_id,
+                resolved=bool(tick.get("resolved", {}).get("BOOL", False)),
+                at_ms=int(tick.get("at_ms", {}).get("N", "0")),
+                by_name=tick.get("by", {}).get("S", ""),
+            )
+        )
+    return TaskExtras(
+        reporter=Reporter(name, role) if name else None,
+        attachments=tuple(Attachment(**a) for a in attachments),
+        checklist=tuple(ChecklistStep(**c) for c in checklist),
+        source_updated_ms=_n(raw, "source_updated_ms"),
+        ticks=tuple(ticks),
+    )
 
 
 def _s(raw: dict[str, Any], name: str) -> str | None:
@@ -478,13 +575,14 @@ class DynamoTaskRepository:
         return detail.task if detail else None
 
     def get_detail(self, task_id: str, *, include_snapshot: bool = False) -> TaskDetail | None:
-        """One Query on the task's item collection, newest first: the task (SK=TASK sorts after
-        SNAPSHOT and every HIST#...) and its newest history entries. The raw ClickUp snapshot
-        (kilobytes) is only for the staff pages; the API's query filters it out server-side."""
+        """One Query on the task's item collection, newest first: the extras (SK=TASK#EXTRAS),
+        the task (SK=TASK; both sort after SNAPSHOT and every HIST#...) and the newest page of
+        its activity (history entries and comments). The raw ClickUp snapshot (kilobytes) is
+        only for the staff pages; the API's query filters it out server-side."""
         page = query_page(
             TableItem,
             f"TASK#{task_id}",
-            limit=2 + HISTORY_ON_DETAIL,
+            limit=3 + ACTIVITY_PAGE,
             newest_first=True,
             consistent=True,
             filter_condition=None if include_snapshot else TableItem.item_type != _SnapshotItem,
@@ -494,14 +592,132 @@ class DynamoTaskRepository:
         task = next((task_from_raw(item) for kind, item in kinds if kind == "Task"), None)
         if task is None:
             return None
-        history = tuple(history_from_raw(item) for kind, item in kinds if kind == "TaskHistory")
+        feed = [item for kind, item in kinds if kind in _ACTIVITY_KINDS]
+        activity, cursor = self._activity(task_id, feed, ACTIVITY_PAGE, more=page.last_key is not None)
+        history = tuple(e for e in activity if isinstance(e, HistoryEntry))
         snapshot = next((item for kind, item in kinds if kind == "TaskSnapshot"), None)
+        extras = next((extras_from_raw(item) for kind, item in kinds if kind == "TaskExtras"), None)
         return TaskDetail(
             task=task,
             history=history[:HISTORY_ON_DETAIL],
             raw_snapshot=json.loads(snapshot["raw"]["S"]) if snapshot else None,
             snapshot_at=datetime.fromisoformat(snapshot["fetched_at"]["S"]) if snapshot else None,
+            extras=extras,
+            activity=activity,
+            activity_cursor=cursor,
         )
+
+    def activity_page(
+        self, task_id: str, *, limit: int = ACTIVITY_PAGE, cursor: str | None = None
+    ) -> tuple[tuple[HistoryEntry | Comment, ...], str | None] | None:
+        """A page of the activity feed (history and comments, newest first): one Query. The
+        first page also reads the task item (None when there is no such task)."""
+        start = cursors.decode(
+            cursor, scope=f"activity|{task_id}", secret=self._secret, allowed_keys=INDEX_KEYS[None]
+        )
+        page = query_page(
+            TableItem,
+            f"TASK#{task_id}",
+            limit=limit if start else limit + 2,  # the first page: the task and the snapshot too
+            range_key_condition=TableItem.sk <= "TASK",
+            newest_first=True,
+            start_key=start,
+            raw=True,
+        )
+        kinds = [(item.get("type", {}).get("S"), item) for item in page.items]
+        if start is None and not any(k == "Task" and not task_from_raw(i).deleted for k, i in kinds):
+            return None
+        feed = [item for kind, item in kinds if kind in _ACTIVITY_KINDS]
+        return self._activity(task_id, feed, limit, more=page.last_key is not None)
+
+    def _activity(
+        self, task_id: str, feed: list[dict[str, Any]], limit: int, *, more: bool
+    ) -> tuple[tuple[HistoryEntry | Comment, ...], str | None]:
+        more = more or len(feed) > limit
+        feed = feed[:limit]
+        entries = tuple(
+            history_from_raw(i) if i["type"]["S"] == "TaskHistory" else comment_from_raw(i) for i in feed
+        )
+        cursor = None
+        if more and feed:
+            last = feed[-1]
+            cursor = cursors.encode(
+                {"PK": last["PK"], "SK": last["SK"]}, scope=f"activity|{task_id}", secret=self._secret
+            )
+        return entries, cursor
+
+    def extras_write(self, task_id: str, extras: TaskExtras) -> Write:
+        """ClickUp's side of the extras (never the holder's ticks); the sync writes it with the
+        task, in the same transaction."""
+        key = _ExtrasItem(pk=f"TASK#{task_id}", sk=EXTRAS_SK)
+        actions = [
+            _ExtrasItem.item_type.set(_ExtrasItem),
+            _ExtrasItem.attachments.set([vars_(a) for a in extras.attachments]),
+            _ExtrasItem.checklist.set([vars_(c) for c in extras.checklist]),
+            _ExtrasItem.ticks.set(_ExtrasItem.ticks | {}),  # created empty, then left alone
+        ]
+        reporter = extras.reporter
+        if reporter is not None:
+            actions.append(_ExtrasItem.reporter_name.set(reporter.name))
+            actions.append(
+                _ExtrasItem.reporter_role.set(reporter.role)
+                if reporter.role
+                else _ExtrasItem.reporter_role.remove()
+            )
+        else:
+            actions += [_ExtrasItem.reporter_name.remove(), _ExtrasItem.reporter_role.remove()]
+        if extras.source_updated_ms is not None:
+            actions.append(_ExtrasItem.source_updated_ms.set(extras.source_updated_ms))
+        return update(key, actions)
+
+    def tick_writes(
+        self, task: Task, step: ChecklistStep, *, resolved: bool, holder_id: str, at_ms: int, by_name: str
+    ) -> list[Write]:
+        """The holder's tick: only while the task is IN_PROGRESS and held by ``holder_id`` (a
+        condition on the task item, in the same transaction)."""
+        task_key = _TaskItem(pk=f"TASK#{task.id}", sk="TASK")
+        held = (
+            (_TaskItem.status == TaskStatus.IN_PROGRESS.value)
+            & (_TaskItem.assignee_id == holder_id)
+            & (_TaskItem.deleted == False)  # noqa: E712 - a pynamodb condition, not a comparison
+        )
+        key = _ExtrasItem(pk=f"TASK#{task.id}", sk=EXTRAS_SK)
+        tick = {"resolved": resolved, "at_ms": at_ms, "by": by_name[:200]}
+        return [
+            check(task_key, held, tag="holder"),
+            update(
+                key,
+                [_ExtrasItem.ticks[step.id].set(tick)],  # type: ignore[index]
+                condition=_ExtrasItem.ticks.exists(),
+                tag="step",
+            ),
+        ]
+
+    def current_tick(self, task_id: str, item_id: str) -> StepTick | None:
+        """The holder's latest tick of one step (one consistent GetItem of the extras item)."""
+        with storage_errors():
+            try:
+                item = _ExtrasItem.get(f"TASK#{task_id}", EXTRAS_SK, consistent_read=True)
+            except _ExtrasItem.DoesNotExist:
+                return None
+        tick = (item.ticks.as_dict() if item.ticks is not None else {}).get(item_id)
+        if not isinstance(tick, dict):
+            return None
+        return StepTick(
+            item_id, bool(tick.get("resolved")), int(tick.get("at_ms") or 0), str(tick.get("by") or "")
+        )
+
+    def comment_write(self, comment: Comment) -> Write:
+        """A new comment; a second write of the same one (a replayed webhook) is refused."""
+        return put(
+            _CommentItem.from_comment(comment), condition=_CommentItem.pk.does_not_exist(), tag="comment"
+        )
+
+    def commentable_check(self, task_id: str) -> Write:
+        """The task exists and is not deleted (a comment on it may be stored)."""
+        key = _TaskItem(pk=f"TASK#{task_id}", sk="TASK")
+        condition = _TaskItem.pk.exists() & (_TaskItem.deleted == False)  # noqa: E712
+        return check(key, condition, tag="task")
 
     def snapshot_write(self, task_id: str, raw: dict, fetched_at: datetime) -> Write:
         return put(_SnapshotItem(pk=f"TASK#{task_id}", sk="SNAPSHOT", raw=raw, fetched_at=fetched_at))

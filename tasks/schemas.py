@@ -8,11 +8,14 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
-from shops.catalog import SHOP_SLUGS
+from shops.catalog import ASMBLY_SHOPS, SHOP_SLUGS
 from volunteers.domain import Viewer
 
 from .domain import (
+    MAX_COMMENT_LENGTH,
     MAX_HOURS_PER_TASK,
+    ChecklistStep,
+    Comment,
     DueState,
     HistoryEntry,
     HistoryVisibility,
@@ -22,7 +25,9 @@ from .domain import (
     TaskType,
     Urgency,
     claim_eligibility,
+    display_tags,
     history_visibility,
+    safety_warning,
 )
 from .feed import Counts, FeedSort, FeedType, TimeBucket
 
@@ -162,16 +167,94 @@ def _visibility(e: HistoryEntry, viewer: Viewer | None, shop: str) -> HistoryVis
     )
 
 
+class ReporterOut(Schema):
+    name: str = Field(description="Who made the task in ClickUp")
+    role: str | None = Field(description="What we know of them (the problem form, the facilities team)")
+    contact: str | None = Field(
+        description="The reporter's name/phone from the problem form: leads of the task's shop and staff only"
+    )
+
+
+class AttachmentOut(Schema):
+    title: str
+    url: str = Field(description="https, on ClickUp's attachment hosts")
+    is_image: bool
+    thumbnail_url: str | None
+
+
+class TagOut(Schema):
+    label: str
+    type: Literal["warning", "info"]
+
+
+class LocationOut(Schema):
+    shop: str = Field(description="Shop slug")
+    shop_name: str
+    asset: str | None
+
+
+class ChecklistStepOut(Schema):
+    id: str = Field(description="ClickUp checklist item id (tick it with POST .../checklist/{id})")
+    checklist: str = Field(description="Name of the ClickUp checklist the step belongs to")
+    name: str
+    resolved: bool
+
+
+class ActivityItemOut(Schema):
+    id: str
+    variant: Literal["user", "system"] = Field(description="user: a comment; system: a history event")
+    at: datetime
+    author: str | None = Field(description="Who wrote or did it (null for ClickUp/system)")
+    text: str = Field(description="Plain text (the frontend escapes it)")
+    source: str = Field(description="api, staff, clickup or system")
+    action: str | None = Field(description="History action (null for comments)")
+    note: str | None = Field(description="History note, when the reader may see it")
+
+
+class ActivityPageOut(Schema):
+    items: list[ActivityItemOut]
+    next_cursor: str | None
+
+
 class TaskDetailOut(TaskOut):
-    history: list[HistoryOut] = Field(description="Recent activity, newest first (up to 20)")
+    history: list[HistoryOut] = Field(description="Recent history entries, newest first (up to 20)")
+    reporter: ReporterOut | None
+    attachments: list[AttachmentOut]
+    location: LocationOut
+    tags: list[TagOut] = Field(description="Kind, urgency, safety and ClickUp tags (README: Task detail)")
+    warning: str | None = Field(description="Safety warning derived from the data (README: Task detail)")
+    checklist: list[ChecklistStepOut] = Field(description="The ClickUp checklist's steps, in order")
+    activity: list[ActivityItemOut] = Field(description="Comments and history, newest first (first page)")
+    activity_next_cursor: str | None = Field(description="For GET /tasks/{id}/activity?cursor=")
 
     @staticmethod
     def from_detail(detail: TaskDetail, viewer: Viewer | None, claim_limit: int) -> TaskDetailOut:
         base = TaskOut.from_task(detail.task, viewer, claim_limit)
         shop = detail.task.shop
+        full = task_detail_dict(detail, viewer, claim_limit)
+        extra = {k: v for k, v in full.items() if k not in TaskOut.model_fields}
         return TaskDetailOut(
-            **base.model_dump(), history=[HistoryOut.from_entry(e, viewer, shop) for e in detail.history]
+            **base.model_dump(),
+            history=[HistoryOut.from_entry(e, viewer, shop) for e in detail.history],
+            **{k: v for k, v in extra.items() if k != "history"},
         )
+
+
+class CommentIn(Schema):
+    text: str = Field(..., min_length=1, max_length=MAX_COMMENT_LENGTH, description="Plain text")
+
+
+class CommentOut(Schema):
+    item: ActivityItemOut
+
+
+class TickIn(Schema):
+    resolved: bool = Field(True, description="true ticks the step, false unticks it")
+
+
+class ChecklistOut(Schema):
+    task_id: str
+    checklist: list[ChecklistStepOut]
 
 
 class ReleaseIn(Schema):
@@ -321,4 +404,90 @@ def task_detail_dict(detail: TaskDetail, viewer: Viewer | None, claim_limit: int
     return {
         **task_dict(detail.task, viewer, claim_limit),
         "history": [history_dict(e, viewer, detail.task.shop) for e in detail.history],
+        **_detail_extras(detail, viewer),
+    }
+
+
+# -- the detail screen's extras ---------------------------------------------------------------
+
+SHOP_NAMES = {shop.slug: shop.name for shop in ASMBLY_SHOPS}
+_ACTION_TEXT = {
+    "created": "created the task",
+    "updated": "updated the task",
+    "claimed": "claimed the task",
+    "released": "released the task",
+    "completed": "completed the task",
+    "reassigned": "reassigned the task",
+    "reopened": "reopened the task",
+    "deleted": "removed the task",
+    "resynced": "re-read the task from ClickUp",
+    "hours_approved": "approved the hours",
+    "hours_rejected": "rejected the hours",
+    "step_checked": "ticked a step",
+    "step_unchecked": "unticked a step",
+}
+
+
+def step_dict(step: ChecklistStep) -> dict:
+    return {"id": step.id, "checklist": step.checklist_name, "name": step.name, "resolved": step.resolved}
+
+
+def activity_dict(e: HistoryEntry | Comment, viewer: Viewer | None = None, shop: str = "") -> dict:
+    if isinstance(e, Comment):
+        return {
+            "id": e.event_id,
+            "variant": "user",
+            "at": _iso(e.at),
+            "author": e.author_name,
+            "text": e.text,
+            "source": e.source.value,
+            "action": None,
+            "note": None,
+        }
+    see = _visibility(e, viewer, shop)
+    who = e.actor_name or "ClickUp"
+    text = f"{who} {_ACTION_TEXT.get(e.action.value, e.action.value)}"
+    if e.action.value in ("step_checked", "step_unchecked") and e.note:
+        text = f"{text}: {e.note}"
+    if e.to_status and e.from_status and e.to_status != e.from_status:
+        text = f"{text} ({e.from_status.value} -> {e.to_status.value})"
+    return {
+        "id": e.event_id,
+        "variant": "system",
+        "at": _iso(e.at),
+        "author": e.actor_name,
+        "text": text,
+        "source": e.source.value,
+        "action": e.action.value,
+        "note": e.note if see.note else None,
+    }
+
+
+def _detail_extras(detail: TaskDetail, viewer: Viewer | None) -> dict:
+    task, extras = detail.task, detail.extras
+    reporter = extras.reporter if extras else None
+    sees_contact = viewer is not None and viewer.leads_shop(task.shop)
+    contact = task.contact_details if sees_contact else None
+    if reporter is not None:
+        reporter_out: dict | None = {"name": reporter.name, "role": reporter.role, "contact": contact}
+    elif contact:
+        reporter_out = {"name": "Problem report", "role": None, "contact": contact}
+    else:
+        reporter_out = None
+    return {
+        "reporter": reporter_out,
+        "attachments": [
+            {"title": a.title, "url": a.url, "is_image": a.is_image, "thumbnail_url": a.thumbnail_url}
+            for a in (extras.attachments if extras else ())
+        ],
+        "location": {
+            "shop": task.shop,
+            "shop_name": SHOP_NAMES.get(task.shop, task.shop),
+            "asset": task.asset,
+        },
+        "tags": [{"label": label, "type": kind} for label, kind in display_tags(task)],
+        "warning": safety_warning(task),
+        "checklist": [step_dict(s) for s in (extras.steps() if extras else ())],
+        "activity": [activity_dict(e, viewer, task.shop) for e in detail.activity],
+        "activity_next_cursor": detail.activity_cursor,
     }

@@ -27,6 +27,8 @@ READS = [
     "/api/v1/tasks?shop=woodshop&status=OPEN&urgency=high&time=30_60&q=saw",
     "/api/v1/tasks/{id}",
     "/api/v1/tasks/doesnotexist",
+    "/api/v1/tasks/{id}/activity",
+    "/api/v1/tasks/doesnotexist/activity",
 ]
 
 

@@ -266,7 +266,7 @@ class Container:
         on_topic = self.tasks.set_discourse_url
         return {
             Channel.CLICKUP: reports.ByAction(
-                ClickUpSender(self.clickup, self.mapping),
+                ClickUpSender(self.clickup, self.mapping, current_tick=self.tasks.current_tick),
                 reports.ReportClickUpSender(
                     self.clickup,
                     reports=self.reports,

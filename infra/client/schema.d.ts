@@ -74,7 +74,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One task with its recent history */
+        /**
+         * One task as the detail screen shows it (one DynamoDB Query)
+         * @description Reporter (contact for leads of the shop and staff only), attachments, location, tags and
+         *     the safety warning, the checklist, and the first page of the activity feed (comments and
+         *     history, newest first; `activity_next_cursor` pages on through `/activity`).
+         */
         get: operations["tasks_api_get_task"];
         put?: never;
         post?: never;
@@ -142,6 +147,70 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The task's activity feed: comments and history, newest first, paged
+         * @description One DynamoDB Query per page.
+         */
+        get: operations["tasks_api_task_activity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Comment on a task (members); it reaches ClickUp as a task comment
+         * @description Plain text, 1 to 4000 characters after trimming. In the activity feed at once; posted to
+         *     ClickUp through the outbox exactly once.
+         */
+        post: operations["tasks_api_post_comment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/checklist/{item_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Tick or untick a checklist step (the holder, while in progress)
+         * @description Stored at once; written back to the ClickUp checklist item through the outbox. Only the
+         *     volunteer holding the task (403 `not_your_task`), only while it is IN_PROGRESS (409
+         *     `task_not_in_progress`).
+         */
+        post: operations["tasks_api_tick_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Tick or untick a checklist step (same as POST) */
+        patch: operations["tasks_api_patch_step"];
         trace?: never;
     };
     "/api/v1/activity": {
@@ -657,6 +726,78 @@ export interface components {
              */
             can_manage: boolean;
         };
+        /** ActivityItemOut */
+        ActivityItemOut: {
+            /** Id */
+            id: string;
+            /**
+             * Variant
+             * @description user: a comment; system: a history event
+             * @enum {string}
+             */
+            variant: "user" | "system";
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Author
+             * @description Who wrote or did it (null for ClickUp/system)
+             */
+            author: string | null;
+            /**
+             * Text
+             * @description Plain text (the frontend escapes it)
+             */
+            text: string;
+            /**
+             * Source
+             * @description api, staff, clickup or system
+             */
+            source: string;
+            /**
+             * Action
+             * @description History action (null for comments)
+             */
+            action: string | null;
+            /**
+             * Note
+             * @description History note, when the reader may see it
+             */
+            note: string | null;
+        };
+        /** AttachmentOut */
+        AttachmentOut: {
+            /** Title */
+            title: string;
+            /**
+             * Url
+             * @description https, on ClickUp's attachment hosts
+             */
+            url: string;
+            /** Is Image */
+            is_image: boolean;
+            /** Thumbnail Url */
+            thumbnail_url: string | null;
+        };
+        /** ChecklistStepOut */
+        ChecklistStepOut: {
+            /**
+             * Id
+             * @description ClickUp checklist item id (tick it with POST .../checklist/{id})
+             */
+            id: string;
+            /**
+             * Checklist
+             * @description Name of the ClickUp checklist the step belongs to
+             */
+            checklist: string;
+            /** Name */
+            name: string;
+            /** Resolved */
+            resolved: boolean;
+        };
         /** HistoryOut */
         HistoryOut: {
             /**
@@ -693,6 +834,46 @@ export interface components {
              * @description Null for anonymous readers
              */
             hours: number | null;
+        };
+        /** LocationOut */
+        LocationOut: {
+            /**
+             * Shop
+             * @description Shop slug
+             */
+            shop: string;
+            /** Shop Name */
+            shop_name: string;
+            /** Asset */
+            asset: string | null;
+        };
+        /** ReporterOut */
+        ReporterOut: {
+            /**
+             * Name
+             * @description Who made the task in ClickUp
+             */
+            name: string;
+            /**
+             * Role
+             * @description What we know of them (the problem form, the facilities team)
+             */
+            role: string | null;
+            /**
+             * Contact
+             * @description The reporter's name/phone from the problem form: leads of the task's shop and staff only
+             */
+            contact: string | null;
+        };
+        /** TagOut */
+        TagOut: {
+            /** Label */
+            label: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "warning" | "info";
         };
         /** TaskDetailOut */
         TaskDetailOut: {
@@ -760,9 +941,38 @@ export interface components {
             viewer?: components["schemas"]["ViewerTaskOut"] | null;
             /**
              * History
-             * @description Recent activity, newest first (up to 20)
+             * @description Recent history entries, newest first (up to 20)
              */
             history: components["schemas"]["HistoryOut"][];
+            reporter: components["schemas"]["ReporterOut"] | null;
+            /** Attachments */
+            attachments: components["schemas"]["AttachmentOut"][];
+            location: components["schemas"]["LocationOut"];
+            /**
+             * Tags
+             * @description Kind, urgency, safety and ClickUp tags (README: Task detail)
+             */
+            tags: components["schemas"]["TagOut"][];
+            /**
+             * Warning
+             * @description Safety warning derived from the data (README: Task detail)
+             */
+            warning: string | null;
+            /**
+             * Checklist
+             * @description The ClickUp checklist's steps, in order
+             */
+            checklist: components["schemas"]["ChecklistStepOut"][];
+            /**
+             * Activity
+             * @description Comments and history, newest first (first page)
+             */
+            activity: components["schemas"]["ActivityItemOut"][];
+            /**
+             * Activity Next Cursor
+             * @description For GET /tasks/{id}/activity?cursor=
+             */
+            activity_next_cursor: string | null;
         };
         /** ActionOut */
         ActionOut: {
@@ -793,6 +1003,41 @@ export interface components {
              * @description Optional note for the shop lead
              */
             note?: string | null;
+        };
+        /** ActivityPageOut */
+        ActivityPageOut: {
+            /** Items */
+            items: components["schemas"]["ActivityItemOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** CommentOut */
+        CommentOut: {
+            item: components["schemas"]["ActivityItemOut"];
+        };
+        /** CommentIn */
+        CommentIn: {
+            /**
+             * Text
+             * @description Plain text
+             */
+            text: string;
+        };
+        /** ChecklistOut */
+        ChecklistOut: {
+            /** Task Id */
+            task_id: string;
+            /** Checklist */
+            checklist: components["schemas"]["ChecklistStepOut"][];
+        };
+        /** TickIn */
+        TickIn: {
+            /**
+             * Resolved
+             * @description true ticks the step, false unticks it
+             * @default true
+             */
+            resolved: boolean;
         };
         /** ActivityListOut */
         ActivityListOut: {
@@ -1605,6 +1850,371 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActionOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    tasks_api_task_activity: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 50 */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description The ClickUp task id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityPageOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    tasks_api_post_comment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ClickUp task id */
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    tasks_api_tick_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ClickUp task id */
+                task_id: string;
+                /** @description The ClickUp checklist item id */
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TickIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    tasks_api_patch_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ClickUp task id */
+                task_id: string;
+                /** @description The ClickUp checklist item id */
+                item_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TickIn"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChecklistOut"];
                 };
             };
             /** @description Bad Request */

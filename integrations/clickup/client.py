@@ -152,6 +152,14 @@ class ClickUpClient:
         raise_for_status(SERVICE, response)
         return list(response.json().get("comments") or [])
 
+    def update_checklist_item(self, checklist_id: str, item_id: str, *, resolved: bool) -> dict[str, Any]:
+        """``PUT /checklist/{checklist_id}/checklist_item/{checklist_item_id}`` with ``resolved``."""
+        response = self._send(
+            "PUT", f"/checklist/{checklist_id}/checklist_item/{item_id}", json={"resolved": resolved}
+        )
+        raise_for_status(SERVICE, response)
+        return response.json()
+
     # -- webhooks (POST/GET /team/{team_id}/webhook, PUT /webhook/{id}) ------------------------
 
     def create_webhook(

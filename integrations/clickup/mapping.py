@@ -12,7 +12,22 @@ from typing import Any
 import yaml
 
 from shops.catalog import SHOP_SLUGS
-from tasks.domain import LINK_HOSTS, Task, TaskStatus, TaskType, Urgency, https_url
+from tasks.domain import (
+    IMAGE_EXTENSIONS,
+    LINK_HOSTS,
+    MAX_ATTACHMENTS,
+    MAX_CHECKLIST_STEPS,
+    Attachment,
+    ChecklistStep,
+    Reporter,
+    Task,
+    TaskExtras,
+    TaskStatus,
+    TaskType,
+    Urgency,
+    attachment_url,
+    https_url,
+)
 
 MAPPING_FILE = Path(__file__).with_name("asmbly.yaml")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -270,3 +285,71 @@ def normalize_task(raw: dict[str, Any], mapping: ClickUpMapping, *, now: datetim
         updated_at=updated,
     )
     return Normalized(task, list_id, reason="; ".join(notes))
+
+
+# Who reported a task, as far as ClickUp says: problem-form tasks are created by the form's
+# ClickUp user (their description starts with the form's "Problem Type:" line); other tasks were
+# made in ClickUp by the facilities team (volunteers have no ClickUp seats).
+FORM_ROLE = "Problem report form"
+CLICKUP_ROLE = "Facilities team (ClickUp)"
+
+
+def _clip(value: Any, limit: int) -> str:
+    return str(value or "").strip()[:limit]
+
+
+def normalize_extras(raw: dict[str, Any]) -> TaskExtras:
+    """Reporter, attachments and checklist of a ClickUp task object (Get Task shape). Anything
+    malformed is skipped; attachment links are kept only when https on ClickUp's hosts."""
+    creator = raw.get("creator") if isinstance(raw.get("creator"), dict) else {}
+    name = _clip(creator.get("username"), 200)
+    description = str(raw.get("text_content") or raw.get("description") or "")
+    role = FORM_ROLE if description.lstrip().startswith("Problem Type:") else CLICKUP_ROLE
+    reporter = Reporter(name=name, role=role) if name else None
+    attachments: list[Attachment] = []
+    for a in raw.get("attachments") or []:
+        if not isinstance(a, dict) or len(attachments) >= MAX_ATTACHMENTS or a.get("deleted"):
+            continue
+        url = attachment_url(a.get("url"))
+        if url is None:
+            continue
+        title = _clip(a.get("title"), 200) or "attachment"
+        extension = _clip(a.get("extension"), 10).lower() or title.rsplit(".", 1)[-1].lower()
+        mimetype = str(a.get("mimetype") or "")
+        attachments.append(
+            Attachment(
+                title=title,
+                url=url,
+                is_image=mimetype.startswith("image/") or extension in IMAGE_EXTENSIONS,
+                thumbnail_url=attachment_url(a.get("thumbnail_large") or a.get("thumbnail_small")),
+            )
+        )
+    steps: list[ChecklistStep] = []
+    checklists = [c for c in raw.get("checklists") or [] if isinstance(c, dict)]
+    for checklist in sorted(checklists, key=lambda c: _order(c.get("orderindex"))):
+        items = [i for i in checklist.get("items") or [] if isinstance(i, dict)]
+        for item in sorted(items, key=lambda i: _order(i.get("orderindex"))):
+            if len(steps) >= MAX_CHECKLIST_STEPS or not item.get("id") or not checklist.get("id"):
+                continue
+            steps.append(
+                ChecklistStep(
+                    id=_clip(item["id"], 64),
+                    checklist_id=_clip(checklist["id"], 64),
+                    checklist_name=_clip(checklist.get("name"), 200),
+                    name=_clip(item.get("name"), 500),
+                    resolved=item.get("resolved") is True,
+                )
+            )
+    return TaskExtras(
+        reporter=reporter,
+        attachments=tuple(attachments),
+        checklist=tuple(steps),
+        source_updated_ms=_ms(raw.get("date_updated")),
+    )
+
+
+def _order(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0

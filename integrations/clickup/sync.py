@@ -7,22 +7,34 @@ replayed, duplicated or out-of-order event can change nothing that a newer one a
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from integrations.inbox.domain import InboxEvent, InboxStatus
 from integrations.outbox.domain import Channel, OutboxMessage
-from tasks.domain import HistoryAction, HistoryEntry, HistorySource, Task
+from tasks.domain import (
+    MAX_COMMENT_LENGTH,
+    Comment,
+    CommentSource,
+    HistoryAction,
+    HistoryEntry,
+    HistorySource,
+    Task,
+    clean_comment,
+    is_our_comment,
+)
 from tasks.sync import SyncKind, SyncOutcome, decide_sync
 from voldash_site.errors import WriteRefused
 from voldash_site.escaping import discourse_text
 from volunteers.domain import HoursEntry
 
-from .mapping import ClickUpMapping, normalize_task
+from .mapping import ClickUpMapping, normalize_extras, normalize_task
 
 logger = logging.getLogger("voldash.sync.clickup")
 SERVICE = "clickup"
@@ -135,6 +147,8 @@ def apply_snapshot(
         writes = deps.tasks.snapshot_writes(task, previous=stored, counted_before=counted)
         if raw is not None:
             writes.append(deps.tasks.snapshot_write(task_id, raw, now))
+            if not task.deleted:
+                writes.append(deps.tasks.extras_write(task_id, normalize_extras(raw)))
         if outcome.action is not None and outcome.kind is not SyncKind.TOUCHED:
             writes.append(deps.tasks.history_write(_history(task, before, outcome, now, event)))
         if outcome.release_holder:
@@ -180,9 +194,72 @@ def event_task_id(payload: dict[str, Any]) -> str | None:
     return str(value) if value else None
 
 
+COMMENT_EVENTS = ("taskCommentPosted",)
+
+
+def comments_from_event(body: str, task_id: str) -> list[Comment]:
+    """The comments a ``taskCommentPosted`` body carries (``history_items[].comment``), as plain
+    text; our own comments echoing back (they carry our marker) are left out."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return []
+    items = payload.get("history_items") if isinstance(payload, dict) else None
+    out: list[Comment] = []
+    for item in items if isinstance(items, list) else []:
+        comment = item.get("comment") if isinstance(item, dict) else None
+        if not isinstance(comment, dict) or not comment.get("id"):
+            continue
+        text = clean_comment(str(comment.get("text_content") or ""))[:MAX_COMMENT_LENGTH]
+        if not text or is_our_comment(text):
+            continue
+        user = comment.get("user") if isinstance(comment.get("user"), dict) else {}
+        try:
+            at = datetime.fromtimestamp(int(str(comment.get("date") or item.get("date"))) / 1000, tz=UTC)
+        except (TypeError, ValueError, OverflowError, OSError):
+            continue
+        comment_id = str(comment["id"])[:64]
+        out.append(
+            Comment(
+                task_id=task_id,
+                at=at,
+                author_name=clean_comment(str(user.get("username") or "ClickUp"))[:200] or "ClickUp",
+                text=text,
+                source=CommentSource.CLICKUP,
+                event_id="cu" + hashlib.sha256(comment_id.encode()).hexdigest()[:16],
+                clickup_comment_id=comment_id,
+            )
+        )
+    return out
+
+
+def store_clickup_comments(event: InboxEvent, deps: ClickUpSyncDeps) -> tuple[InboxStatus, str]:
+    """Each comment in its own transaction (with a check that the task is ours and alive); one
+    already stored (a replayed event) is refused by its key and skipped."""
+    stored = 0
+    for comment in comments_from_event(event.body, event.subject_id):
+        try:
+            deps.uow.commit(
+                [deps.tasks.commentable_check(comment.task_id), deps.tasks.comment_write(comment)]
+            )
+            stored += 1
+        except WriteRefused as refused:
+            if "task" in refused.tags:
+                return InboxStatus.IGNORED, "not a task of ours"
+            if "comment" not in refused.tags:
+                raise
+    if not stored:
+        return InboxStatus.IGNORED, "no new comment"
+    return InboxStatus.DONE, f"comments stored: {stored}"
+
+
 def handle_clickup_event(event: InboxEvent, deps: ClickUpSyncDeps) -> tuple[InboxStatus, str]:
-    """Inbox handler: re-read the task from ClickUp (the event is only a hint) and apply it."""
+    """Inbox handler: re-read the task from ClickUp (the event is only a hint) and apply it.
+    A comment event stores the comment it carries instead (a comment changes nothing we keep
+    of the task itself)."""
     task_id = event.subject_id
+    if event.kind in COMMENT_EVENTS:
+        return store_clickup_comments(event, deps)
     # Even an Automation payload carrying the whole task is re-read: its shape differs between
     # ClickUp's docs and what Asmbly's automations send (status_id, not a status name).
     raw = None if event.kind == "taskDeleted" else deps.client.get_task(task_id)

@@ -113,10 +113,16 @@ def _run_group(
             report.done += 1
 
 
+# Events whose body is the data itself (a ClickUp comment), not a hint to re-read the subject:
+# each is handled on its own, never folded into another event's read.
+CARRIES_CONTENT = frozenset({"taskCommentPosted"})
+
+
 def _by_subject(batch: list[InboxEvent]) -> list[list[InboxEvent]]:
-    groups: dict[tuple[Source, str], list[InboxEvent]] = {}
+    groups: dict[tuple[Source, str, str], list[InboxEvent]] = {}
     for event in batch:
-        groups.setdefault((event.source, event.subject_id), []).append(event)
+        own = event.id if event.kind in CARRIES_CONTENT else ""
+        groups.setdefault((event.source, event.subject_id, own), []).append(event)
     return list(groups.values())
 
 

@@ -176,15 +176,23 @@ class ClickUpSender:
     """Status (the list's own status name) and assignees; volunteers without a ClickUp seat
     are named in a comment instead."""
 
-    def __init__(self, client: Any, mapping: Any) -> None:
+    def __init__(
+        self, client: Any, mapping: Any, *, current_tick: Callable[[str, str], Any] | None = None
+    ) -> None:
         self.client = client
         self.mapping = mapping
+        # (task id, checklist item id) -> the holder's latest tick (StepTick) or None
+        self.current_tick = current_tick
 
     @property
     def configured(self) -> bool:
         return bool(self.client.configured)
 
     def send(self, message: OutboxMessage) -> str:
+        if message.action == "task.comment":
+            return self._comment(message)
+        if message.action == "task.checklist":
+            return self._checklist(message)
         p = message.payload
         body: dict[str, Any] = {}
         lm = self.mapping.list_for(p.get("list_id"))
@@ -218,6 +226,34 @@ class ClickUpSender:
             else:
                 done.append("comment already there")
         return ", ".join(done) or "nothing to write"
+
+    def _comment(self, message: OutboxMessage) -> str:
+        """A member's comment, posted once: an earlier attempt may have reached ClickUp and lost
+        its answer (or the worker stopped before recording it), so the task's comments are
+        searched for the comment's marker first, on every attempt."""
+        from tasks.discussion import clickup_comment_text
+
+        p = message.payload
+        marker = str(p["marker"])
+        if any(marker in str(c.get("comment_text", "")) for c in self.client.comments(message.task_id)):
+            return "comment already there"
+        body = self.client.comment(
+            message.task_id, clickup_comment_text(str(p.get("author") or ""), str(p["text"]), marker)
+        )
+        return f"commented id={body.get('id')}"
+
+    def _checklist(self, message: OutboxMessage) -> str:
+        """The holder's tick on the ClickUp checklist item: setting ``resolved`` is idempotent,
+        so a repeat after a lost answer changes nothing."""
+        p = message.payload
+        latest = self.current_tick(message.task_id, str(p["item_id"])) if self.current_tick else None
+        if latest is not None and latest.at_ms > int(p.get("at_ms") or 0):
+            # A newer tick of the same step has its own message: ClickUp ends with that one,
+            # whatever order retries deliver them in.
+            return f"checklist item {p['item_id']}: superseded by a newer tick"
+        resolved = bool(p["resolved"])
+        self.client.update_checklist_item(str(p["checklist_id"]), str(p["item_id"]), resolved=resolved)
+        return f"checklist item {p['item_id']} resolved={bool(p['resolved'])}"
 
 
 class SlackSender:

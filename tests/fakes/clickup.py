@@ -155,6 +155,8 @@ class _Task:
     deleted: bool = False
     due_date: int | None = None  # epoch ms
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    checklists: list[dict[str, Any]] = field(default_factory=list)  # the Get Task shape
+    tags: list[str] = field(default_factory=list)
     # What the last change replaced, for realistic webhook history items.
     previous: dict[str, Any] = field(default_factory=dict)
 
@@ -311,8 +313,11 @@ class FakeClickUp(FakeServer):
         date_created_ms: int | None = None,
         archived: bool = False,
         due_date_ms: int | None = None,
+        tags: list[str] | None = None,
+        creator_id: int | None = None,
     ) -> dict[str, Any]:
-        """Create a task (``date_updated`` = now); returns it in the Get Task shape."""
+        """Create a task (``date_updated`` = now); returns it in the Get Task shape. ``creator_id``
+        names a user added with ``add_user`` (default: the bot that files form reports)."""
         with self._lock:
             if task_id in self._tasks and not self._tasks[task_id].deleted:
                 raise ValueError(f"task {task_id} already exists")
@@ -328,12 +333,13 @@ class FakeClickUp(FakeServer):
                 time_estimate=time_estimate_ms,
                 custom_fields={},
                 assignees=[self._register_user(user) for user in assignees or []],
-                creator=BOT_USER_ID,
+                creator=creator_id if creator_id in self._users else BOT_USER_ID,
                 orderindex=f"{next(self._orderindexes)}.00000000000000000000000000000000",
                 date_created=date_created_ms if date_created_ms is not None else stamp,
                 date_updated=stamp,
                 archived=archived,
                 due_date=due_date_ms,
+                tags=list(tags or []),
             )
             self._set_custom_fields(task, custom_fields or {})
             if self._status_type(lst, task.status) in ("closed", "done"):
@@ -419,6 +425,82 @@ class FakeClickUp(FakeServer):
         """Comments posted on a task: ``{id, hist_id, comment_text, notify_all, date, user}``."""
         with self._lock:
             return copy.deepcopy(self._comments.get(task_id, []))
+
+    def add_comment(self, task_id: str, text: str, *, user_id: int) -> dict[str, Any]:
+        """Someone comments in ClickUp itself (``user_id`` from ``add_user``); returns the comment."""
+        with self._lock:
+            self._found_task(task_id)
+            comment = {
+                "id": str(next(self._comment_ids)),
+                "hist_id": str(next(self._history_ids)),
+                "comment_text": text,
+                "notify_all": False,
+                "date": int(self.clock() * 1000),
+                "user": copy.deepcopy(self._users[user_id]),
+            }
+            self._comments[task_id].append(comment)
+            return copy.deepcopy(comment)
+
+    def add_checklist(self, task_id: str, name: str, items: list[str]) -> dict[str, Any]:
+        """A checklist with unticked items on a task (bumps ``date_updated``); returns it in the
+        Get Task shape: ``{id, task_id, name, date_created, orderindex, creator, resolved,
+        unresolved, items: [{id, name, orderindex, assignee, group_assignee, resolved, parent,
+        date_created, children}]}``."""
+        with self._lock:
+            task = self._found_task(task_id)
+            stamp = self._stamp()
+            checklist = {
+                "id": str(uuid.uuid4()),
+                "task_id": task_id,
+                "name": name,
+                "date_created": str(stamp),
+                "orderindex": len(task.checklists),
+                "creator": BOT_USER_ID,
+                "resolved": 0,
+                "unresolved": len(items),
+                "items": [
+                    {
+                        "id": str(uuid.uuid4()),
+                        "name": item,
+                        "orderindex": index,
+                        "assignee": None,
+                        "group_assignee": None,
+                        "resolved": False,
+                        "parent": None,
+                        "date_created": str(stamp),
+                        "children": [],
+                    }
+                    for index, item in enumerate(items)
+                ],
+            }
+            task.checklists.append(checklist)
+            task.date_updated = stamp
+            return copy.deepcopy(checklist)
+
+    def set_checklist_item(self, task_id: str, item_id: str, *, resolved: bool) -> None:
+        """Someone ticks a step in ClickUp itself (bumps ``date_updated``)."""
+        with self._lock:
+            task = self._found_task(task_id)
+            self._tick(task, item_id, resolved)
+
+    def checklist_item(self, task_id: str, item_id: str) -> dict[str, Any]:
+        with self._lock:
+            for checklist in self._found_task(task_id).checklists:
+                for item in checklist["items"]:
+                    if item["id"] == item_id:
+                        return copy.deepcopy(item)
+        raise KeyError(item_id)
+
+    def _tick(self, task: _Task, item_id: str, resolved: bool) -> dict[str, Any]:
+        for checklist in task.checklists:
+            for item in checklist["items"]:
+                if item["id"] == item_id:
+                    item["resolved"] = resolved
+                    done = sum(1 for i in checklist["items"] if i["resolved"])
+                    checklist["resolved"], checklist["unresolved"] = done, len(checklist["items"]) - done
+                    task.date_updated = self._stamp()
+                    return checklist
+        raise _ApiError(404, "Checklist item not found", "CHECK_005")
 
     # -- webhooks ----------------------------------------------------------------------------------
 
@@ -521,7 +603,9 @@ class FakeClickUp(FakeServer):
                 return self._post_comment(task_id, self._json_body(request))
             case "GET", ["task", task_id, "comment"]:
                 self._found_task(task_id)
-                return json_response(200, {"comments": copy.deepcopy(self._comments[task_id])})
+                return json_response(200, {"comments": self._comments_json(task_id)})
+            case "PUT", ["checklist", checklist_id, "checklist_item", item_id]:
+                return self._put_checklist_item(checklist_id, item_id, self._json_body(request))
             case "POST", ["task", task_id, "attachment"]:
                 return self._post_attachment(task_id, request)
             case "POST", ["task", task_id, "field", field_id]:
@@ -757,6 +841,41 @@ class FakeClickUp(FakeServer):
         self._comments[task_id] = []
         return json_response(200, self._task_json(task))
 
+    def _comments_json(self, task_id: str) -> list[dict[str, Any]]:
+        """Get Task Comments: newest first, ``date`` a string of epoch ms, the text both as
+        ``comment_text`` and as the rich ``comment`` array."""
+        return [
+            {
+                "id": c["id"],
+                "comment": [{"text": c["comment_text"]}],
+                "comment_text": c["comment_text"],
+                "user": copy.deepcopy(c["user"]),
+                "resolved": False,
+                "assignee": None,
+                "assigned_by": None,
+                "reactions": [],
+                "date": str(c["date"]),
+            }
+            for c in reversed(self._comments[task_id])
+        ]
+
+    def _put_checklist_item(self, checklist_id: str, item_id: str, body: dict[str, Any]) -> Response:
+        """Edit Checklist Item: ``name``, ``assignee``, ``resolved``, ``parent``; answers
+        ``{"checklist": {...}}`` (the whole checklist)."""
+        if "resolved" in body and not isinstance(body["resolved"], bool):
+            raise _ApiError(400, "resolved must be a boolean", "INPUT_005")
+        for task in self._tasks.values():
+            if task.deleted:
+                continue
+            for checklist in task.checklists:
+                if checklist["id"] == checklist_id:
+                    if "resolved" in body:
+                        self._tick(task, item_id, body["resolved"])
+                    elif not any(i["id"] == item_id for i in checklist["items"]):
+                        raise _ApiError(404, "Checklist item not found", "CHECK_005")
+                    return json_response(200, {"checklist": copy.deepcopy(checklist)})
+        raise _ApiError(404, "Checklist not found", "CHECK_004")
+
     def _post_comment(self, task_id: str, body: dict[str, Any]) -> Response:
         self._found_task(task_id)
         text = body.get("comment_text")
@@ -805,7 +924,7 @@ class FakeClickUp(FakeServer):
             "size": len(data),
             "thumbnail_small": None,
             "thumbnail_large": None,
-            "url": f"https://t.fake-clickup-attachments.example/{task_id}/{title}",
+            "url": f"https://t{self.team_id}.p.clickup-attachments.com/t{self.team_id}/{uuid.uuid4()}/{title}",
         }
         task.attachments.append(attachment)
         task.date_updated = self._stamp()
@@ -1030,8 +1149,11 @@ class FakeClickUp(FakeServer):
             "assignees": [self._user_json(user_id) for user_id in task.assignees],
             "group_assignees": [],
             "watchers": [],
-            "checklists": [],
-            "tags": [],
+            "checklists": copy.deepcopy(task.checklists),
+            "tags": [
+                {"name": t, "tag_fg": "#ffffff", "tag_bg": "#e50000", "creator": BOT_USER_ID}
+                for t in task.tags
+            ],
             "parent": None,
             "top_level_parent": None,
             "priority": self._priority_json(task.priority),
@@ -1042,7 +1164,20 @@ class FakeClickUp(FakeServer):
             "time_spent": None,
             "custom_fields": self._custom_fields_json(task),
             "attachments": [
-                {k: a[k] for k in ("id", "version", "date", "title", "extension", "url")}
+                {
+                    k: a[k]
+                    for k in (
+                        "id",
+                        "version",
+                        "date",
+                        "title",
+                        "extension",
+                        "mimetype",
+                        "thumbnail_small",
+                        "thumbnail_large",
+                        "url",
+                    )
+                }
                 for a in task.attachments
             ],
             "dependencies": [],
@@ -1188,7 +1323,7 @@ class FakeClickUp(FakeServer):
                 "type": 1,
                 "text_content": last["comment_text"],
                 "comment": [{"text": last["comment_text"]}],
-                "user": self._user_json(BOT_USER_ID),
+                "user": copy.deepcopy(last["user"]),
                 "reactions": [],
                 "emails": [],
             }

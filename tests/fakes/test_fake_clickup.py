@@ -339,6 +339,70 @@ def test_comments_are_kept_per_task(clickup: FakeClickUp, api: httpx.Client, clo
     assert api.post("/task/nope/comment", json={"comment_text": "x"}).status_code == 404
 
 
+def test_get_task_comments_lists_newest_first_in_the_documented_shape(
+    clickup: FakeClickUp, api: httpx.Client, clock: Clock
+) -> None:
+    api.post("/task/86abc/comment", json={"comment_text": "first"})
+    clock.now += 1
+    clickup.add_comment("86abc", "second, by Ada", user_id=1001)
+    comments = api.get("/task/86abc/comment").json()["comments"]
+    assert [c["comment_text"] for c in comments] == ["second, by Ada", "first"]
+    assert comments[0]["comment"] == [{"text": "second, by Ada"}]
+    assert comments[0]["user"]["username"] == "Ada Lovelace" and comments[0]["resolved"] is False
+    assert comments[0]["date"] == str(int(clock.now * 1000))  # epoch ms as a string
+
+
+def test_a_comment_webhook_carries_the_comment_and_its_author(clickup: FakeClickUp) -> None:
+    clickup.add_comment("86abc", "Blade is in", user_id=1001)
+    body = json.loads(clickup.webhook_body("taskCommentPosted", "86abc"))
+    item = body["history_items"][0]
+    assert item["field"] == "comment" and item["after"] == item["comment"]["id"]
+    assert item["comment"]["text_content"] == "Blade is in"
+    assert item["comment"]["user"]["username"] == "Ada Lovelace"
+
+
+def test_checklists_show_in_get_task_and_items_are_edited_by_put(
+    clickup: FakeClickUp, api: httpx.Client, clock: Clock
+) -> None:
+    checklist = clickup.add_checklist("86abc", "Blade Cleaning", ["Unplug Machine", "Spray"])
+    task = api.get("/task/86abc").json()
+    assert [c["name"] for c in task["checklists"]] == ["Blade Cleaning"]
+    items = task["checklists"][0]["items"]
+    assert [(i["name"], i["resolved"], i["orderindex"]) for i in items] == [
+        ("Unplug Machine", False, 0),
+        ("Spray", False, 1),
+    ]
+    before = int(task["date_updated"])
+    clock.now += 1
+    url = f"/checklist/{checklist['id']}/checklist_item/{items[0]['id']}"
+    response = api.put(url, json={"resolved": True})
+    assert response.status_code == 200
+    assert response.json()["checklist"]["items"][0]["resolved"] is True
+    assert response.json()["checklist"]["resolved"] == 1
+    assert int(clickup.task("86abc")["date_updated"]) > before
+    assert api.put(url, json={"resolved": "yes"}).status_code == 400
+    assert (
+        api.put(f"/checklist/{checklist['id']}/checklist_item/nope", json={"resolved": True}).status_code
+        == 404
+    )
+    assert (
+        api.put(f"/checklist/nope/checklist_item/{items[0]['id']}", json={"resolved": True}).status_code
+        == 404
+    )
+
+
+def test_tags_and_attachments_in_get_task(clickup: FakeClickUp, api: httpx.Client) -> None:
+    clickup.add_task(
+        "86tag", list_id=PROBLEM_REPORTS, name="x", status="Open", tags=["safety"], creator_id=1001
+    )
+    api.post("/task/86tag/attachment", files={"attachment": ("a.png", b"png", "image/png")})
+    task = api.get("/task/86tag").json()
+    assert [t["name"] for t in task["tags"]] == ["safety"]
+    assert task["creator"]["username"] == "Ada Lovelace"
+    assert task["attachments"][0]["url"].startswith(f"https://t{clickup.team_id}.p.clickup-attachments.com/")
+    assert task["attachments"][0]["mimetype"] == "image/png"
+
+
 def test_tasks_can_be_created_and_fields_set_over_the_api(clickup: FakeClickUp, api: httpx.Client) -> None:
     created = api.post(f"/list/{PROBLEM_REPORTS}/task", json={"name": "Laser - Dorian - no fire"}).json()
     assert created["status"]["status"] == "Open"

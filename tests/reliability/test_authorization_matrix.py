@@ -18,6 +18,8 @@ from voldash_site.container import get_container
 ROLES = ["anonymous", "non_member", "volunteer", "other_lead", "lead", "staff"]
 NEON_IDS = {"non_member": "1006", "volunteer": "1001", "other_lead": "1007", "lead": "1004", "staff": "1005"}
 OPEN, HELD = "86authopen", "86authheld"
+STEP = "stepmatrix1"  # a checklist step of the held task
+CONTACT = "Pat 512-555-0199"  # the open task's reporter contact (leads of the shop and staff)
 
 
 EVENT, MESSAGE, WOOD_NOTICE = "ev-matrix-wood", "msgmatrixwood", "annwood0001"
@@ -30,10 +32,13 @@ def world(cast):
     from integrations.inbox.domain import InboxEvent, Source
     from integrations.outbox.domain import Channel, OutboxMessage, OutboxStatus
     from shops.domain import Announcement, AnnouncementKind
+    from tasks.domain import ChecklistStep, TaskExtras
 
     c = get_container()
-    c.tasks.upsert(a_task(id=OPEN, shop="woodshop"))
+    c.tasks.upsert(a_task(id=OPEN, shop="woodshop", contact_details=CONTACT))
     store_held_task(HELD, holder_id="1001", holder_name="Alex Rivera")
+    steps = (ChecklistStep(STEP, "cl1", "Blade Cleaning", "Unplug Machine", False),)
+    c.uow.commit([c.tasks.extras_write(HELD, TaskExtras(checklist=steps))])
     now = c.clock()
     # A failed webhook event and a failed outbox message about the woodshop task (/staff/sync/).
     event = InboxEvent(EVENT, Source.CLICKUP, "taskUpdated", OPEN, "{}", now)
@@ -71,6 +76,8 @@ def caller(role: str) -> Client:
 def call(client: Client, method: str, path: str, body: dict | None = None):
     if method == "GET":
         return client.get(path)
+    if method == "PATCH":
+        return client.patch(path, json.dumps(body or {}), content_type="application/json")
     if path.startswith("/api/"):
         return client.post(path, json.dumps(body or {}), content_type="application/json")
     return client.post(path, body or {})
@@ -85,6 +92,15 @@ MEMBER_ONLY = {
     "staff": 200,
 }
 EVERYONE = dict.fromkeys(ROLES, 200)
+MEMBER_WRITE = {**MEMBER_ONLY, **{r: 201 for r in ROLES if r != "anonymous"}}
+HOLDER_ONLY = {
+    "anonymous": 401,
+    "non_member": 403,
+    "volunteer": 200,
+    "other_lead": 403,
+    "lead": 403,  # leads release or complete; ticking steps is the holder's own
+    "staff": 403,
+}
 HOLDER_OR_LEAD = {
     "anonymous": 401,
     "non_member": 403,
@@ -134,6 +150,10 @@ MATRIX = [
     ("GET", "/api/v1/tasks", None, EVERYONE),
     ("GET", "/api/v1/tasks?type=problem&sort=urgency&counts=true&q=saw", None, EVERYONE),
     ("GET", f"/api/v1/tasks/{OPEN}", None, EVERYONE),
+    ("GET", f"/api/v1/tasks/{OPEN}/activity", None, EVERYONE),
+    ("POST", f"/api/v1/tasks/{OPEN}/comments", {"text": "matrix"}, MEMBER_WRITE),
+    ("POST", f"/api/v1/tasks/{HELD}/checklist/{STEP}", {"resolved": True}, HOLDER_ONLY),
+    ("PATCH", f"/api/v1/tasks/{HELD}/checklist/{STEP}", {"resolved": False}, HOLDER_ONLY),
     ("GET", "/api/v1/announcements", None, EVERYONE),
     ("GET", "/api/v1/csrf", None, EVERYONE),
     ("GET", "/api/v1/me", None, MEMBER_ONLY),
@@ -187,7 +207,7 @@ def test_who_may_do_what(world, clickup, role, method, path, body, expected):
         assert response["Location"].startswith("/staff/login")
 
 
-UNSAFE = [(m, p, b) for m, p, b, _ in MATRIX if m == "POST"] + [
+UNSAFE = [(m, p, b) for m, p, b, _ in MATRIX if m in ("POST", "PATCH")] + [
     ("POST", "/staff/announcements/", {"title": "Closed Sunday", "message": "x", "kind": "info", "days": 1}),
     ("POST", "/staff/volunteers/1001/review", {"key": "x", "decision": "approve"}),
     ("POST", "/staff/tasks/bulk", {"action": "release", "ids": [HELD]}),
@@ -440,3 +460,15 @@ def test_expiring_another_shops_announcement_is_refused(world, role, expired):
     assert (WOOD_NOTICE not in served) is expired
     if role == "other_lead":
         assert "No such announcement that you may change." in response.content.decode()
+
+
+@pytest.mark.parametrize("reader", list(VISIBILITY))
+def test_who_sees_the_reporter_contact(world, reader):
+    client = Client()
+    if reader != "anonymous":
+        client.post("/auth/dev-login", {"neon_id": READERS[reader]})
+    body = client.get(f"/api/v1/tasks/{OPEN}").json()
+    contact = (body["reporter"] or {}).get("contact")
+    assert (contact == CONTACT) is (reader in ("lead", "staff")), (reader, body["reporter"])
+    if reader not in ("lead", "staff"):
+        assert CONTACT not in json.dumps(body)

@@ -1,0 +1,158 @@
+"""Comments and checklist ticks on a task (issue 14 item 3, issue 18 item 1). Pure use cases:
+each is one DynamoDB transaction (a condition on the task, the new item, the outbox message
+that carries it to ClickUp), so what the member sees and what reaches ClickUp cannot part."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from integrations.outbox.domain import Channel, OutboxMessage
+from voldash_site.errors import Conflict, Forbidden, InvalidInput, NotFound, WriteRefused
+
+from .domain import (
+    MAX_COMMENT_LENGTH,
+    ChecklistStep,
+    Comment,
+    CommentSource,
+    HistoryAction,
+    HistoryEntry,
+    HistorySource,
+    StepTick,
+    TaskStatus,
+    clean_comment,
+    comment_marker,
+)
+
+COMMENT_ACTION = "task.comment"
+CHECKLIST_ACTION = "task.checklist"
+
+
+@dataclass
+class DiscussionDeps:
+    tasks: Any  # TaskRepository
+    outbox: Any  # OutboxRepository
+    uow: Any  # UnitOfWork
+    clock: Callable[[], datetime]
+
+
+def clickup_comment_text(author: str, text: str, marker: str) -> str:
+    """What ClickUp shows: plain text (``comment_text``), control characters removed, with the
+    marker that finds it again after a lost answer and tells its webhook echo apart."""
+    who = clean_comment(author) or "A volunteer"
+    return f"{who} (volunteer dashboard): {clean_comment(text)}\n\n{marker}"
+
+
+def post_comment(
+    *, task_id: str, author_id: str, author_name: str, text: str, deps: DiscussionDeps
+) -> Comment:
+    """Store the comment (it is in the activity feed at once) and queue it for ClickUp."""
+    cleaned = clean_comment(text)
+    if not cleaned:
+        raise InvalidInput("A comment needs some text.", detail={"field": "text"})
+    if len(cleaned) > MAX_COMMENT_LENGTH:
+        raise InvalidInput(f"A comment is at most {MAX_COMMENT_LENGTH} characters.", detail={"field": "text"})
+    now = deps.clock()
+    comment = Comment(
+        task_id=task_id,
+        at=now,
+        author_name=author_name,
+        text=cleaned,
+        source=CommentSource.API,
+        event_id=uuid.uuid4().hex[:16],
+        author_id=author_id,
+    )
+    message = OutboxMessage(
+        channel=Channel.CLICKUP,
+        action=COMMENT_ACTION,
+        task_id=task_id,
+        created_at=now,
+        payload={"author": author_name, "text": cleaned, "marker": comment_marker(comment.event_id)},
+    )
+    comment_write = deps.tasks.comment_write(comment)
+    writes = [deps.tasks.commentable_check(task_id), comment_write, *deps.outbox.enqueue_writes([message])]
+    try:
+        deps.uow.commit(writes, witness=comment_write)
+    except WriteRefused as refused:
+        if "task" in refused.tags:
+            raise NotFound(f"No task with id {task_id!r}.", detail={"id": task_id}) from refused
+        raise Conflict("The task changed while we were writing; try again.") from refused
+    return comment
+
+
+@dataclass(frozen=True)
+class TickResult:
+    task_id: str
+    steps: tuple[ChecklistStep, ...]
+
+
+def tick_step(
+    *, task_id: str, item_id: str, resolved: bool, actor_id: str, actor_name: str, deps: DiscussionDeps
+) -> TickResult:
+    """The holder ticks (or unticks) a checklist step of a task in progress. Stored at once,
+    conditioned on the task still being IN_PROGRESS and held by the actor; the ClickUp
+    checklist item follows through the outbox."""
+    detail = deps.tasks.get_detail(task_id)
+    if detail is None or detail.task.deleted:
+        raise NotFound(f"No task with id {task_id!r}.", detail={"id": task_id})
+    task = detail.task
+    steps = detail.extras.checklist if detail.extras else ()
+    step = next((s for s in steps if s.id == item_id), None)
+    if step is None:
+        raise NotFound(f"Task {task_id!r} has no checklist step {item_id!r}.", detail={"item_id": item_id})
+    if task.assignee is None or task.assignee.neon_id != actor_id:
+        raise Forbidden("Only the volunteer holding this task ticks its steps.", code="not_your_task")
+    if task.status is not TaskStatus.IN_PROGRESS:
+        raise Conflict("Steps are ticked while the task is in progress.", code="task_not_in_progress")
+    now = deps.clock()
+    at_ms = int(now.timestamp() * 1000)
+    entry = HistoryEntry(
+        task_id=task_id,
+        at=now,
+        action=HistoryAction.STEP_CHECKED if resolved else HistoryAction.STEP_UNCHECKED,
+        source=HistorySource.API,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        from_status=task.status,
+        to_status=task.status,
+        assignee_id=actor_id,
+        assignee_name=actor_name,
+        note=step.name[:500],
+        event_id=uuid.uuid4().hex[:12],
+        task_title=task.title,
+        shop=task.shop,
+    )
+    message = OutboxMessage(
+        channel=Channel.CLICKUP,
+        action=CHECKLIST_ACTION,
+        task_id=task_id,
+        created_at=now,
+        payload={
+            "checklist_id": step.checklist_id,
+            "item_id": step.id,
+            "resolved": resolved,
+            "at_ms": at_ms,
+        },
+    )
+    history = deps.tasks.history_write(entry)
+    writes = [
+        *deps.tasks.tick_writes(
+            task, step, resolved=resolved, holder_id=actor_id, at_ms=at_ms, by_name=actor_name
+        ),
+        history,
+        *deps.outbox.enqueue_writes([message]),
+    ]
+    try:
+        deps.uow.commit(writes, witness=history)
+    except WriteRefused as refused:
+        raise Conflict(
+            "The task changed while we were writing (released, completed or re-synced); reload it.",
+            code="task_changed",
+        ) from refused
+    extras = detail.extras
+    kept = [t for t in extras.ticks if t.item_id != item_id]
+    ticks = (*kept, StepTick(item_id, resolved, at_ms, actor_name))
+    return TickResult(task_id, replace(extras, ticks=ticks).steps())
