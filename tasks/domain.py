@@ -159,6 +159,7 @@ class HistoryAction(StrEnum):
     RESYNCED = "resynced"  # staff asked for a fresh read from ClickUp
     HOURS_APPROVED = "hours_approved"
     HOURS_REJECTED = "hours_rejected"
+    BADGE_EARNED = "badge_earned"  # note: the badge's name; written with the completion or approval
 
 
 @dataclass(frozen=True)
@@ -183,8 +184,8 @@ class HistoryEntry:
 
     @property
     def is_public_activity(self) -> bool:
-        """Claims and completions show up in the makerspace-wide activity feed."""
-        return self.action in (HistoryAction.CLAIMED, HistoryAction.COMPLETED)
+        """Claims, completions and badges show up in the makerspace-wide activity feed."""
+        return self.action in (HistoryAction.CLAIMED, HistoryAction.COMPLETED, HistoryAction.BADGE_EARNED)
 
 
 @dataclass(frozen=True)
