@@ -17,6 +17,7 @@ from voldash_site.staff.access import StaffContext
 from voldash_site.staff.site import Action, Column, Page, StaffAdmin, StaffPage, render_staff, site
 
 from . import use_cases
+from .badges import BADGES
 from .domain import HoursEntry, HoursStatus, Volunteer
 from .neon_profile import CERTIFICATION_FIELDS
 from .rewards import MAX_GOAL_HOURS, program_to_json
@@ -112,6 +113,7 @@ class VolunteerAdmin(StaffAdmin):
             or any(ctx.can_see_shop(c.shop) for c in claims)
             or any(ctx.can_see_shop(h.shop) for h in hours),
             "stats": volunteers.record(obj.neon_id),
+            "badges": [BADGES[b.badge_id].name for b in obj.badges if b.badge_id in BADGES],
         }
 
 

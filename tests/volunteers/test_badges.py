@@ -73,6 +73,7 @@ def test_the_first_completion_earns_first_fix_once(cast):
     assert badge_activity(alex) == [("Alex Rivera", "First Fix")]
     detail = alex.get("/api/v1/tasks/86badge1").json()
     assert "badge_earned" in [h["action"] for h in detail["history"]]  # beside what earned it
+    assert "First Fix" in member(MORGAN).get(f"/staff/volunteers/{ALEX}/").content.decode()
 
 
 def test_ten_tasks_and_a_week_streak_over_ten_days(cast, monkeypatch):
