@@ -172,6 +172,8 @@ def parse_month(value: str | None, *, default: str | None = None) -> str | None:
         return default
     if not MONTH_PATTERN.match(value):
         raise InvalidInput(f"month must look like YYYY-MM (e.g. 2026-11), got {value!r}")
+    if not 2000 <= int(value[:4]) <= 2199:  # a month the makerspace's calendar can hold
+        raise InvalidInput(f"month must be between 2000-01 and 2199-12, got {value!r}")
     return value
 
 
@@ -315,7 +317,7 @@ def report_hours(
     if chosen not in SELF_REPORTED_KINDS:
         kinds = [k.value for k in SELF_REPORTED_KINDS]
         raise InvalidInput(f"kind must be one of {kinds}", detail={"kinds": kinds})
-    if not 0 < hours <= MAX_SELF_REPORTED_HOURS:
+    if not 0 < round(hours, 2) <= MAX_SELF_REPORTED_HOURS:  # 0.001 h would be stored as 0
         raise InvalidInput(f"hours must be more than 0 and at most {MAX_SELF_REPORTED_HOURS}, got {hours}")
     today = now.astimezone(tz).date()
     if day > today:

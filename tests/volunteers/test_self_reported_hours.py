@@ -115,6 +115,7 @@ def test_only_a_lead_of_that_shop_or_staff_reviews_and_nobody_their_own(at_month
         ({"date": "2026-12-01"}, 400),  # tomorrow in Austin (already today in UTC)
         ({"date": "2026-09-01"}, 400),  # more than 62 days ago
         ({"hours": 0}, 422),
+        ({"hours": 0.001}, 400),  # rounds to 0.00 h
         ({"hours": 12.5}, 422),
         ({"shop": "kitchen"}, 400),
         ({"kind": "task"}, 422),  # task hours come from completing a task
@@ -214,6 +215,14 @@ def test_the_summary_is_one_request_from_counters(at_month_end):
     assert summary(alex, month="2025-01")["entries"] == 0
     bad = alex.get("/api/v1/me/hours/summary", {"month": "2026-13"})
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize("month", ["0000-01", "9999-12", "1999-12"])
+def test_a_month_out_of_the_calendar_is_a_400(at_month_end, month):
+    alex = member(ALEX)
+    for path in ("/api/v1/me/hours", "/api/v1/me/hours/summary"):
+        response = alex.get(path, {"month": month})
+        assert response.status_code == 400 and response.json()["code"] == "invalid_request", path
 
 
 def test_reported_hours_count_in_the_month_of_the_day_worked(cast, monkeypatch):
