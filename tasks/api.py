@@ -16,6 +16,7 @@ from voldash_site.schemas import ErrorOut
 from volunteers.use_cases import build_viewer
 
 from . import lifecycle, use_cases
+from .domain import HistoryAction
 from .schemas import (
     TASK_ID_PATTERN,
     ActionOut,
@@ -209,7 +210,7 @@ def complete_task(request: HttpRequest, body: CompleteIn, task_id: str = TaskId)
     "",
     auth=session_auth,
     response={200: ActivityListOut, 401: ErrorOut, 422: ErrorOut, 503: ErrorOut},
-    summary="Recent claims and completions across the makerspace (members only)",
+    summary="Recent claims, completions and badges across the makerspace (members only)",
 )
 def recent_activity(request: HttpRequest, limit: int = Query(20, ge=1, le=50)):
     entries = get_container().tasks.recent_activity(limit=limit)
@@ -223,6 +224,7 @@ def recent_activity(request: HttpRequest, limit: int = Query(20, ge=1, le=50)):
                 task_title=e.task_title,
                 shop=e.shop,
                 hours=e.hours,
+                badge=e.note if e.action is HistoryAction.BADGE_EARNED else None,
             )
             for e in entries
         ]

@@ -180,6 +180,7 @@ class HistoryAction(StrEnum):
     HOURS_REJECTED = "hours_rejected"
     STEP_CHECKED = "step_checked"  # the holder ticked a checklist step (note: the step)
     STEP_UNCHECKED = "step_unchecked"
+    BADGE_EARNED = "badge_earned"  # note: the badge's name; written with the completion or approval
 
 
 @dataclass(frozen=True)
@@ -204,8 +205,8 @@ class HistoryEntry:
 
     @property
     def is_public_activity(self) -> bool:
-        """Claims and completions show up in the makerspace-wide activity feed."""
-        return self.action in (HistoryAction.CLAIMED, HistoryAction.COMPLETED)
+        """Claims, completions and badges show up in the makerspace-wide activity feed."""
+        return self.action in (HistoryAction.CLAIMED, HistoryAction.COMPLETED, HistoryAction.BADGE_EARNED)
 
 
 @dataclass(frozen=True)

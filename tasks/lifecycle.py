@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from integrations.outbox.domain import Channel, OutboxMessage
 from shops.domain import CertificationRule, Shop
 from voldash_site.errors import Conflict, Forbidden, InvalidInput, NotFound, WriteRefused
-from volunteers.domain import Claim, HoursEntry, HoursStatus, Volunteer
+from volunteers import badges
+from volunteers.domain import MAKERSPACE_TZ, Claim, HoursEntry, HoursStatus, Volunteer
 
 from .domain import (
     MAX_HOURS_PER_TASK,
@@ -28,6 +29,9 @@ from .domain import (
 
 MAX_NOTE_LENGTH = 2000
 CONFLICT_RETRIES = 3
+# A completion also retries when another completion or approval of the same person moved their
+# recognition counters first (each retry reads again; concurrent completions of one person are rare).
+BADGE_RETRIES = 6
 
 
 class UnitOfWork(Protocol):
@@ -149,9 +153,11 @@ def _witness(writes: list) -> Any:
     return next(w for w in writes if getattr(w, "tag", "") == "history")
 
 
-def _commit(deps: LifecycleDeps, writes: list, *, on_task: str, last: bool = True) -> bool:
+def _commit(deps: LifecycleDeps, writes: list, *, on_task: str, last: bool = True) -> bool | None:
     """Commit a release or completion. False: the holder's claim record was not as assumed
-    (``held_claim`` refused) and the caller should build the writes again the other way."""
+    (``held_claim`` refused) and the caller should build the writes again the other way.
+    None: the holder's recognition counters moved meanwhile (another completion or approval of
+    theirs: ``progress`` or ``badge`` refused); the caller reads again and judges the badges anew."""
     try:
         deps.uow.commit(writes, witness=_witness(writes))
     except WriteRefused as refused:
@@ -159,8 +165,39 @@ def _commit(deps: LifecycleDeps, writes: list, *, on_task: str, last: bool = Tru
             raise Conflict(on_task, code="task_changed") from refused
         if "held_claim" in refused.tags and not last:
             return False
+        if refused.tags & {"progress", "badge"} and not last:
+            return None
         raise
     return True
+
+
+def _badge_history(
+    deps: LifecycleDeps, entry: HoursEntry, holder: Volunteer | None, earned: tuple, source: HistorySource
+) -> list:
+    """One public activity entry per badge earned ("Alex earned the Fixer badge"), in the task's
+    (or the self-reported entry's) history, written in the transaction that earned it; ``at``
+    is the entry's ``completed_at`` (the caller passes the moment of the completion or approval)."""
+    if holder is None:
+        return []
+    return [
+        deps.tasks.history_write(
+            HistoryEntry(
+                task_id=entry.task_id,
+                at=entry.completed_at + timedelta(microseconds=n),  # listed after what earned it
+                action=HistoryAction.BADGE_EARNED,
+                source=source,
+                actor_id=holder.neon_id,
+                actor_name=holder.name,
+                assignee_id=holder.neon_id,
+                assignee_name=holder.name,
+                note=badge.name,
+                event_id=uuid.uuid4().hex[:12],
+                task_title=entry.task_title,
+                shop=entry.shop,
+            )
+        )
+        for n, badge in enumerate(earned, 1)
+    ]
 
 
 def claim_task(
@@ -310,11 +347,18 @@ def complete_task(
     if note is not None and len(note) > MAX_NOTE_LENGTH:
         raise InvalidInput(f"note is longer than {MAX_NOTE_LENGTH} characters")
     held = True  # the holder's claim record exists (as it must); flipped if DynamoDB says otherwise
-    for attempt in range(CONFLICT_RETRIES):
+    for attempt in range(BADGE_RETRIES):
         task, actor = _load(deps, task_id, actor_id)
         holder = _require_holder_or_lead(task, actor, "complete")
         shop = deps.shops.get(task.shop)
         now = deps.clock()
+        # The holder's recognition counters as read: the badges this completion earns.
+        [profile] = (
+            [actor]
+            if holder.neon_id == actor.neon_id
+            else deps.uow.load(deps.volunteers.load(holder.neon_id))
+        )
+        progress = badges.on_completion(profile, now.astimezone(MAKERSPACE_TZ).date()) if profile else None
         done = task.with_changes(status=TaskStatus.DONE, updated_at=now)
         credited = round(float(hours), 2)
         entry = HoursEntry(
@@ -333,17 +377,27 @@ def complete_task(
             deps.tasks.history_write(
                 _history(task, HistoryAction.COMPLETED, actor, source, now, done, note=note, hours=credited)
             ),
-            *deps.volunteers.complete_writes(holder.neon_id, holder.name, entry, recorded=held),
+            *deps.volunteers.complete_writes(
+                holder.neon_id,
+                holder.name,
+                entry,
+                recorded=held,
+                progress=progress,
+                seen_rev=profile.progress_rev if profile else None,
+            ),
+            *_badge_history(deps, entry, profile, progress.badges if progress else (), source),
             *deps.outbox.enqueue_writes(_write_back(done, "task.completed", actor, shop, holder, now, text)),
         ]
-        if _commit(
+        outcome = _commit(
             deps,
             writes,
             on_task="This task changed while you were completing it; refresh and try again.",
-            last=attempt + 1 == CONFLICT_RETRIES,
-        ):
+            last=attempt + 1 == BADGE_RETRIES,
+        )
+        if outcome:
             return _handed_back(done, actor, holder, freed=held)
-        held = not held
+        if outcome is False:
+            held = not held
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -453,7 +507,34 @@ def review_hours(
 ) -> HoursEntry:
     """A lead of the task's shop (or staff) approves or rejects pending hours; the decision is
     written to the task's history in the same transaction."""
-    entry, actor = deps.uow.load(deps.volunteers.load_hours(neon_id, key), deps.volunteers.load(actor_id))
+    for attempt in range(BADGE_RETRIES):
+        entry, actor, person = deps.uow.load(
+            deps.volunteers.load_hours(neon_id, key),
+            deps.volunteers.load(actor_id),
+            deps.volunteers.load(neon_id),
+        )
+        try:
+            return _review_once(entry, actor, person, neon_id, key, approve, deps, reason)
+        except WriteRefused as refused:
+            again = refused.tags & {"progress", "badge"} and "hours" not in refused.tags
+            if again and attempt + 1 < BADGE_RETRIES:
+                continue  # another completion or approval of this person came first: judge again
+            if again:
+                raise Conflict("This person's hours changed meanwhile; try again.") from refused
+            raise Conflict("These hours were reviewed meanwhile.", code="already_reviewed") from refused
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _review_once(
+    entry: HoursEntry | None,
+    actor: Volunteer | None,
+    person: Volunteer | None,
+    neon_id: str,
+    key: str,
+    approve: bool,
+    deps: LifecycleDeps,
+    reason: str | None,
+) -> HoursEntry:
     if entry is None:
         raise NotFound("No such hours entry.", detail={"neon_id": neon_id, "key": key})
     if actor is None or not actor.leads_shop(entry.shop):
@@ -481,12 +562,18 @@ def review_hours(
         task_title=entry.task_title,
         shop=entry.shop,
     )
+    earned = badges.on_approval(person, entry.hours) if approve and person else ()
     writes = [
-        *deps.volunteers.review_writes(entry, approve=approve, reviewer=actor.name),
+        *deps.volunteers.review_writes(
+            entry,
+            approve=approve,
+            reviewer=actor.name,
+            badges=earned,
+            seen_rev=person.progress_rev if approve and person else None,
+            at=now,
+        ),
         deps.tasks.history_write(history),
+        *_badge_history(deps, replace(entry, completed_at=now), person, earned, HistorySource.STAFF),
     ]
-    try:
-        deps.uow.commit(writes, witness=_witness(writes))
-    except WriteRefused as refused:
-        raise Conflict("These hours were reviewed meanwhile.", code="already_reviewed") from refused
+    deps.uow.commit(writes, witness=_witness(writes))
     return entry

@@ -275,12 +275,13 @@ class ActionOut(Schema):
 
 class ActivityOut(Schema):
     at: datetime
-    action: str = Field(description="claimed or completed")
+    action: str = Field(description="claimed, completed or badge_earned")
     volunteer: str | None
-    task_id: str
+    task_id: str = Field(description="The task (or self-reported hours entry) the event is about")
     task_title: str
     shop: str
     hours: float | None
+    badge: str | None = Field(None, description="badge_earned: the badge's name")
 
 
 class ActivityListOut(Schema):

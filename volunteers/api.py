@@ -7,7 +7,7 @@ import io
 
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from voldash_site.auth import remember, session_auth
 from voldash_site.container import get_container
@@ -22,11 +22,13 @@ from .schemas import (
     CsrfOut,
     HoursOut,
     HoursPageOut,
+    HoursSummaryOut,
     LeaderboardOut,
     LeaderboardRowOut,
     MeOut,
     PreferencesIn,
     PreferencesOut,
+    ReportHoursIn,
     StatsOut,
 )
 
@@ -117,19 +119,78 @@ def my_hours(
     limit: int = Query(50, ge=1, le=1000),
     cursor: str | None = Query(None, max_length=2048),
     format: str = Query("json", pattern="^(json|csv)$", description="json, or csv for an export"),
+    q: str | None = Query(
+        None, max_length=100, description="Search in titles, descriptions, notes, shops and task ids"
+    ),
+    status: str | None = Query(None, pattern="^(PENDING|APPROVED|REJECTED)$"),
 ):
+    """One Query a page (newest first). With `q` or `status` a page can come back short (even
+    empty) with a `next_cursor`: keep following it until it is null."""
     page = use_cases.my_hours(
         neon_id=request.auth.neon_id,
         volunteers=get_container().volunteers,
         month=month,
         limit=limit,
         cursor=cursor,
+        search=q,
+        status=status,
     )
     rows = [HoursOut.from_entry(e) for e in page.items]
     if format == "csv":
         return _csv(rows, month, page.next_cursor)
     total = sum(e.hours for e in page.items if e.status is not HoursStatus.REJECTED)
     return HoursPageOut(items=rows, next_cursor=page.next_cursor, total_hours=round(total, 2))
+
+
+@router.post(
+    "/me/hours",
+    auth=session_auth,
+    response={201: HoursOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut, **AUTH_ERRORS},
+    summary="Report hours beyond tasks (pending until a lead of the shop approves)",
+)
+def report_hours(request: HttpRequest, body: ReportHoursIn):
+    """General volunteering, a class, an on-duty shift or a CSI session: one transaction (the
+    entry and the month's and lifetime counters). A lead of the shop, or staff, approves or
+    rejects it on /staff/hours/."""
+    container = get_container()
+    entry = use_cases.report_hours(
+        neon_id=request.auth.neon_id,
+        kind=body.kind,
+        day=body.date,
+        hours=body.hours,
+        shop=body.shop,
+        description=body.description,
+        volunteers=container.volunteers,
+        shops=container.shop_directory,
+        uow=container.uow,
+        now=container.clock(),
+        tz=MAKERSPACE_TZ,
+    )
+    return Status(201, HoursOut.from_entry(entry))
+
+
+@router.get(
+    "/me/hours/summary",
+    auth=session_auth,
+    response={200: HoursSummaryOut, 400: ErrorOut, 422: ErrorOut, **AUTH_ERRORS},
+    summary="My month and lifetime hours, the monthly goal and my rewards progress",
+)
+def hours_summary(
+    request: HttpRequest,
+    month: str | None = Query(None, pattern=MONTH, description="YYYY-MM; this month when absent"),
+):
+    """Counters only, kept by the transactions that log and review hours: one BatchGetItem
+    (the profile, the month's totals and the rewards configuration)."""
+    container = get_container()
+    summary = use_cases.hours_summary(
+        neon_id=request.auth.neon_id,
+        month=month,
+        volunteers=container.volunteers,
+        uow=container.uow,
+        now=container.clock(),
+        tz=MAKERSPACE_TZ,
+    )
+    return HoursSummaryOut.from_summary(summary)
 
 
 def _csv(rows: list[HoursOut], month: str | None, next_cursor: str | None) -> HttpResponse:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -46,6 +46,14 @@ class Volunteer:
     # Sessions carry the epoch they were started in; logging out (or staff's "sign out
     # everywhere") moves it on, which ends every session started before.
     session_epoch: int = 0
+    # Recognition counters, moved only inside the transactions that complete or approve
+    # (``progress_rev`` counts those transactions: each is conditioned on the value it read).
+    tasks_completed: int = 0
+    hours_approved: float = 0.0
+    streak_days: int = 0
+    streak_last_day: date | None = None
+    progress_rev: int = 0
+    badges: tuple[EarnedBadge, ...] = ()
 
     @property
     def is_staff(self) -> bool:
@@ -53,6 +61,40 @@ class Volunteer:
 
     def leads_shop(self, shop: str) -> bool:
         return self.is_staff or (Role.SHOP_LEAD in self.roles and shop in self.lead_of)
+
+    def has_badge(self, badge_id: str) -> bool:
+        return any(b.badge_id == badge_id for b in self.badges)
+
+
+@dataclass(frozen=True)
+class EarnedBadge:
+    badge_id: str
+    earned_at: datetime
+
+
+class HoursKind(StrEnum):
+    """Where logged hours come from: a completed task, or reported by the member (section 1.7
+    of the screens: "Maintenance Task #...", "General Volunteer", "Self-Reported")."""
+
+    TASK = "task"
+    GENERAL = "general"  # general volunteering (open house, cleanup day, ...)
+    CLASS = "class"  # teaching or assisting a class
+    ON_DUTY = "on_duty"  # an on-duty (shop monitor) shift
+    CSI_SESSION = "csi_session"  # leading a Ceramics Safety Instruction session
+
+
+SELF_REPORTED_KINDS = (HoursKind.GENERAL, HoursKind.CLASS, HoursKind.ON_DUTY, HoursKind.CSI_SESSION)
+KIND_LABELS = {
+    HoursKind.TASK: "Maintenance task",
+    HoursKind.GENERAL: "General volunteering",
+    HoursKind.CLASS: "Class",
+    HoursKind.ON_DUTY: "On-duty shift",
+    HoursKind.CSI_SESSION: "CSI session",
+}
+# Self-reported hours: at most this much per entry, for work done at most this many days ago.
+MAX_SELF_REPORTED_HOURS = 12
+SELF_REPORT_MAX_AGE_DAYS = 62
+MAX_DESCRIPTION_LENGTH = 1000
 
 
 class HoursStatus(StrEnum):
@@ -63,7 +105,9 @@ class HoursStatus(StrEnum):
 
 @dataclass(frozen=True)
 class HoursEntry:
-    """Time logged for a completed task; a shop lead approves or rejects it."""
+    """Time logged for a completed task or reported by the member; a shop lead approves or
+    rejects it. A self-reported entry has ``task_id`` = its own id (``SR-...``), ``task_title``
+    = its kind's label and ``note`` = the member's description."""
 
     neon_id: str
     task_id: str
@@ -76,6 +120,11 @@ class HoursEntry:
     note: str | None = None
     reviewed_by: str | None = None
     key: str = ""  # how the repository finds this entry again (set when read back)
+    kind: HoursKind = HoursKind.TASK
+
+    @property
+    def self_reported(self) -> bool:
+        return self.kind is not HoursKind.TASK
 
     @property
     def month(self) -> str:
@@ -97,8 +146,24 @@ class Claim:
 class MonthTotals:
     month: str  # YYYY-MM
     points: int = 0
-    hours: float = 0.0
+    hours: float = 0.0  # logged (approved and pending)
     tasks: int = 0
+    hours_approved: float = 0.0
+    hours_pending: float = 0.0
+    entries: int = 0  # hours log entries dated in the month
+    approved_by_kind: dict[HoursKind, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProfileCounters:
+    """Lifetime counters on the profile, moved only inside the transactions that log, approve
+    or reject hours."""
+
+    tasks_completed: int = 0
+    hours_approved: float = 0.0
+    hours_pending: float = 0.0
+    hours_logged: float = 0.0  # approved and pending (rejected hours leave it)
+    entries: int = 0  # hours log entries, all time
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,16 @@ volunteer's partition, so "my stats" is one Query.
   PK=VOLUNTEER#{id}  SK=PROFILE         profile (from Neon) + lifetime counters
                                         GSI1PK=VOLUNTEERS GSI1SK={name lower}#{id} (staff search)
   PK=VOLUNTEER#{id}  SK=CLAIM#{task}    a task they hold now
-  PK=VOLUNTEER#{id}  SK=HOURS#{at}#{task}  hours logged for a completed task
+  PK=VOLUNTEER#{id}  SK=HOURS#{at}#{task}  hours logged for a completed task, or self-reported
+                                        (then {task} is the entry's own id, SR-...); the log
+                                        page is one Query: SK between the month's bounds, newest
+                                        first, search and status as a filter on ``search_text``
                                         GSI2PK=HOURS#PENDING GSI2SK={shop}#{at} while pending
-  PK=VOLUNTEER#{id}  SK=MONTH#{YYYY-MM} monthly totals
+  PK=VOLUNTEER#{id}  SK=MONTH#{YYYY-MM} monthly totals (logged, approved and pending hours,
+                                        approved entries per kind, entries)
                                         GSI3PK=LEADERBOARD#{YYYY-MM} GSI3SK=points (number)
+  PK=VOLUNTEER#{id}  SK=BADGE#{badge}   a badge, put only if absent (awarded once)
+  PK=CONFIG          SK=REWARDS         the rewards configuration staff edit
 
 Profile fields that come from Neon are written with SET, so a refresh never clobbers the
 counters that claims and completions move atomically with ADD.
@@ -17,11 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Protocol
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 
 from pynamodb.attributes import (
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -42,18 +49,29 @@ from voldash_site.dynamodb.items import (
 )
 from voldash_site.dynamodb.unit_of_work import Load, Write, check, delete, put, update
 
+from .badges import Badge, CompletionProgress
 from .domain import (
+    KIND_LABELS,
+    MAKERSPACE_TZ,
     Claim,
+    EarnedBadge,
     HoursEntry,
+    HoursKind,
     HoursStatus,
     LeaderboardRow,
     MonthTotals,
     Preferences,
+    ProfileCounters,
     Role,
     Volunteer,
 )
+from .rewards import RewardsConfig, config_from_json
 
 PROFILE_SK = "PROFILE"
+REWARDS_KEY = ("CONFIG", "REWARDS")
+# A search or status filter drops entries after DynamoDB read them: read this many times the
+# page in the same single request, so a filtered page is rarely short.
+HOURS_FILTER_READ_AHEAD = 4
 # "My stats" reads the profile, the monthly totals and the newest hours entries in one Query.
 STATS_READ_LIMIT = 400
 
@@ -111,14 +129,40 @@ class VolunteerRepository(Protocol):
     def unclaim_writes(self, neon_id: str, task_id: str, *, recorded: bool = True) -> list[Write]: ...
 
     def complete_writes(
-        self, holder_id: str, holder_name: str, entry: HoursEntry, *, recorded: bool = True
+        self,
+        holder_id: str,
+        holder_name: str,
+        entry: HoursEntry,
+        *,
+        recorded: bool = True,
+        progress: CompletionProgress | None = None,
+        seen_rev: int | None = None,
     ) -> list[Write]: ...
+
+    def report_writes(self, volunteer: Volunteer, entry: HoursEntry) -> list[Write]: ...
 
     def claims(self, neon_id: str) -> list[Claim]: ...
 
     def hours(
-        self, neon_id: str, *, month: str | None = None, limit: int = 50, cursor: str | None = None
+        self,
+        neon_id: str,
+        *,
+        month: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        search: str | None = None,
+        status: HoursStatus | None = None,
     ) -> HoursPage: ...
+
+    def load_counters(self, neon_id: str) -> Load: ...
+
+    def load_month(self, neon_id: str, month: str) -> Load: ...
+
+    def load_rewards(self) -> Load: ...
+
+    def rewards(self) -> RewardsConfig: ...
+
+    def save_rewards(self, config: RewardsConfig, *, by: str, at: datetime) -> None: ...
 
     def record(self, neon_id: str) -> VolunteerRecord: ...
 
@@ -128,7 +172,16 @@ class VolunteerRepository(Protocol):
 
     def load_hours(self, neon_id: str, key: str) -> Load: ...
 
-    def review_writes(self, entry: HoursEntry, *, approve: bool, reviewer: str) -> list[Write]: ...
+    def review_writes(
+        self,
+        entry: HoursEntry,
+        *,
+        approve: bool,
+        reviewer: str,
+        badges: tuple[Badge, ...] = (),
+        seen_rev: int | None = None,
+        at: datetime | None = None,
+    ) -> list[Write]: ...
 
     def set_preferences(self, neon_id: str, preferences: Preferences) -> bool: ...
 
@@ -158,6 +211,13 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
     dismissed_announcements = UnicodeSetAttribute(null=True)
     # Moved only with ADD (logout, "sign out everywhere"); ``save`` never touches it.
     session_epoch = NumberAttribute(null=True)
+    # Recognition, moved only by completions and approvals (each conditioned on progress_rev).
+    hours_approved = NumberAttribute(null=True)
+    hours_entries = NumberAttribute(null=True)
+    streak_days = NumberAttribute(null=True)
+    streak_last_day = UnicodeAttribute(null=True)  # ISO date, Austin time
+    progress_rev = NumberAttribute(null=True)
+    badges = UnicodeSetAttribute(null=True)  # "{badge id}|{earned at, ISO}"
 
     def to_volunteer(self) -> Volunteer:
         return Volunteer(
@@ -180,7 +240,33 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
             ),
             dismissed_announcements=frozenset(self.dismissed_announcements or ()),
             session_epoch=int(self.session_epoch or 0),
+            tasks_completed=int(self.tasks_completed or 0),
+            hours_approved=round(float(self.hours_approved or 0), 2),
+            streak_days=int(self.streak_days or 0),
+            streak_last_day=date.fromisoformat(self.streak_last_day) if self.streak_last_day else None,
+            progress_rev=int(self.progress_rev or 0),
+            badges=_badges(self.badges),
         )
+
+    def to_counters(self) -> ProfileCounters:
+        return ProfileCounters(
+            tasks_completed=int(self.tasks_completed or 0),
+            hours_approved=round(float(self.hours_approved or 0), 2),
+            hours_pending=round(max(0.0, float(self.hours_pending or 0)), 2),
+            hours_logged=round(float(self.hours_lifetime or 0), 2),
+            entries=int(self.hours_entries or 0),
+        )
+
+
+def _badges(raw: set[str] | None) -> tuple[EarnedBadge, ...]:
+    out = []
+    for value in raw or ():
+        badge_id, _, at = value.partition("|")
+        try:
+            out.append(EarnedBadge(badge_id, datetime.fromisoformat(at)))
+        except ValueError:
+            continue
+    return tuple(sorted(out, key=lambda b: (b.earned_at, b.badge_id)))
 
 
 class _ClaimItem(TableItem, discriminator="VolunteerClaim"):
@@ -205,6 +291,8 @@ class _HoursItem(TableItem, discriminator="HoursEntry"):
     status = UnicodeAttribute()
     note = UnicodeAttribute(null=True)
     reviewed_by = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)  # absent: a task (entries written before kinds existed)
+    search_text = UnicodeAttribute(null=True)  # lowercased title, note, shop, kind: the log's search
 
     @classmethod
     def from_entry(cls, e: HoursEntry) -> _HoursItem:
@@ -221,6 +309,8 @@ class _HoursItem(TableItem, discriminator="HoursEntry"):
             status=e.status.value,
             note=e.note,
             reviewed_by=e.reviewed_by,
+            kind=e.kind.value,
+            search_text=search_text(e),
         )
         if e.status is HoursStatus.PENDING:
             item.gsi2pk = "HOURS#PENDING"
@@ -243,7 +333,13 @@ class _HoursItem(TableItem, discriminator="HoursEntry"):
             status=HoursStatus(self.status),
             note=self.note,
             reviewed_by=self.reviewed_by,
+            kind=HoursKind(self.kind) if self.kind else HoursKind.TASK,
         )
+
+
+def search_text(e: HoursEntry) -> str:
+    parts = [e.task_title, e.note or "", e.shop, KIND_LABELS[e.kind], e.task_id]
+    return " ".join(p for p in parts if p).lower()[:3000]
 
 
 class _MonthItem(TableItem, discriminator="VolunteerMonth"):
@@ -253,14 +349,76 @@ class _MonthItem(TableItem, discriminator="VolunteerMonth"):
     points = NumberAttribute(null=True)
     hours = NumberAttribute(null=True)
     tasks = NumberAttribute(null=True)
+    hours_approved = NumberAttribute(null=True)
+    hours_pending = NumberAttribute(null=True)
+    entries = NumberAttribute(null=True)  # hours log entries of the month (the log's total)
+    # Approved entries per kind (a reward's session requirement, e.g. one CSI session).
+    approved_task = NumberAttribute(null=True)
+    approved_general = NumberAttribute(null=True)
+    approved_class = NumberAttribute(null=True)
+    approved_on_duty = NumberAttribute(null=True)
+    approved_csi_session = NumberAttribute(null=True)
 
     def to_totals(self) -> MonthTotals:
+        by_kind = {k: int(getattr(self, f"approved_{k.value}") or 0) for k in HoursKind}
         return MonthTotals(
             month=self.month or "",
             points=int(self.points or 0),
             hours=float(self.hours or 0),
             tasks=int(self.tasks or 0),
+            hours_approved=round(float(self.hours_approved or 0), 2),
+            hours_pending=round(max(0.0, float(self.hours_pending or 0)), 2),
+            entries=int(self.entries or 0),
+            approved_by_kind={k: n for k, n in by_kind.items() if n},
         )
+
+
+class _BadgeItem(TableItem, discriminator="Badge"):
+    neon_id = UnicodeAttribute()
+    badge_id = UnicodeAttribute()
+    earned_at = UTCDateTimeAttribute()
+    earned_by = UnicodeAttribute(null=True)  # the task or hours entry whose transaction earned it
+
+
+class _RewardsItem(TableItem, discriminator="RewardsConfig"):
+    config = JSONAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+
+
+def month_bounds(month: str) -> tuple[str, str]:
+    """The UTC stamps of the first and the last moment of ``month`` (YYYY-MM) in Austin time:
+    a month's entries are those whose UTC-stamped sort key falls between them."""
+    year, mon = int(month[:4]), int(month[5:7])
+    start = datetime(year, mon, 1, tzinfo=MAKERSPACE_TZ)
+    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=MAKERSPACE_TZ)
+    return stamp(start), stamp(end - timedelta(microseconds=1))
+
+
+def _progress_condition(seen_rev: int) -> Any:
+    """The profile's recognition counters are as read (no other completion or approval of this
+    person committed meanwhile), so the badges judged on them are exactly the ones earned."""
+    if seen_rev == 0:
+        return _VolunteerItem.progress_rev.does_not_exist()
+    return _VolunteerItem.progress_rev == seen_rev
+
+
+def _badge_writes(neon_id: str, badges: tuple[Badge, ...], at: datetime, earned_by: str) -> list[Write]:
+    return [
+        put(
+            _BadgeItem(
+                pk=f"VOLUNTEER#{neon_id}",
+                sk=f"BADGE#{b.id}",
+                neon_id=neon_id,
+                badge_id=b.id,
+                earned_at=at,
+                earned_by=earned_by,
+            ),
+            condition=_BadgeItem.pk.does_not_exist(),
+            tag="badge",
+        )
+        for b in badges
+    ]
 
 
 def _certification_condition(required: tuple[str, ...], require_all: bool) -> Condition | None:
@@ -428,17 +586,42 @@ class DynamoVolunteerRepository:
         ]
 
     def complete_writes(
-        self, holder_id: str, holder_name: str, entry: HoursEntry, *, recorded: bool = True
+        self,
+        holder_id: str,
+        holder_name: str,
+        entry: HoursEntry,
+        *,
+        recorded: bool = True,
+        progress: CompletionProgress | None = None,
+        seen_rev: int | None = None,
     ) -> list[Write]:
         """Free the claim slot (as ``unclaim_writes``), log the (pending) hours and credit the
-        points, lifetime and for the month's leaderboard, in the caller's transaction."""
+        points, lifetime and for the month's leaderboard, in the caller's transaction.
+
+        With ``progress`` (judged on the profile as read at ``seen_rev``): the streak moves, the
+        badges it names are put (each only if absent, tag ``badge``) and the profile update is
+        conditioned on ``progress_rev`` still being ``seen_rev`` (tag ``progress``)."""
         profile = _VolunteerItem(pk=f"VOLUNTEER#{holder_id}", sk=PROFILE_SK)
         profile_actions = [
             _VolunteerItem.tasks_completed.add(1),
             _VolunteerItem.points_lifetime.add(entry.points),
             _VolunteerItem.hours_lifetime.add(entry.hours),
             _VolunteerItem.hours_pending.add(entry.hours),
+            _VolunteerItem.hours_entries.add(1),
         ]
+        condition = None
+        extra: list[Write] = []
+        if progress is not None and seen_rev is not None:
+            profile_actions += [
+                _VolunteerItem.progress_rev.add(1),
+                _VolunteerItem.streak_days.set(progress.streak_days),
+                _VolunteerItem.streak_last_day.set(progress.streak_last_day.isoformat()),
+            ]
+            if progress.badges:
+                at = entry.completed_at.isoformat()
+                profile_actions.append(_VolunteerItem.badges.add({f"{b.id}|{at}" for b in progress.badges}))
+            condition = _progress_condition(seen_rev)
+            extra = _badge_writes(holder_id, progress.badges, entry.completed_at, entry.task_id)
         claim = _ClaimItem(pk=f"VOLUNTEER#{holder_id}", sk=f"CLAIM#{entry.task_id}")
         if recorded:
             profile_actions.insert(0, _VolunteerItem.open_claims.add(-1))
@@ -446,23 +629,54 @@ class DynamoVolunteerRepository:
         else:
             claim_write = check(claim, _ClaimItem.pk.does_not_exist(), tag="held_claim")
         hours = _HoursItem.from_entry(entry)
-        month = _MonthItem(pk=f"VOLUNTEER#{holder_id}", sk=f"MONTH#{entry.month}")
-        month_actions = [
+        return [
+            update(
+                profile,
+                profile_actions,
+                condition=condition,
+                tag="progress" if condition is not None else "",
+            ),
+            claim_write,
+            put(hours, condition=_HoursItem.pk.does_not_exist(), tag="hours"),
+            self._month_logged(holder_id, holder_name, entry, tasks=1),
+            *extra,
+        ]
+
+    def _month_logged(self, neon_id: str, name: str, entry: HoursEntry, *, tasks: int) -> Write:
+        month = _MonthItem(pk=f"VOLUNTEER#{neon_id}", sk=f"MONTH#{entry.month}")
+        actions = [
             _MonthItem.item_type.set(_MonthItem),
-            _MonthItem.neon_id.set(holder_id),
-            _MonthItem.name.set(holder_name),
+            _MonthItem.neon_id.set(neon_id),
+            _MonthItem.name.set(name),
             _MonthItem.month.set(entry.month),
             _MonthItem.gsi3pk.set(f"LEADERBOARD#{entry.month}"),
             _MonthItem.gsi3sk.add(entry.points),
             _MonthItem.points.add(entry.points),
             _MonthItem.hours.add(entry.hours),
-            _MonthItem.tasks.add(1),
+            _MonthItem.hours_pending.add(entry.hours),
+            _MonthItem.entries.add(1),
         ]
+        if tasks:
+            actions.append(_MonthItem.tasks.add(tasks))
+        return update(month, actions)
+
+    def report_writes(self, volunteer: Volunteer, entry: HoursEntry) -> list[Write]:
+        """Self-reported hours, pending: the entry (a new key), the profile's and the month's
+        counters; only while the member's membership is active (tag ``volunteer``)."""
+        profile = _VolunteerItem(pk=f"VOLUNTEER#{volunteer.neon_id}", sk=PROFILE_SK)
         return [
-            update(profile, profile_actions),
-            claim_write,
-            put(hours, condition=_HoursItem.pk.does_not_exist(), tag="hours"),
-            update(month, month_actions),
+            update(
+                profile,
+                [
+                    _VolunteerItem.hours_lifetime.add(entry.hours),
+                    _VolunteerItem.hours_pending.add(entry.hours),
+                    _VolunteerItem.hours_entries.add(1),
+                ],
+                condition=_VolunteerItem.membership_active == True,  # noqa: E712 - pynamodb condition
+                tag="volunteer",
+            ),
+            put(_HoursItem.from_entry(entry), condition=_HoursItem.pk.does_not_exist(), tag="hours"),
+            self._month_logged(volunteer.neon_id, volunteer.name, entry, tasks=0),
         ]
 
     # -- reads for the volunteer's own pages ------------------------------------------------
@@ -477,15 +691,38 @@ class DynamoVolunteerRepository:
         return sorted((i.to_claim() for i in page.items), key=lambda c: c.claimed_at, reverse=True)
 
     def hours(
-        self, neon_id: str, *, month: str | None = None, limit: int = 50, cursor: str | None = None
+        self,
+        neon_id: str,
+        *,
+        month: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        search: str | None = None,
+        status: HoursStatus | None = None,
     ) -> HoursPage:
-        prefix = f"HOURS#{month}" if month else "HOURS#"
-        scope = f"hours|{neon_id}|{month or '*'}"
+        """One Query a page, newest first: the month as a sort-key range (its bounds in Austin
+        time), search and status as a filter (the request reads ahead, so a filtered page is
+        rarely short; a short page still carries a cursor when more may follow)."""
+        search = (search or "").strip().lower() or None
+        scope = f"hours|{neon_id}|{month or '*'}|{search or ''}|{status.value if status else ''}"
         start = cursors.decode(cursor, scope=scope, secret=self._secret, allowed_keys=INDEX_KEYS[None])
+        if month:
+            low, high = month_bounds(month)
+            key_condition = _HoursItem.sk.between(f"HOURS#{low}", f"HOURS#{high}~")
+        else:
+            key_condition = _HoursItem.sk.startswith("HOURS#")
+        filters = None
+        if search:
+            filters = _HoursItem.search_text.contains(search)
+        if status is not None:
+            by_status = _HoursItem.status == status.value
+            filters = by_status if filters is None else filters & by_status
         page = query_page(
             _HoursItem,
             f"VOLUNTEER#{neon_id}",
-            range_key_condition=_HoursItem.sk.startswith(prefix),
+            range_key_condition=key_condition,
+            filter_condition=filters,
+            read_ahead=HOURS_FILTER_READ_AHEAD if filters is not None else 1,
             newest_first=True,
             start_key=start,
             limit=limit,
@@ -494,6 +731,39 @@ class DynamoVolunteerRepository:
             items=[i.to_entry() for i in page.items],
             next_cursor=cursors.encode(page.last_key, scope=scope, secret=self._secret),
         )
+
+    def load_counters(self, neon_id: str) -> Load:
+        return Load(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK, parse=lambda item: item.to_counters())
+
+    def load_month(self, neon_id: str, month: str) -> Load:
+        return Load(pk=f"VOLUNTEER#{neon_id}", sk=f"MONTH#{month}", parse=lambda item: item.to_totals())
+
+    def load_rewards(self) -> Load:
+        return Load(pk=REWARDS_KEY[0], sk=REWARDS_KEY[1], parse=lambda item: config_from_json(item.config))
+
+    def rewards(self) -> RewardsConfig:
+        with storage_errors():
+            try:
+                return config_from_json(_RewardsItem.get(*REWARDS_KEY).config)
+            except _RewardsItem.DoesNotExist:
+                return RewardsConfig()
+
+    def save_rewards(self, config: RewardsConfig, *, by: str, at: datetime) -> None:
+        item = _RewardsItem(
+            pk=REWARDS_KEY[0], sk=REWARDS_KEY[1], config=config.to_json(), updated_by=by, updated_at=at
+        )
+        with storage_errors():
+            item.save()
+
+    def badge_ids(self, neon_id: str) -> list[str]:
+        """The badge items of one person (tests, staff): one Query."""
+        page = query_page(
+            _BadgeItem,
+            f"VOLUNTEER#{neon_id}",
+            range_key_condition=_BadgeItem.sk.startswith("BADGE#"),
+            limit=100,
+        )
+        return sorted(i.badge_id for i in page.items)
 
     def record(self, neon_id: str) -> VolunteerRecord:
         """One Query, newest first from the top of the partition: PROFILE, MONTH#..., HOURS#..."""
@@ -573,9 +843,21 @@ class DynamoVolunteerRepository:
     def load_hours(self, neon_id: str, key: str) -> Load:
         return Load(pk=f"VOLUNTEER#{neon_id}", sk=f"HOURS#{key}", parse=lambda item: item.to_entry())
 
-    def review_writes(self, entry: HoursEntry, *, approve: bool, reviewer: str) -> list[Write]:
+    def review_writes(
+        self,
+        entry: HoursEntry,
+        *,
+        approve: bool,
+        reviewer: str,
+        badges: tuple[Badge, ...] = (),
+        seen_rev: int | None = None,
+        at: datetime | None = None,
+    ) -> list[Write]:
         """Approve or reject pending hours: only if still pending. Rejected hours leave the
-        volunteer's totals (the points stay: they were for the repair, not the hours)."""
+        volunteer's totals (the points stay: they were for the repair, not the hours). Approved
+        hours move the approved counters (lifetime, and the entry's month with its kind); with
+        ``seen_rev`` the profile is conditioned on it (tag ``progress``) and ``badges`` are
+        put, each only if absent (tag ``badge``)."""
         status = HoursStatus.APPROVED if approve else HoursStatus.REJECTED
         item = _HoursItem(pk=f"VOLUNTEER#{entry.neon_id}", sk=f"HOURS#{entry.key}")
         hours_actions = [_HoursItem.status.set(status.value), _HoursItem.reviewed_by.set(reviewer)]
@@ -587,15 +869,38 @@ class DynamoVolunteerRepository:
         else:
             hours_actions += [_HoursItem.gsi2pk.remove(), _HoursItem.gsi2sk.remove()]
         profile_actions = [_VolunteerItem.hours_pending.add(-entry.hours)]
-        if not approve:
+        month = _MonthItem(pk=f"VOLUNTEER#{entry.neon_id}", sk=f"MONTH#{entry.month}")
+        month_actions = [_MonthItem.hours_pending.add(-entry.hours)]
+        condition = None
+        extra: list[Write] = []
+        if approve:
+            profile_actions.append(_VolunteerItem.hours_approved.add(entry.hours))
+            month_actions += [
+                _MonthItem.hours_approved.add(entry.hours),
+                getattr(_MonthItem, f"approved_{entry.kind.value}").add(1),
+            ]
+            if seen_rev is not None:
+                when = at or datetime.now(UTC)
+                profile_actions.append(_VolunteerItem.progress_rev.add(1))
+                if badges:
+                    profile_actions.append(
+                        _VolunteerItem.badges.add({f"{b.id}|{when.isoformat()}" for b in badges})
+                    )
+                condition = _progress_condition(seen_rev)
+                extra = _badge_writes(entry.neon_id, badges, when, entry.task_id)
+        else:
             profile_actions.append(_VolunteerItem.hours_lifetime.add(-entry.hours))
-        writes = [
+            month_actions.append(_MonthItem.hours.add(-entry.hours))
+        return [
             update(
                 item, hours_actions, condition=_HoursItem.status == HoursStatus.PENDING.value, tag="hours"
             ),
-            update(_VolunteerItem(pk=f"VOLUNTEER#{entry.neon_id}", sk=PROFILE_SK), profile_actions),
+            update(
+                _VolunteerItem(pk=f"VOLUNTEER#{entry.neon_id}", sk=PROFILE_SK),
+                profile_actions,
+                condition=condition,
+                tag="progress" if condition is not None else "",
+            ),
+            update(month, month_actions),
+            *extra,
         ]
-        if not approve:
-            month = _MonthItem(pk=f"VOLUNTEER#{entry.neon_id}", sk=f"MONTH#{entry.month}")
-            writes.append(update(month, [_MonthItem.hours.add(-entry.hours)]))
-        return writes

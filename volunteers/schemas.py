@@ -1,15 +1,32 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
 from shops.domain import Shop
 
-from .domain import Claim, HoursEntry, LeaderboardRow, Preferences, Stats, Volunteer
+from .badges import BADGES
+from .domain import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_SELF_REPORTED_HOURS,
+    Claim,
+    HoursEntry,
+    LeaderboardRow,
+    Preferences,
+    Stats,
+    Volunteer,
+)
 from .neon_profile import CERTIFICATION_FIELDS
-from .use_cases import shop_access
+from .use_cases import HoursSummary, shop_access
+
+
+class BadgeOut(Schema):
+    id: str = Field(description="first_task, ten_tasks, fifty_hours or week_streak")
+    name: str
+    description: str
+    earned_at: datetime
 
 
 class CertificationOut(Schema):
@@ -71,6 +88,7 @@ class MeOut(Schema):
     shops: list[ShopAccessOut] = Field(description="Every shop, and whether this member can claim there")
     preferences: PreferencesOut
     dismissed_announcements: list[str] = Field(description="Ids of announcements this member dismissed")
+    badges: list[BadgeOut] = Field(description="Badges earned, oldest first")
 
     @staticmethod
     def from_volunteer(v: Volunteer, claim_limit: int, shops: list[Shop]) -> MeOut:
@@ -104,6 +122,16 @@ class MeOut(Schema):
             ],
             preferences=PreferencesOut.from_preferences(v.preferences),
             dismissed_announcements=sorted(v.dismissed_announcements),
+            badges=[
+                BadgeOut(
+                    id=b.badge_id,
+                    name=BADGES[b.badge_id].name,
+                    description=BADGES[b.badge_id].description,
+                    earned_at=b.earned_at,
+                )
+                for b in v.badges
+                if b.badge_id in BADGES
+            ],
         )
 
 
@@ -138,15 +166,17 @@ class ClaimListOut(Schema):
 
 
 class HoursOut(Schema):
-    task_id: str
-    task_title: str
+    task_id: str = Field(description="The task; for self-reported hours the entry's own id (SR-...)")
+    task_title: str = Field(description="The task's title; for self-reported hours the kind's label")
     shop: str
     hours: float
     points: int
-    completed_at: datetime
+    completed_at: datetime = Field(description="For self-reported hours: noon (Austin) of the day reported")
     month: str
     status: str = Field(description="PENDING, APPROVED or REJECTED")
-    note: str | None
+    note: str | None = Field(description="The completion note, or the self-reported description")
+    kind: str = Field(description="task, general, class, on_duty or csi_session")
+    reviewed_by: str | None = Field(description="Who approved or rejected it")
 
     @staticmethod
     def from_entry(e: HoursEntry) -> HoursOut:
@@ -160,6 +190,95 @@ class HoursOut(Schema):
             month=e.month,
             status=e.status.value,
             note=e.note,
+            kind=e.kind.value,
+            reviewed_by=e.reviewed_by,
+        )
+
+
+Day = date  # a field below is named ``date`` (the screens' word), which would shadow the type
+
+
+class ReportHoursIn(Schema):
+    kind: Literal["general", "class", "on_duty", "csi_session"] = Field(
+        description="general volunteering, a class, an on-duty shift, or leading a CSI session"
+    )
+    date: Day = Field(
+        description="The day the work was done (Austin time; not in the future, at most 62 days ago)"
+    )
+    hours: float = Field(gt=0, le=MAX_SELF_REPORTED_HOURS)
+    shop: str = Field(max_length=40, description="A shop slug: its leads review the hours")
+    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION_LENGTH)
+
+
+class SessionProgressOut(Schema):
+    label: str
+    kind: str
+    done: int = Field(description="Approved entries of this kind in the month")
+    required: int
+    met: bool
+
+
+class RewardOut(Schema):
+    id: str
+    title: str
+    subtitle: str
+    status: str = Field(
+        description="ACTIVE (earned this month), PENDING (earned once the pending hours are "
+        "approved) or IN PROGRESS"
+    )
+    progress_hours: float = Field(description="Approved hours this month")
+    goal_hours: float
+    remaining_hours: float
+    sessions: list[SessionProgressOut]
+
+
+class HoursSummaryOut(Schema):
+    month: str
+    hours_approved: float = Field(description="Approved hours of the month")
+    hours_pending: float = Field(description="Hours of the month waiting for a lead")
+    tasks_completed: int = Field(description="Tasks completed in the month")
+    entries: int = Field(description="Hours log entries of the month (the log's total)")
+    lifetime_hours_approved: float
+    lifetime_hours_pending: float
+    lifetime_tasks_completed: int
+    lifetime_entries: int
+    goal_hours: float | None = Field(description="The monthly goal staff set; null when none")
+    goal_percent: int | None = Field(description="Approved hours of the month against the goal, 0-100")
+    rewards: list[RewardOut]
+
+    @staticmethod
+    def from_summary(s: HoursSummary) -> HoursSummaryOut:
+        m = s.month_totals
+        return HoursSummaryOut(
+            month=s.month,
+            hours_approved=m.hours_approved,
+            hours_pending=m.hours_pending,
+            tasks_completed=m.tasks,
+            entries=m.entries,
+            lifetime_hours_approved=s.hours_approved_lifetime,
+            lifetime_hours_pending=s.hours_pending_lifetime,
+            lifetime_tasks_completed=s.tasks_completed,
+            lifetime_entries=s.entries_lifetime,
+            goal_hours=s.goal_hours,
+            goal_percent=s.goal_percent,
+            rewards=[
+                RewardOut(
+                    id=r.program.id,
+                    title=r.program.title,
+                    subtitle=r.program.subtitle,
+                    status=r.status.value,
+                    progress_hours=r.progress_hours,
+                    goal_hours=r.goal_hours,
+                    remaining_hours=r.remaining_hours,
+                    sessions=[
+                        SessionProgressOut(
+                            label=x.label, kind=x.kind.value, done=x.done, required=x.required, met=x.met
+                        )
+                        for x in r.sessions
+                    ],
+                )
+                for r in s.rewards
+            ],
         )
 
 

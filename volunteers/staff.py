@@ -3,18 +3,24 @@ of pending hours by shop leads."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from tasks import lifecycle
+from voldash_site.errors import DomainError
 from voldash_site.staff.access import StaffContext
-from voldash_site.staff.site import Action, Column, Page, StaffAdmin, render_staff, site
+from voldash_site.staff.site import Action, Column, Page, StaffAdmin, StaffPage, render_staff, site
 
+from . import use_cases
+from .badges import BADGES
 from .domain import HoursEntry, HoursStatus, Volunteer
 from .neon_profile import CERTIFICATION_FIELDS
+from .rewards import MAX_GOAL_HOURS, program_to_json
 
 _NEON_ID = re.compile(r"^\d{1,12}$")
 _KEY = re.compile(r"^[0-9T:.\-Z]{20,40}#[A-Za-z0-9_-]{1,64}$")
@@ -107,6 +113,7 @@ class VolunteerAdmin(StaffAdmin):
             or any(ctx.can_see_shop(c.shop) for c in claims)
             or any(ctx.can_see_shop(h.shop) for h in hours),
             "stats": volunteers.record(obj.neon_id),
+            "badges": [BADGES[b.badge_id].name for b in obj.badges if b.badge_id in BADGES],
         }
 
 
@@ -169,7 +176,10 @@ class HoursAdmin(StaffAdmin):
     slug = "hours"
     title = "Pending hours"
     nav_order = 35
-    list_intro = "Hours logged for completed tasks in your shops, waiting for a lead. Oldest first."
+    list_intro = (
+        "Hours logged for completed tasks, and hours members reported (classes, on-duty shifts, "
+        "general volunteering), in your shops, waiting for a lead. Oldest first."
+    )
     bulk_actions = {
         "approve": Action("Approve", run_bulk_review(True)),
         "reject": Action(
@@ -212,5 +222,61 @@ class HoursAdmin(StaffAdmin):
         return HttpResponseRedirect(f"/staff/volunteers/{pk.partition('~')[0]}/")
 
 
+class RewardsForm(forms.Form):
+    monthly_goal_hours = forms.FloatField(
+        label="Monthly goal (hours)", required=False, min_value=0.25, max_value=MAX_GOAL_HOURS
+    )
+    programs = forms.CharField(
+        label="Reward programs (JSON)",
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
+        max_length=20000,
+        required=False,
+        help_text='A list of {"id", "title", "subtitle", "hours_per_month", "sessions": '
+        '[{"kind", "count", "label"}]}; session kinds: general, class, on_duty, csi_session, task.',
+    )
+
+
+class RewardsPage(StaffPage):
+    """Staff set the monthly goal and the steward rewards the members' progress is measured by."""
+
+    slug = "rewards"
+    title = "Rewards"
+    nav_order = 37
+    staff_only = True
+
+    def get(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
+        config = ctx.container.volunteers.rewards()
+        form = RewardsForm(
+            initial={
+                "monthly_goal_hours": config.monthly_goal_hours,
+                "programs": json.dumps([program_to_json(p) for p in config.programs], indent=2),
+            }
+        )
+        return render_staff(
+            request, "staff/rewards.html", {"title": self.title, "config": config, "form": form}
+        )
+
+    def post(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
+        back = HttpResponseRedirect("/staff/rewards/")
+        form = RewardsForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            return back
+        try:
+            config = use_cases.save_rewards(
+                goal_hours=form.cleaned_data["monthly_goal_hours"],
+                programs_json=form.cleaned_data["programs"] or "[]",
+                volunteers=ctx.container.volunteers,
+                by=ctx.user.name,
+                now=ctx.container.clock(),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return back
+        messages.success(request, f"Saved: {len(config.programs)} reward programs.")
+        return back
+
+
 site.register(VolunteerAdmin())
 site.register(HoursAdmin())
+site.register(RewardsPage())

@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from datetime import date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Protocol
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shops.domain import Shop
-from voldash_site.errors import DomainError, InvalidInput, NotFound
+from voldash_site.errors import DomainError, Forbidden, InvalidInput, NotFound, WriteRefused
 
-from .domain import Claim, HoursStatus, LeaderboardRow, Stats, Viewer, Volunteer
+from .domain import (
+    KIND_LABELS,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_SELF_REPORTED_HOURS,
+    SELF_REPORT_MAX_AGE_DAYS,
+    SELF_REPORTED_KINDS,
+    Claim,
+    HoursEntry,
+    HoursKind,
+    HoursStatus,
+    LeaderboardRow,
+    MonthTotals,
+    Stats,
+    Viewer,
+    Volunteer,
+)
 from .neon_profile import RoleMapping, profile_from_neon
+from .rewards import MAX_GOAL_HOURS, RewardProgress, RewardsConfig, goal_percent, parse_programs, progress
 
 if TYPE_CHECKING:
     from .repository import HoursPage, VolunteerRepository
@@ -155,6 +172,8 @@ def parse_month(value: str | None, *, default: str | None = None) -> str | None:
         return default
     if not MONTH_PATTERN.match(value):
         raise InvalidInput(f"month must look like YYYY-MM (e.g. 2026-11), got {value!r}")
+    if not 2000 <= int(value[:4]) <= 2199:  # a month the makerspace's calendar can hold
+        raise InvalidInput(f"month must be between 2000-01 and 2199-12, got {value!r}")
     return value
 
 
@@ -197,9 +216,20 @@ def my_claims(*, neon_id: str, volunteers: VolunteerRepository) -> list[Claim]:
 
 
 def my_hours(
-    *, neon_id: str, volunteers: VolunteerRepository, month: str | None, limit: int, cursor: str | None
+    *,
+    neon_id: str,
+    volunteers: VolunteerRepository,
+    month: str | None,
+    limit: int,
+    cursor: str | None,
+    search: str | None = None,
+    status: str | None = None,
 ) -> HoursPage:
-    return volunteers.hours(neon_id, month=parse_month(month), limit=limit, cursor=cursor)
+    """One page of the hours log (tasks and self-reported), newest first: one Query."""
+    chosen = HoursStatus(status) if status else None
+    return volunteers.hours(
+        neon_id, month=parse_month(month), limit=limit, cursor=cursor, search=search, status=chosen
+    )
 
 
 def leaderboard(
@@ -253,3 +283,145 @@ def dismiss_announcement(
 def shop_access(volunteer: Volunteer, shops: list[Shop]) -> list[tuple[Shop, tuple[str, ...]]]:
     """Each shop with the certification names the volunteer still lacks there (empty: unlocked)."""
     return [(s, tuple(c.name for c in s.missing_certifications(volunteer.certifications))) for s in shops]
+
+
+# -- self-reported hours, the hours summary and the rewards ----------------------------------
+
+
+class HoursUnitOfWork(Protocol):
+    def load(self, *loads: Any) -> list[Any]: ...
+
+    def commit(self, writes: Any, *, idempotency_token: str | None = None, witness: Any = None) -> None: ...
+
+
+def report_hours(
+    *,
+    neon_id: str,
+    kind: str,
+    day: date,
+    hours: float,
+    shop: str,
+    description: str,
+    volunteers: VolunteerRepository,
+    shops: ShopLookup,
+    uow: HoursUnitOfWork,
+    now: datetime,
+    tz: tzinfo,
+) -> HoursEntry:
+    """A member reports hours beyond tasks; they are pending until a lead of the shop (or staff)
+    approves them on /staff/hours/. One transaction: the entry and the counters it moves."""
+    try:
+        chosen = HoursKind(kind)
+    except ValueError:
+        chosen = None
+    if chosen not in SELF_REPORTED_KINDS:
+        kinds = [k.value for k in SELF_REPORTED_KINDS]
+        raise InvalidInput(f"kind must be one of {kinds}", detail={"kinds": kinds})
+    if not 0 < round(hours, 2) <= MAX_SELF_REPORTED_HOURS:  # 0.001 h would be stored as 0
+        raise InvalidInput(f"hours must be more than 0 and at most {MAX_SELF_REPORTED_HOURS}, got {hours}")
+    today = now.astimezone(tz).date()
+    if day > today:
+        raise InvalidInput("date is in the future: report hours once they are done")
+    if day < today - timedelta(days=SELF_REPORT_MAX_AGE_DAYS):
+        raise InvalidInput(f"date is more than {SELF_REPORT_MAX_AGE_DAYS} days ago; ask a shop lead")
+    text = description.strip()
+    if not text or len(text) > MAX_DESCRIPTION_LENGTH:
+        raise InvalidInput(f"description must have 1 to {MAX_DESCRIPTION_LENGTH} characters")
+    if shops.get(shop) is None:
+        raise InvalidInput(f"unknown shop {shop!r}; use a slug of GET /api/v1/shops", detail={"shop": shop})
+    volunteer = current_profile(neon_id=neon_id, volunteers=volunteers)
+    if not volunteer.membership_active:
+        raise Forbidden("Reporting hours needs an active Asmbly membership.", code="membership_inactive")
+    # Noon of the day in Austin: the entry sorts and counts in the day's (and month's) place.
+    at = datetime.combine(day, time(12), tzinfo=tz).astimezone(now.tzinfo or tz)
+    entry = HoursEntry(
+        neon_id=neon_id,
+        task_id=f"SR-{uuid.uuid4().hex[:12]}",
+        task_title=KIND_LABELS[chosen],
+        shop=shop,
+        hours=round(float(hours), 2),
+        points=0,
+        completed_at=at,
+        note=text,
+        kind=chosen,
+    )
+    try:
+        uow.commit(volunteers.report_writes(volunteer, entry))
+    except WriteRefused as refused:
+        if "volunteer" in refused.tags:
+            raise Forbidden(
+                "Reporting hours needs an active Asmbly membership.", code="membership_inactive"
+            ) from refused
+        raise
+    return replace(entry, key=f"{stamp_key(at)}#{entry.task_id}")
+
+
+def stamp_key(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class HoursSummary:
+    month: str
+    month_totals: MonthTotals
+    tasks_completed: int
+    hours_approved_lifetime: float
+    hours_pending_lifetime: float
+    hours_logged_lifetime: float
+    entries_lifetime: int
+    goal_hours: float | None
+    goal_percent: int | None
+    rewards: list[RewardProgress]
+
+
+def hours_summary(
+    *,
+    neon_id: str,
+    month: str | None,
+    volunteers: VolunteerRepository,
+    uow: HoursUnitOfWork,
+    now: datetime,
+    tz: tzinfo,
+) -> HoursSummary:
+    """The "My Volunteer Time" cards: counters only (never counted at read time), read with the
+    rewards configuration in one BatchGetItem."""
+    chosen = parse_month(month, default=now.astimezone(tz).strftime("%Y-%m"))
+    assert chosen is not None
+    profile, totals, config = uow.load(
+        volunteers.load_counters(neon_id), volunteers.load_month(neon_id, chosen), volunteers.load_rewards()
+    )
+    if profile is None:
+        raise NotFound("Your profile is gone; log in again.", detail={"neon_id": neon_id})
+    totals = totals or MonthTotals(month=chosen)
+    config = config or RewardsConfig()
+    return HoursSummary(
+        month=chosen,
+        month_totals=totals,
+        tasks_completed=profile.tasks_completed,
+        hours_approved_lifetime=profile.hours_approved,
+        hours_pending_lifetime=profile.hours_pending,
+        hours_logged_lifetime=profile.hours_logged,
+        entries_lifetime=profile.entries,
+        goal_hours=config.monthly_goal_hours,
+        goal_percent=goal_percent(config.monthly_goal_hours, totals.hours_approved),
+        rewards=[
+            progress(
+                p,
+                approved_hours=totals.hours_approved,
+                pending_hours=totals.hours_pending,
+                approved_sessions=totals.approved_by_kind,
+            )
+            for p in config.programs
+        ],
+    )
+
+
+def save_rewards(
+    *, goal_hours: float | None, programs_json: str, volunteers: VolunteerRepository, by: str, now: datetime
+) -> RewardsConfig:
+    """Staff change the monthly goal and the reward programs (checked, then stored whole)."""
+    if goal_hours is not None and not 0 < goal_hours <= MAX_GOAL_HOURS:
+        raise InvalidInput(f"the monthly goal must be more than 0 and at most {MAX_GOAL_HOURS} hours")
+    config = RewardsConfig(monthly_goal_hours=goal_hours, programs=parse_programs(programs_json))
+    volunteers.save_rewards(config, by=by, at=now)
+    return config

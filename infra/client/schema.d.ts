@@ -220,7 +220,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recent claims and completions across the makerspace (members only) */
+        /** Recent claims, completions and badges across the makerspace (members only) */
         get: operations["tasks_api_recent_activity"];
         put?: never;
         post?: never;
@@ -439,8 +439,39 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** My hours log, newest first (JSON or CSV) */
+        /**
+         * My hours log, newest first (JSON or CSV)
+         * @description One Query a page (newest first). With `q` or `status` a page can come back short (even
+         *     empty) with a `next_cursor`: keep following it until it is null.
+         */
         get: operations["volunteers_api_my_hours"];
+        put?: never;
+        /**
+         * Report hours beyond tasks (pending until a lead of the shop approves)
+         * @description General volunteering, a class, an on-duty shift or a CSI session: one transaction (the
+         *     entry and the month's and lifetime counters). A lead of the shop, or staff, approves or
+         *     rejects it on /staff/hours/.
+         */
+        post: operations["volunteers_api_report_hours"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/hours/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My month and lifetime hours, the monthly goal and my rewards progress
+         * @description Counters only, kept by the transactions that log and review hours: one BatchGetItem
+         *     (the profile, the month's totals and the rewards configuration).
+         */
+        get: operations["volunteers_api_hours_summary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1053,12 +1084,15 @@ export interface components {
             at: string;
             /**
              * Action
-             * @description claimed or completed
+             * @description claimed, completed or badge_earned
              */
             action: string;
             /** Volunteer */
             volunteer: string | null;
-            /** Task Id */
+            /**
+             * Task Id
+             * @description The task (or self-reported hours entry) the event is about
+             */
             task_id: string;
             /** Task Title */
             task_title: string;
@@ -1066,6 +1100,11 @@ export interface components {
             shop: string;
             /** Hours */
             hours: number | null;
+            /**
+             * Badge
+             * @description badge_earned: the badge's name
+             */
+            badge?: string | null;
         };
         /** AnnouncementListOut */
         AnnouncementListOut: {
@@ -1254,6 +1293,23 @@ export interface components {
              */
             csrf_token: string;
         };
+        /** BadgeOut */
+        BadgeOut: {
+            /**
+             * Id
+             * @description first_task, ten_tasks, fifty_hours or week_streak
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /**
+             * Earned At
+             * Format: date-time
+             */
+            earned_at: string;
+        };
         /** MeOut */
         MeOut: {
             /** Neon Id */
@@ -1293,6 +1349,11 @@ export interface components {
              * @description Ids of announcements this member dismissed
              */
             dismissed_announcements: string[];
+            /**
+             * Badges
+             * @description Badges earned, oldest first
+             */
+            badges: components["schemas"]["BadgeOut"][];
         };
         /** PreferencesOut */
         PreferencesOut: {
@@ -1386,9 +1447,15 @@ export interface components {
         };
         /** HoursOut */
         HoursOut: {
-            /** Task Id */
+            /**
+             * Task Id
+             * @description The task; for self-reported hours the entry's own id (SR-...)
+             */
             task_id: string;
-            /** Task Title */
+            /**
+             * Task Title
+             * @description The task's title; for self-reported hours the kind's label
+             */
             task_title: string;
             /** Shop */
             shop: string;
@@ -1399,6 +1466,7 @@ export interface components {
             /**
              * Completed At
              * Format: date-time
+             * @description For self-reported hours: noon (Austin) of the day reported
              */
             completed_at: string;
             /** Month */
@@ -1408,8 +1476,21 @@ export interface components {
              * @description PENDING, APPROVED or REJECTED
              */
             status: string;
-            /** Note */
+            /**
+             * Note
+             * @description The completion note, or the self-reported description
+             */
             note: string | null;
+            /**
+             * Kind
+             * @description task, general, class, on_duty or csi_session
+             */
+            kind: string;
+            /**
+             * Reviewed By
+             * @description Who approved or rejected it
+             */
+            reviewed_by: string | null;
         };
         /** HoursPageOut */
         HoursPageOut: {
@@ -1422,6 +1503,116 @@ export interface components {
              * @description Sum of this page's non-rejected hours
              */
             total_hours: number;
+        };
+        /** ReportHoursIn */
+        ReportHoursIn: {
+            /**
+             * Kind
+             * @description general volunteering, a class, an on-duty shift, or leading a CSI session
+             * @enum {string}
+             */
+            kind: "general" | "class" | "on_duty" | "csi_session";
+            /**
+             * Date
+             * Format: date
+             * @description The day the work was done (Austin time; not in the future, at most 62 days ago)
+             */
+            date: string;
+            /** Hours */
+            hours: number;
+            /**
+             * Shop
+             * @description A shop slug: its leads review the hours
+             */
+            shop: string;
+            /** Description */
+            description: string;
+        };
+        /** HoursSummaryOut */
+        HoursSummaryOut: {
+            /** Month */
+            month: string;
+            /**
+             * Hours Approved
+             * @description Approved hours of the month
+             */
+            hours_approved: number;
+            /**
+             * Hours Pending
+             * @description Hours of the month waiting for a lead
+             */
+            hours_pending: number;
+            /**
+             * Tasks Completed
+             * @description Tasks completed in the month
+             */
+            tasks_completed: number;
+            /**
+             * Entries
+             * @description Hours log entries of the month (the log's total)
+             */
+            entries: number;
+            /** Lifetime Hours Approved */
+            lifetime_hours_approved: number;
+            /** Lifetime Hours Pending */
+            lifetime_hours_pending: number;
+            /** Lifetime Tasks Completed */
+            lifetime_tasks_completed: number;
+            /** Lifetime Entries */
+            lifetime_entries: number;
+            /**
+             * Goal Hours
+             * @description The monthly goal staff set; null when none
+             */
+            goal_hours: number | null;
+            /**
+             * Goal Percent
+             * @description Approved hours of the month against the goal, 0-100
+             */
+            goal_percent: number | null;
+            /** Rewards */
+            rewards: components["schemas"]["RewardOut"][];
+        };
+        /** RewardOut */
+        RewardOut: {
+            /** Id */
+            id: string;
+            /** Title */
+            title: string;
+            /** Subtitle */
+            subtitle: string;
+            /**
+             * Status
+             * @description ACTIVE (earned this month), PENDING (earned once the pending hours are approved) or IN PROGRESS
+             */
+            status: string;
+            /**
+             * Progress Hours
+             * @description Approved hours this month
+             */
+            progress_hours: number;
+            /** Goal Hours */
+            goal_hours: number;
+            /** Remaining Hours */
+            remaining_hours: number;
+            /** Sessions */
+            sessions: components["schemas"]["SessionProgressOut"][];
+        };
+        /** SessionProgressOut */
+        SessionProgressOut: {
+            /** Label */
+            label: string;
+            /** Kind */
+            kind: string;
+            /**
+             * Done
+             * @description Approved entries of this kind in the month
+             */
+            done: number;
+            /** Required */
+            required: number;
+            /** Met */
+            met: boolean;
         };
         /** LeaderboardOut */
         LeaderboardOut: {
@@ -2884,6 +3075,9 @@ export interface operations {
                 cursor?: string | null;
                 /** @description json, or csv for an export */
                 format?: string;
+                /** @description Search in titles, descriptions, notes, shops and task ids */
+                q?: string | null;
+                status?: string | null;
             };
             header?: never;
             path?: never;
@@ -2899,6 +3093,152 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HoursPageOut"];
                     "text/csv": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    volunteers_api_report_hours: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportHoursIn"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoursOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    volunteers_api_hours_summary: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM; this month when absent */
+                month?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HoursSummaryOut"];
                 };
             };
             /** @description Bad Request */

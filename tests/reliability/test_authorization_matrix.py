@@ -8,6 +8,8 @@ Each case runs on a fresh table: a woodshop task held by Alex and an open woodsh
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -23,6 +25,9 @@ CONTACT = "Pat 512-555-0199"  # the open task's reporter contact (leads of the s
 
 
 EVENT, MESSAGE, WOOD_NOTICE = "ev-matrix-wood", "msgmatrixwood", "annwood0001"
+# Yesterday in Austin: never in the future, whenever the suite runs.
+_YESTERDAY = (datetime.now(ZoneInfo("America/Chicago")) - timedelta(days=1)).date().isoformat()
+SELF_REPORT = {"kind": "general", "date": _YESTERDAY, "hours": 1, "shop": "woodshop", "description": "matrix"}
 
 
 @pytest.fixture
@@ -160,6 +165,13 @@ MATRIX = [
     ("GET", "/api/v1/me/stats", None, MEMBER_ONLY),
     ("GET", "/api/v1/me/tasks", None, MEMBER_ONLY),
     ("GET", "/api/v1/me/hours", None, MEMBER_ONLY),
+    ("GET", "/api/v1/me/hours/summary", None, MEMBER_ONLY),
+    (
+        "POST",
+        "/api/v1/me/hours",
+        SELF_REPORT,
+        {"anonymous": 401, "non_member": 403, "volunteer": 201, "other_lead": 201, "lead": 201, "staff": 201},
+    ),
     ("GET", "/api/v1/leaderboard", None, MEMBER_ONLY),
     ("GET", "/api/v1/activity", None, MEMBER_ONLY),
     (
@@ -181,6 +193,13 @@ MATRIX = [
     ("GET", "/staff/shops/", None, STAFF_PAGE),
     ("GET", "/staff/shops/woodshop/", None, STAFF_PAGE),
     ("GET", "/staff/announcements/", None, STAFF_PAGE),
+    ("GET", "/staff/rewards/", None, {**STAFF_PAGE, "other_lead": 403, "lead": 403}),
+    (
+        "POST",
+        "/staff/rewards/",
+        {"monthly_goal_hours": "20", "programs": "[]"},
+        {"anonymous": 302, "non_member": 403, "volunteer": 403, "other_lead": 403, "lead": 403, "staff": 302},
+    ),
     ("POST", f"/staff/tasks/{HELD}/release", {"reason": "matrix", "confirm": "on"}, SHOP_ACTION),
     ("POST", f"/staff/tasks/{OPEN}/reassign", {"assignee": "1004", "reason": "matrix"}, SHOP_ACTION),
     ("POST", f"/staff/tasks/{HELD}/resync", {}, SHOP_ACTION),
@@ -423,12 +442,16 @@ ACTION_URLS = sorted({p for _, p, _ in UNSAFE})
 
 
 def _get_expected(role: str, path: str) -> set[int]:
+    if path == "/api/v1/me/hours":  # a GET there is the member's hours log
+        return {401} if role == "anonymous" else {200}
     if not path.startswith("/staff/"):
         return {405}
     if role == "anonymous":
         return {302}
     if role in ("non_member", "volunteer"):
         return {403}
+    if path == "/staff/rewards/":  # the page you GET; staff only
+        return {200} if role == "staff" else {403}
     if path in ("/staff/sync/", "/staff/announcements/"):
         return {200}  # these pages are also the list you GET
     return {404, 405}  # not yours (404) or wrong method (405)

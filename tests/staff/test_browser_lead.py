@@ -82,6 +82,7 @@ def pages_for(tasks: dict) -> list[str]:
         "/staff/shops/woodshop/",
         "/staff/announcements/",
         "/staff/exports/",
+        "/staff/rewards/",  # staff only: a lead gets the refusal page
         f"/staff/tasks/{tasks['laser'].id}/",  # another shop's task: the staff 404 page
     ]
 

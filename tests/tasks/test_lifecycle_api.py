@@ -216,9 +216,10 @@ def test_completing_credits_points_and_logs_pending_hours(woodshop_task, store):
     assert counts("woodshop") == {"DONE": 1}
     assert get_container().volunteers.get(ALEX).open_claims == 0
     activity = alex.get("/api/v1/activity").json()["items"]
-    assert [(a["action"], a["volunteer"]) for a in activity] == [
-        ("completed", "Alex Rivera"),
-        ("claimed", "Alex Rivera"),
+    assert [(a["action"], a["volunteer"], a["badge"]) for a in activity] == [
+        ("badge_earned", "Alex Rivera", "First Fix"),  # earned in the completion's transaction
+        ("completed", "Alex Rivera", None),
+        ("claimed", "Alex Rivera", None),
     ]
 
 

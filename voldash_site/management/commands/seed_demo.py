@@ -19,6 +19,7 @@ from shops.catalog import ASMBLY_SHOPS
 from voldash_site.container import get_container
 from voldash_site.demo.data import build_demo_data
 from voldash_site.demo.marker import mark_seeded, seeded_at
+from volunteers.rewards import ASMBLY_DEFAULTS, RewardsConfig
 
 
 class Command(BaseCommand):
@@ -79,6 +80,9 @@ class Command(BaseCommand):
             if missing_only and container.volunteers.get(volunteer.neon_id) is not None:
                 continue
             container.volunteers.save(volunteer)
+        if not missing_only or container.volunteers.rewards() == RewardsConfig():
+            # Asmbly's steward rewards and monthly goal; staff change them on /staff/rewards/.
+            container.volunteers.save_rewards(ASMBLY_DEFAULTS, by="seed_demo", at=datetime.now(UTC))
         for i, task in enumerate(data.tasks, 1):
             if missing_only and container.tasks.get(task.id) is not None:
                 kept += 1
