@@ -210,6 +210,12 @@ EMAIL_BACKEND = (
 CLAIM_LIMIT = int(os.environ.get("CLAIM_LIMIT", "3"))
 # The staff dashboard flags claims held this long with no change.
 STAFF_STALE_CLAIM_DAYS = int(os.environ.get("STAFF_STALE_CLAIM_DAYS", "7"))
+# Quiet claims (README: Reminders, digests and calendars): a reminder after this many days
+# without progress, the automatic release after that many; per-shop overrides as
+# "woodshop=5:10,lasers=3:7" (shop=reminder days:release days).
+STALE_CLAIM_REMIND_DAYS = int(os.environ.get("STALE_CLAIM_REMIND_DAYS", "7"))
+STALE_CLAIM_RELEASE_DAYS = int(os.environ.get("STALE_CLAIM_RELEASE_DAYS", "14"))
+STALE_CLAIM_SHOP_DAYS = os.environ.get("STALE_CLAIM_SHOP_DAYS", "")
 SHOP_CACHE_SECONDS = float(os.environ.get("SHOP_CACHE_SECONDS", "300"))
 
 # --- Neon CRM (DESIGN.md section 7) ----------------------------------------------------------
