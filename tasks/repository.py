@@ -113,6 +113,7 @@ class TaskRepository(Protocol):
         assignee: Assignee | None,
         at: datetime,
         tag: str = "task",
+        unchanged_since: datetime | None = None,
     ) -> list[Write]: ...
 
     def history_write(self, entry: HistoryEntry) -> Write: ...
@@ -458,9 +459,11 @@ class DynamoTaskRepository:
         assignee: Assignee | None,
         at: datetime,
         tag: str = "task",
+        unchanged_since: datetime | None = None,
     ) -> list[Write]:
         """Move ``task`` (as loaded) to ``to_status``/``assignee``, only if it is still exactly
-        as loaded: same status, shop and assignee, not deleted. Counters move with it."""
+        as loaded: same status, shop and assignee, not deleted (and, with ``unchanged_since``,
+        not changed after that). Counters move with it."""
         created = stamp(task.created_at)
         actions = [
             _TaskItem.status.set(to_status.value),
@@ -491,6 +494,8 @@ class DynamoTaskRepository:
             & (_TaskItem.shop == task.shop)
             & (_TaskItem.deleted == False)  # noqa: E712 - a pynamodb condition, not a comparison
         )
+        if unchanged_since is not None:
+            condition &= _TaskItem.updated_at <= unchanged_since
         if task.assignee is None:
             condition &= _TaskItem.assignee_id.does_not_exist()
         else:

@@ -1,4 +1,5 @@
-"""A fake Slack Web API (``chat.postMessage``, ``auth.test``) served over real HTTP on 127.0.0.1, for tests.
+"""A fake Slack Web API (``chat.postMessage``, ``auth.test``, ``users.lookupByEmail``, ``users.info``)
+served over real HTTP on 127.0.0.1, for tests.
 
 It reproduces the contracts in ``shared/reference/external-apis.md`` §3 and ``asmbly.md`` §3:
 
@@ -11,6 +12,12 @@ It reproduces the contracts in ``shared/reference/external-apis.md`` §3 and ``a
 - Success: ``{"ok": true, "channel", "ts", "message": {...}}`` with ``ts`` a unique, increasing string.
 - Rate limiting (``rate_limit_next``): HTTP 429, ``Retry-After: <seconds>``, ``{"ok": false,
   "error": "ratelimited"}``.
+
+- ``users.lookupByEmail`` (``email``; GET query or form body): ``{"ok": true, "user": {"id", "name",
+  "real_name", "deleted", "profile": {"email", ...}}}``; unknown or deactivated e-mail:
+  ``users_not_found``. ``users.info`` (``user``): the same user object, or ``user_not_found``.
+- ``chat.postMessage`` with a user id (``U...``) as ``channel`` is a direct message from the bot:
+  it lands in that user's DM channel (``D`` + the id's rest), which the answer names.
 
 Channels are given by id or by name (with or without ``#``). The default channels are Asmbly's area
 channels plus ``stewards`` and ``facilities`` (``C063LH7MB45``, where problem reports go).
@@ -63,6 +70,10 @@ def _error(error: str) -> Response:
     return json_response(200, {"ok": False, "error": error})
 
 
+def _dm_channel(user_id: str) -> str:
+    return "D" + user_id[1:]
+
+
 class FakeSlack(FakeServer):
     """Slack's Web API for a bot token, in memory, behind a real HTTP server."""
 
@@ -78,6 +89,7 @@ class FakeSlack(FakeServer):
         self.token = token
         self.channels: dict[str, str] = dict(DEFAULT_CHANNELS if channels is None else channels)
         self.messages: list[dict[str, Any]] = []
+        self.users: dict[str, dict[str, Any]] = {}  # user id -> user object (add_user)
         self.archived: set[str] = set()
         self.not_in: set[str] = set()
         self.clock: Callable[[], float] = time.time
@@ -95,6 +107,23 @@ class FakeSlack(FakeServer):
         with self._lock:
             self._rate_limits.append([method, int(retry_after), times])
 
+    def add_user(self, user_id: str, email: str, *, name: str = "", deleted: bool = False) -> None:
+        """A workspace member (``users.lookupByEmail`` finds them by e-mail, case-insensitively)."""
+        with self._lock:
+            self.users[user_id] = {
+                "id": user_id,
+                "team_id": "T0ASMBLY1",
+                "name": name or email.split("@")[0],
+                "real_name": name,
+                "deleted": deleted,
+                "is_bot": False,
+                "profile": {"email": email, "real_name": name, "display_name": name},
+            }
+
+    def direct_messages(self, user_id: str) -> list[dict[str, Any]]:
+        """Messages the bot sent to this user directly."""
+        return self.channel_messages(_dm_channel(user_id))
+
     def channel_messages(self, channel: str) -> list[dict[str, Any]]:
         """Messages posted to a channel (by id or name)."""
         channel_id = self._channel_id(channel)
@@ -110,14 +139,17 @@ class FakeSlack(FakeServer):
         if not request.path.startswith("/api/"):
             return json_response(404, {"ok": False, "error": "unknown_method"})
         method = request.path.removeprefix("/api/")
-        if method not in ("chat.postMessage", "auth.test"):
+        if method not in ("chat.postMessage", "auth.test", "users.lookupByEmail", "users.info"):
             return _error("unknown_method")
         limited = self._take_rate_limit(method)
         if limited is not None:
             return json_response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limited)})
-        if request.method != "POST":
+        reading = method.startswith("users.")
+        if request.method != "POST" and not (reading and request.method == "GET"):
             return _error("invalid_request")
         args, warning = self._arguments(request)
+        if args is not None and request.method == "GET":
+            args = {name: values[-1] for name, values in request.query.items()}
         if args is None:
             return _error(warning or "invalid_arguments")
         token = self._token(request, args)
@@ -137,6 +169,10 @@ class FakeSlack(FakeServer):
                     "is_enterprise_install": False,
                 }
             )
+        elif method == "users.lookupByEmail":
+            response = self._lookup_by_email(args)
+        elif method == "users.info":
+            response = self._user_info(args)
         else:
             response = self._post_message(args)
         if warning is not None and json.loads(response.body).get("ok"):
@@ -179,8 +215,31 @@ class FakeSlack(FakeServer):
             return str(args["token"])
         return None
 
+    def _lookup_by_email(self, args: dict[str, Any]) -> Response:
+        email = args.get("email")
+        if not isinstance(email, str) or not email.strip():
+            return _error("invalid_arguments")
+        with self._lock:
+            found = next(
+                (
+                    u
+                    for u in self.users.values()
+                    if u["profile"]["email"].lower() == email.strip().lower() and not u["deleted"]
+                ),
+                None,
+            )
+        return _ok({"user": copy.deepcopy(found)}) if found else _error("users_not_found")
+
+    def _user_info(self, args: dict[str, Any]) -> Response:
+        user = self.users.get(str(args.get("user") or ""))
+        return _ok({"user": copy.deepcopy(user)}) if user else _error("user_not_found")
+
     def _channel_id(self, channel: str) -> str | None:
         name = channel.strip().removeprefix("#")
+        if name in self.users and not self.users[name]["deleted"]:
+            return _dm_channel(name)
+        if name.startswith("D") and "U" + name[1:] in self.users:
+            return name
         if name in self.channels.values():
             return name
         return self.channels.get(name)
