@@ -199,7 +199,7 @@ def claim_task(
             deps.tasks.history_write(_history(task, HistoryAction.CLAIMED, actor, source, now, claimed)),
             *deps.volunteers.claim_writes(
                 actor,
-                Claim(actor.neon_id, task.id, task.title, task.shop, now),
+                Claim(actor.neon_id, task.id, task.title, task.shop, now, task.due_at),
                 limit=deps.claim_limit,
                 required=tuple(c.neon_field_id for c in shop.required_certifications) if shop else (),
                 require_all=bool(shop and shop.certification_rule is CertificationRule.ALL),
@@ -441,7 +441,7 @@ def reassign_task(
             *(deps.volunteers.unclaim_writes(previous.neon_id, task.id, recorded=held) if previous else []),
             *deps.volunteers.claim_writes(
                 new,
-                Claim(new.neon_id, task.id, task.title, task.shop, now),
+                Claim(new.neon_id, task.id, task.title, task.shop, now, task.due_at),
                 limit=deps.claim_limit,
                 required=tuple(c.neon_field_id for c in shop.required_certifications) if shop else (),
                 require_all=bool(shop and shop.certification_rule is CertificationRule.ALL),

@@ -189,9 +189,10 @@ class _ClaimItem(TableItem, discriminator="VolunteerClaim"):
     task_title = UnicodeAttribute()
     shop = UnicodeAttribute()
     claimed_at = UTCDateTimeAttribute()
+    due_at = UTCDateTimeAttribute(null=True)
 
     def to_claim(self) -> Claim:
-        return Claim(self.neon_id, self.task_id, self.task_title, self.shop, self.claimed_at)
+        return Claim(self.neon_id, self.task_id, self.task_title, self.shop, self.claimed_at, self.due_at)
 
 
 class _HoursItem(TableItem, discriminator="HoursEntry"):
@@ -403,6 +404,7 @@ class DynamoVolunteerRepository:
             task_title=claim.task_title,
             shop=claim.shop,
             claimed_at=claim.claimed_at,
+            due_at=claim.due_at,
         )
         if recorded:
             return [
