@@ -164,6 +164,7 @@ class HistorySource(StrEnum):
     STAFF = "staff"  # a shop lead or staff member on the staff pages
     CLICKUP = "clickup"  # a change that came from ClickUp (webhook or sweep)
     SYSTEM = "system"  # voldash itself (e.g. seeding, maintenance)
+    SLACK = "slack"  # a button in a Slack message (the digest, a reminder)
 
 
 class HistoryAction(StrEnum):
@@ -178,6 +179,7 @@ class HistoryAction(StrEnum):
     RESYNCED = "resynced"  # staff asked for a fresh read from ClickUp
     HOURS_APPROVED = "hours_approved"
     HOURS_REJECTED = "hours_rejected"
+    STILL_ON_IT = "still_on_it"  # the holder answered a reminder: the quiet period starts again
 
 
 @dataclass(frozen=True)

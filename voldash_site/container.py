@@ -301,7 +301,13 @@ class Container:
     def upkeep(self) -> Any:
         """Reminders, automatic releases and digests (tasks/upkeep)."""
         from tasks.upkeep.config import dashboard_base, stale_policies, task_link
-        from tasks.upkeep.repository import UpkeepReads, marker_write
+        from tasks.upkeep.repository import (
+            UpkeepReads,
+            held_by_check,
+            last_progress,
+            marker_write,
+            progress_write,
+        )
         from tasks.upkeep.use_cases import UpkeepDeps
 
         return UpkeepDeps(
@@ -315,6 +321,9 @@ class Container:
             policies=stale_policies(),
             task_link=task_link,
             dashboard=dashboard_base(),
+            last_progress=last_progress,
+            progress_write=progress_write,
+            held_by_check=held_by_check,
         )
 
     def lifecycle(self) -> LifecycleDeps:

@@ -246,6 +246,9 @@ CLICKUP_AUTOMATION_SECRET = os.environ.get("CLICKUP_AUTOMATION_SECRET", "")
 CLICKUP_REQUESTS_PER_MINUTE = int(os.environ.get("CLICKUP_REQUESTS_PER_MINUTE", "90"))
 SLACK_API_URL = os.environ.get("SLACK_API_URL", "https://slack.com/api")
 SLACK_BOT_TOKEN = os.environ.get("SLACK_BOT_TOKEN", "")
+# Verifies Slack's interactivity requests (buttons): /webhooks/slack/interactivity answers 401
+# to everything while it is empty.
+SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET", "")
 DISCOURSE_URL = os.environ.get("DISCOURSE_URL", "https://yo.asmbly.org")
 DISCOURSE_API_KEY = os.environ.get("DISCOURSE_API_KEY", "")
 DISCOURSE_API_USERNAME = os.environ.get("DISCOURSE_API_USERNAME", "")

@@ -307,6 +307,14 @@ class DynamoVolunteerRepository:
             _VolunteerItem.certifications.set(sorted(v.certifications)),
             _VolunteerItem.open_claims.set(_VolunteerItem.open_claims | 0),
         ]
+        # GSI2 EMAIL#{e-mail}: a Slack user's e-mail finds their profile (one Query, no Scan).
+        if v.email:
+            actions += [
+                _VolunteerItem.gsi2pk.set(f"EMAIL#{v.email.strip().lower()}"),
+                _VolunteerItem.gsi2sk.set(f"VOLUNTEER#{v.neon_id}"),
+            ]
+        else:
+            actions += [_VolunteerItem.gsi2pk.remove(), _VolunteerItem.gsi2sk.remove()]
         for attr, value in (
             (_VolunteerItem.email, v.email),
             (

@@ -61,3 +61,12 @@ class SlackPeople:
                 )
             except client.exceptions.ConditionalCheckFailedException:
                 return
+
+
+def member_by_email(email: str) -> str | None:
+    """The Neon id of the profile with this e-mail (GSI2 ``EMAIL#{email}``, one Query)."""
+    from voldash_site.dynamodb.items import TableItem, query_page
+
+    page = query_page(TableItem, f"EMAIL#{email.strip().lower()}", index="GSI2", limit=2, raw=True)
+    ids = sorted(item["neon_id"]["S"] for item in page.items if "neon_id" in item)
+    return ids[0] if len(ids) == 1 else None  # two profiles with one e-mail: nobody is guessed

@@ -21,7 +21,7 @@ from pynamodb.attributes import UnicodeAttribute
 from tasks.domain import Task, TaskStatus, TaskType, Urgency
 from tasks.repository import _TaskItem, task_from_raw
 from voldash_site.dynamodb.items import TableItem, query_page
-from voldash_site.dynamodb.unit_of_work import Write, put
+from voldash_site.dynamodb.unit_of_work import Write, check, put
 
 # One request reads at most this many items (and at most 1 MB): a shop's not-done tasks fit.
 READ_LIMIT = 1000
@@ -96,6 +96,41 @@ class UpkeepReads:
             if not page.last_key:
                 return
             start = page.last_key
+
+
+def progress_key(task_id: str, holder_id: str) -> str:
+    return f"UPKEEP#progress#{task_id}#{holder_id}"
+
+
+def progress_write(task_id: str, holder_id: str, at: datetime) -> Write:
+    """The holder said "Still on it" at ``at`` (overwrites the previous answer)."""
+    item = _MarkerItem(
+        pk=progress_key(task_id, holder_id),
+        sk="SENT",
+        kind="progress",
+        key=f"{task_id}#{holder_id}",
+        created_at=at.isoformat(),
+        expires_at=int((at + MARKER_KEEP).timestamp()),
+    )
+    return put(item, tag="progress")
+
+
+def held_by_check(task: Task) -> Write:
+    """Condition: ``task`` is still held by its assignee in its status (tag ``task``)."""
+    assert task.assignee is not None
+    key = _TaskItem(pk=f"TASK#{task.id}", sk="TASK")
+    condition = (_TaskItem.status == task.status.value) & (_TaskItem.assignee_id == task.assignee.neon_id)
+    return check(key, condition, tag="task")
+
+
+def last_progress(tasks: list[Task]) -> dict[str, datetime]:
+    """task id -> when its holder last said "Still on it" (one BatchGetItem per 100 tasks)."""
+    keys = [(progress_key(t.id, t.assignee.neon_id), "SENT") for t in tasks if t.assignee]
+    out: dict[str, datetime] = {}
+    for i in range(0, len(keys), 100):
+        for item in _MarkerItem.batch_get(keys[i : i + 100]):
+            out[item.key.split("#", 1)[0]] = datetime.fromisoformat(item.created_at)
+    return out
 
 
 def marker_write(kind: str, key: str, now: datetime) -> Write:

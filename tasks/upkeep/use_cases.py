@@ -9,6 +9,7 @@ a retry after a crash) finds the marker and queues nothing.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,8 +17,17 @@ from typing import Any
 
 from integrations.outbox.domain import Channel, OutboxMessage
 from tasks import lifecycle
-from tasks.domain import DUE_SOON, Assignee, DueState, HistorySource, Task
-from voldash_site.errors import DomainError, WriteRefused
+from tasks.domain import (
+    DUE_SOON,
+    Assignee,
+    DueState,
+    HistoryAction,
+    HistoryEntry,
+    HistorySource,
+    Task,
+    TaskStatus,
+)
+from voldash_site.errors import Conflict, DomainError, Forbidden, NotFound, WriteRefused
 from volunteers.domain import MAKERSPACE_TZ
 
 from . import messages
@@ -45,6 +55,9 @@ class UpkeepDeps:
     policies: StalePolicies
     task_link: Callable[[str], str]
     dashboard: str
+    last_progress: Callable[[list[Task]], dict[str, datetime]] = lambda tasks: {}
+    progress_write: Callable[[str, str, datetime], Any] | None = None
+    held_by_check: Callable[[Task], Any] | None = None
 
 
 @dataclass
@@ -94,8 +107,12 @@ def remind_stale_claims(deps: UpkeepDeps) -> StaleReport:
     name), with a notice to the holder and the shop's channel."""
     report = StaleReport()
     now = deps.clock()
-    for task in deps.reads.quiet_claims(now - deps.policies.shortest_remind):
+    quiet = list(deps.reads.quiet_claims(now - deps.policies.shortest_remind))
+    answered = deps.last_progress(quiet)  # "Still on it" answers restart the quiet period
+    for task in quiet:
         report.examined += 1
+        if task.id in answered and answered[task.id] > task.updated_at:
+            task = task.with_changes(updated_at=answered[task.id])
         policy = deps.policies.for_shop(task.shop)
         step = stale_step(task, now, policy)
         if step is None or task.assignee is None:
@@ -147,6 +164,47 @@ def remind_stale_claims(deps: UpkeepDeps) -> StaleReport:
             report.moved_meanwhile += 1
             logger.info("upkeep.stale.skipped", extra={"task_id": task.id, "code": exc.code})
     return report
+
+
+def still_on_it(*, task_id: str, actor_id: str, deps: UpkeepDeps, source: HistorySource) -> Task:
+    """The holder answers a reminder: a history entry, and the quiet period starts again (the
+    next reminder counts from now). Only the holder, only while they hold it."""
+    task, actor = deps.uow.load(deps.lifecycle.tasks.load(task_id), deps.lifecycle.volunteers.load(actor_id))
+    if task is None or task.deleted:
+        raise NotFound(f"No task with id {task_id!r}.", detail={"id": task_id})
+    if task.assignee is None or task.status not in (TaskStatus.IN_PROGRESS, TaskStatus.ON_HOLD):
+        raise Conflict("Nobody holds this task any more.", code="task_not_claimed")
+    if actor is None or task.assignee.neon_id != actor.neon_id:
+        raise Forbidden(
+            "Only the volunteer holding this task can say they are still on it.", code="not_your_task"
+        )
+    assert deps.progress_write is not None and deps.held_by_check is not None
+    now = deps.clock()
+    entry = HistoryEntry(
+        task_id=task.id,
+        at=now,
+        action=HistoryAction.STILL_ON_IT,
+        source=source,
+        actor_id=actor.neon_id,
+        actor_name=actor.name,
+        from_status=task.status,
+        to_status=task.status,
+        assignee_id=actor.neon_id,
+        assignee_name=actor.name,
+        event_id=uuid.uuid4().hex[:12],
+        task_title=task.title,
+        shop=task.shop,
+    )
+    writes = [
+        deps.held_by_check(task),
+        deps.lifecycle.tasks.history_write(entry),
+        deps.progress_write(task.id, actor.neon_id, now),
+    ]
+    try:
+        deps.uow.commit(writes)
+    except WriteRefused as refused:
+        raise Conflict("This task changed meanwhile; nothing was recorded.", code="task_changed") from refused
+    return task
 
 
 @dataclass

@@ -19,6 +19,13 @@ It reproduces the contracts in ``shared/reference/external-apis.md`` §3 and ``a
 - ``chat.postMessage`` with a user id (``U...``) as ``channel`` is a direct message from the bot:
   it lands in that user's DM channel (``D`` + the id's rest), which the answer names.
 
+- Interactivity (Slack -> the app): ``block_actions_body`` builds the documented request a button
+  click sends (form-encoded ``payload=<JSON>``: ``type``, ``user{id, username, team_id}``,
+  ``api_app_id``, ``team``, ``container``, ``trigger_id``, ``response_url``, ``actions[{action_id,
+  block_id, value, type, action_ts}]``) and ``signed_headers`` its ``X-Slack-Signature`` (v0 HMAC
+  of ``v0:{timestamp}:{body}``) and ``X-Slack-Request-Timestamp``. ``response_url`` points at this
+  fake (``POST /actions/{id}``); what the app posts there is in ``responses``.
+
 Channels are given by id or by name (with or without ``#``). The default channels are Asmbly's area
 channels plus ``stewards`` and ``facilities`` (``C063LH7MB45``, where problem reports go).
 
@@ -90,6 +97,9 @@ class FakeSlack(FakeServer):
         self.channels: dict[str, str] = dict(DEFAULT_CHANNELS if channels is None else channels)
         self.messages: list[dict[str, Any]] = []
         self.users: dict[str, dict[str, Any]] = {}  # user id -> user object (add_user)
+        self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
+        self.signing_secret = "fake-slack-signing-secret"
+        self._interactions = 0
         self.archived: set[str] = set()
         self.not_in: set[str] = set()
         self.clock: Callable[[], float] = time.time
@@ -120,6 +130,53 @@ class FakeSlack(FakeServer):
                 "profile": {"email": email, "real_name": name, "display_name": name},
             }
 
+    def block_actions_body(
+        self, user_id: str, action_id: str, value: str, *, channel: str = "C0WOOD001"
+    ) -> bytes:
+        """The form-encoded body of a button click, as Slack sends it to the Request URL."""
+        from urllib.parse import urlencode
+
+        self._interactions += 1
+        n = self._interactions
+        ts = f"{int(self.clock())}.{n:06d}"
+        payload = {
+            "type": "block_actions",
+            "user": {
+                "id": user_id,
+                "username": user_id.lower(),
+                "name": user_id.lower(),
+                "team_id": "T0ASMBLY1",
+            },
+            "api_app_id": "A0VOLDASH",
+            "token": "deprecated-verification-token",
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+            "trigger_id": f"{n}.1234.abcdef",
+            "team": {"id": "T0ASMBLY1", "domain": "asmbly-makerspace"},
+            "channel": {"id": channel, "name": channel.lower()},
+            "response_url": f"{self.base_url}/actions/T0ASMBLY1/{n}/hook",
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": f"b{n}",
+                    "text": {"type": "plain_text", "text": action_id, "emoji": True},
+                    "value": value,
+                    "type": "button",
+                    "action_ts": ts,
+                }
+            ],
+        }
+        return urlencode({"payload": json.dumps(payload)}).encode()
+
+    def signed_headers(
+        self, body: bytes, *, timestamp: int | None = None, secret: str | None = None
+    ) -> dict[str, str]:
+        import hashlib
+
+        stamp = str(int(self.clock()) if timestamp is None else timestamp)
+        key = (self.signing_secret if secret is None else secret).encode()
+        digest = hmac.new(key, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+        return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+
     def direct_messages(self, user_id: str) -> list[dict[str, Any]]:
         """Messages the bot sent to this user directly."""
         return self.channel_messages(_dm_channel(user_id))
@@ -136,6 +193,12 @@ class FakeSlack(FakeServer):
         return {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}
 
     def _route(self, request: RecordedRequest) -> Response:
+        if request.path.startswith("/actions/") and request.method == "POST":
+            try:
+                self.responses.append(json.loads(request.body or b"{}"))
+            except ValueError:
+                return Response(400, b"invalid_payload", "text/plain")
+            return Response(200, b"ok", "text/plain")
         if not request.path.startswith("/api/"):
             return json_response(404, {"ok": False, "error": "unknown_method"})
         method = request.path.removeprefix("/api/")
