@@ -164,6 +164,7 @@ class HistorySource(StrEnum):
     STAFF = "staff"  # a shop lead or staff member on the staff pages
     CLICKUP = "clickup"  # a change that came from ClickUp (webhook or sweep)
     SYSTEM = "system"  # voldash itself (e.g. seeding, maintenance)
+    SLACK = "slack"  # a button in a Slack message (the digest, a reminder)
 
 
 class HistoryAction(StrEnum):
@@ -181,6 +182,7 @@ class HistoryAction(StrEnum):
     STEP_CHECKED = "step_checked"  # the holder ticked a checklist step (note: the step)
     STEP_UNCHECKED = "step_unchecked"
     BADGE_EARNED = "badge_earned"  # note: the badge's name; written with the completion or approval
+    STILL_ON_IT = "still_on_it"  # the holder answered a reminder: the quiet period starts again
 
 
 @dataclass(frozen=True)

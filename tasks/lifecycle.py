@@ -236,7 +236,7 @@ def claim_task(
             deps.tasks.history_write(_history(task, HistoryAction.CLAIMED, actor, source, now, claimed)),
             *deps.volunteers.claim_writes(
                 actor,
-                Claim(actor.neon_id, task.id, task.title, task.shop, now),
+                Claim(actor.neon_id, task.id, task.title, task.shop, now, task.due_at),
                 limit=deps.claim_limit,
                 required=tuple(c.neon_field_id for c in shop.required_certifications) if shop else (),
                 require_all=bool(shop and shop.certification_rule is CertificationRule.ALL),
@@ -284,6 +284,18 @@ def _require_holder_or_lead(task: Task, actor: Volunteer, verb: str) -> Assignee
     return task.assignee
 
 
+@dataclass(frozen=True)
+class AutoRelease:
+    """A release voldash makes itself (tasks/upkeep): the claim of ``holder_id`` on a task that
+    has not changed since ``quiet_since``; ``notices(task, holder, now)`` adds messages (the
+    notice to the holder) to the same transaction; ``text`` is the shop channel's note."""
+
+    holder_id: str
+    quiet_since: datetime
+    text: str
+    notices: Callable[[Task, Assignee, datetime], list[OutboxMessage]] = lambda task, holder, now: []
+
+
 def release_task(
     *,
     task_id: str,
@@ -291,6 +303,7 @@ def release_task(
     deps: LifecycleDeps,
     reason: str | None = None,
     source: HistorySource = HistorySource.API,
+    auto: AutoRelease | None = None,
 ) -> ActionResult:
     if reason is not None and len(reason) > MAX_NOTE_LENGTH:
         raise InvalidInput(f"reason is longer than {MAX_NOTE_LENGTH} characters")
@@ -298,19 +311,30 @@ def release_task(
     for attempt in range(CONFLICT_RETRIES):
         task, actor = _load(deps, task_id, actor_id)
         holder = _require_holder_or_lead(task, actor, "released")
+        if auto is not None and (holder.neon_id != auto.holder_id or task.updated_at > auto.quiet_since):
+            raise Conflict("This claim moved since it was found quiet; it stays.", code="task_changed")
         shop = deps.shops.get(task.shop)
         now = deps.clock()
         released = task.with_changes(status=TaskStatus.OPEN, assignee=None, updated_at=now)
         by = "" if holder.neon_id == actor.neon_id else f" (released by {actor.name})"
         text = f"{holder.name} released \u201c{task.title}\u201d ({task.shop}){by}; it is open again."
+        history = _history(task, HistoryAction.RELEASED, actor, source, now, released, note=reason)
+        if auto is not None:  # voldash acts, not the holder; only if the task is still as quiet
+            text = auto.text
+            history = replace(history, actor_id=None, actor_name="voldash")
         writes = [
-            *deps.tasks.transition_writes(task, to_status=TaskStatus.OPEN, assignee=None, at=now),
-            deps.tasks.history_write(
-                _history(task, HistoryAction.RELEASED, actor, source, now, released, note=reason)
+            *deps.tasks.transition_writes(
+                task,
+                to_status=TaskStatus.OPEN,
+                assignee=None,
+                at=now,
+                **({"unchanged_since": auto.quiet_since} if auto is not None else {}),
             ),
+            deps.tasks.history_write(history),
             *deps.volunteers.unclaim_writes(holder.neon_id, task.id, recorded=held),
             *deps.outbox.enqueue_writes(
                 _write_back(released, "task.released", actor, shop, holder, now, text)
+                + (auto.notices(task, holder, now) if auto is not None else [])
             ),
         ]
         if _commit(
@@ -471,7 +495,7 @@ def reassign_task(
             *(deps.volunteers.unclaim_writes(previous.neon_id, task.id, recorded=held) if previous else []),
             *deps.volunteers.claim_writes(
                 new,
-                Claim(new.neon_id, task.id, task.title, task.shop, now),
+                Claim(new.neon_id, task.id, task.title, task.shop, now, task.due_at),
                 limit=deps.claim_limit,
                 required=tuple(c.neon_field_id for c in shop.required_certifications) if shop else (),
                 require_all=bool(shop and shop.certification_rule is CertificationRule.ALL),

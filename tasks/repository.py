@@ -155,6 +155,7 @@ class TaskRepository(Protocol):
         assignee: Assignee | None,
         at: datetime,
         tag: str = "task",
+        unchanged_since: datetime | None = None,
     ) -> list[Write]: ...
 
     def history_write(self, entry: HistoryEntry) -> Write: ...
@@ -740,9 +741,11 @@ class DynamoTaskRepository:
         assignee: Assignee | None,
         at: datetime,
         tag: str = "task",
+        unchanged_since: datetime | None = None,
     ) -> list[Write]:
         """Move ``task`` (as loaded) to ``to_status``/``assignee``, only if it is still exactly
-        as loaded: same status, shop and assignee, not deleted. Counters move with it."""
+        as loaded: same status, shop and assignee, not deleted (and, with ``unchanged_since``,
+        not changed after that). Counters move with it."""
         before, after = facet_key(task), facet_key(task, status=to_status)
         keys = feed_keys(task, to_status)
         actions = [
@@ -775,6 +778,8 @@ class DynamoTaskRepository:
             & (_TaskItem.shop == task.shop)
             & (_TaskItem.deleted == False)  # noqa: E712 - a pynamodb condition, not a comparison
         )
+        if unchanged_since is not None:
+            condition &= _TaskItem.updated_at <= unchanged_since
         if task.assignee is None:
             condition &= _TaskItem.assignee_id.does_not_exist()
         else:

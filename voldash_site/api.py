@@ -129,3 +129,4 @@ api.add_router("/activity", "tasks.api.activity_router")
 api.add_router("/announcements", "shops.api.announcements_router")
 api.add_router("/problem-reports", "tasks.reports.api.router")
 api.add_router("", "volunteers.api.router")
+api.add_router("", "tasks.upkeep.api.router")  # /me/calendar

@@ -29,6 +29,7 @@ OPTIONAL = (
     "CLICKUP_WEBHOOK_SECRET",
     "CLICKUP_TEAM_ID",  # the Workspace id the webhooks are registered in (not secret)
     "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",  # Slack's buttons (interactivity); without it they are refused
     "DISCOURSE_API_KEY",
     "DISCOURSE_API_USERNAME",
     "CLICKUP_AUTOMATION_SECRET",

@@ -256,6 +256,8 @@ class Container:
         from tasks.reports import delivery as reports
         from tasks.reports.photos import S3Photos
         from tasks.reports.use_cases import record_link
+        from tasks.upkeep import delivery as upkeep
+        from tasks.upkeep.people import SlackPeople
 
         def on_created(raw: dict) -> Any:
             return apply_snapshot(str(raw["id"]), raw, self.clickup_sync(), event="report.created")
@@ -275,13 +277,17 @@ class Container:
                     photos=S3Photos(bucket=settings.UPLOADS_BUCKET, region=settings.AWS_REGION),
                 ),
             ),
-            Channel.SLACK: reports.ByAction(
-                SlackSender(self.slack),
-                reports.ReportSlackSender(
-                    self.slack,
-                    reports=self.reports,
-                    workspace_url=settings.SLACK_WORKSPACE_URL,
-                    on_link=on_link,
+            Channel.SLACK: upkeep.ByPrefix(
+                "upkeep.",
+                upkeep.UpkeepSlackSender(self.slack, SlackPeople()),
+                reports.ByAction(
+                    SlackSender(self.slack),
+                    reports.ReportSlackSender(
+                        self.slack,
+                        reports=self.reports,
+                        workspace_url=settings.SLACK_WORKSPACE_URL,
+                        on_link=on_link,
+                    ),
                 ),
             ),
             Channel.DISCOURSE: reports.ByAction(
@@ -291,6 +297,34 @@ class Container:
                 ),
             ),
         }
+
+    def upkeep(self) -> Any:
+        """Reminders, automatic releases and digests (tasks/upkeep)."""
+        from tasks.upkeep.config import dashboard_base, stale_policies, task_link
+        from tasks.upkeep.repository import (
+            UpkeepReads,
+            held_by_check,
+            last_progress,
+            marker_write,
+            progress_write,
+        )
+        from tasks.upkeep.use_cases import UpkeepDeps
+
+        return UpkeepDeps(
+            reads=UpkeepReads(),
+            marker=marker_write,
+            outbox=self.outbox,
+            uow=self.uow,
+            shops=self.shop_directory,
+            clock=self.clock,
+            lifecycle=self.lifecycle(),
+            policies=stale_policies(),
+            task_link=task_link,
+            dashboard=dashboard_base(),
+            last_progress=last_progress,
+            progress_write=progress_write,
+            held_by_check=held_by_check,
+        )
 
     def lifecycle(self) -> LifecycleDeps:
         return LifecycleDeps(

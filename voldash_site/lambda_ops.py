@@ -46,6 +46,8 @@ ALLOWED: dict[str, dict[str, Callable[[str], bool] | None]] = {
     "deliver_outbox": {"--limit": _positive_int},
     "ddb_create_table": {"--shops-only": None},
     "clickup_webhooks": {"status": None, "register": None, "reactivate": None},
+    "remind_stale_claims": {},
+    "send_shop_digests": {},
 }
 # Always added: the cloud has no terminal for a progress bar.
 QUIET = {"sync_clickup": ["--no-progress"], "sync_neon": ["--no-progress"]}

@@ -3,7 +3,8 @@
 - ``outbox_handler``: the table's stream, filtered to new outbox items (delivers exactly
   those), and a schedule (delivers whatever is due: retries, leftovers);
 - ``inbox_handler``: the stream filtered to new inbox events, and a schedule (retries);
-- ``reconcile_handler``: the scheduled ClickUp sweep (``{"full": true}`` for a full one).
+- ``reconcile_handler``: the scheduled ClickUp sweep (``{"full": true}`` for a full one), and the
+  scheduled upkeep jobs (``{"job": "remind_stale_claims"}``, ``{"job": "send_shop_digests"}``).
 
 Each calls the same use case as its ``manage.py`` command.
 """
@@ -146,7 +147,30 @@ def check_webhooks(container: Any) -> int | None:
     return bad
 
 
+UPKEEP_JOBS = ("remind_stale_claims", "send_shop_digests")
+
+
+def _upkeep(job: str) -> dict[str, Any]:
+    """Quiet-claim reminders or the weekly shop digests (tasks/upkeep), as their commands do."""
+    from dataclasses import asdict
+
+    from tasks.upkeep.use_cases import remind_stale_claims, send_shop_digests
+
+    container = get_container()
+    if job == "remind_stale_claims":
+        result = asdict(remind_stale_claims(container.upkeep()))
+    else:
+        result = asdict(send_shop_digests(container.upkeep(), container.shops.list_all()))
+    logger.info(f"worker.{job}.done", extra={k: v for k, v in result.items() if k != "errors"})
+    return result
+
+
 def _reconcile(event: dict[str, Any]) -> dict[str, Any]:
+    job = (event or {}).get("job")
+    if job is not None:
+        if job not in UPKEEP_JOBS:
+            raise ValueError(f"unknown job {job!r}; one of {', '.join(UPKEEP_JOBS)}")
+        return _upkeep(job)
     check_webhooks(get_container())
     report = run_sweep(get_container(), full=bool((event or {}).get("full")))
     result = report.as_stats()

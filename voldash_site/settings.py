@@ -210,6 +210,12 @@ EMAIL_BACKEND = (
 CLAIM_LIMIT = int(os.environ.get("CLAIM_LIMIT", "3"))
 # The staff dashboard flags claims held this long with no change.
 STAFF_STALE_CLAIM_DAYS = int(os.environ.get("STAFF_STALE_CLAIM_DAYS", "7"))
+# Quiet claims (README: Reminders, digests and calendars): a reminder after this many days
+# without progress, the automatic release after that many; per-shop overrides as
+# "woodshop=5:10,lasers=3:7" (shop=reminder days:release days).
+STALE_CLAIM_REMIND_DAYS = int(os.environ.get("STALE_CLAIM_REMIND_DAYS", "7"))
+STALE_CLAIM_RELEASE_DAYS = int(os.environ.get("STALE_CLAIM_RELEASE_DAYS", "14"))
+STALE_CLAIM_SHOP_DAYS = os.environ.get("STALE_CLAIM_SHOP_DAYS", "")
 SHOP_CACHE_SECONDS = float(os.environ.get("SHOP_CACHE_SECONDS", "300"))
 
 # --- Neon CRM (DESIGN.md section 7) ----------------------------------------------------------
@@ -240,6 +246,9 @@ CLICKUP_AUTOMATION_SECRET = os.environ.get("CLICKUP_AUTOMATION_SECRET", "")
 CLICKUP_REQUESTS_PER_MINUTE = int(os.environ.get("CLICKUP_REQUESTS_PER_MINUTE", "90"))
 SLACK_API_URL = os.environ.get("SLACK_API_URL", "https://slack.com/api")
 SLACK_BOT_TOKEN = os.environ.get("SLACK_BOT_TOKEN", "")
+# Verifies Slack's interactivity requests (buttons): /webhooks/slack/interactivity answers 401
+# to everything while it is empty.
+SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET", "")
 DISCOURSE_URL = os.environ.get("DISCOURSE_URL", "https://yo.asmbly.org")
 DISCOURSE_API_KEY = os.environ.get("DISCOURSE_API_KEY", "")
 DISCOURSE_API_USERNAME = os.environ.get("DISCOURSE_API_USERNAME", "")

@@ -18,6 +18,7 @@ urlpatterns = [
     URLResolver(RoutePattern("webhooks/"), "integrations.urls"),
     URLResolver(RoutePattern("report/"), "tasks.reports.urls"),
     URLResolver(RoutePattern("staff/"), "voldash_site.staff.urls"),
+    URLResolver(RoutePattern("calendar/"), "tasks.upkeep.urls"),
 ]
 
 

@@ -140,6 +140,7 @@ class Claim:
     task_title: str
     shop: str
     claimed_at: datetime
+    due_at: datetime | None = None  # a PM task's due date as of the claim (calendar feed)
 
 
 @dataclass(frozen=True)

@@ -275,9 +275,10 @@ class _ClaimItem(TableItem, discriminator="VolunteerClaim"):
     task_title = UnicodeAttribute()
     shop = UnicodeAttribute()
     claimed_at = UTCDateTimeAttribute()
+    due_at = UTCDateTimeAttribute(null=True)
 
     def to_claim(self) -> Claim:
-        return Claim(self.neon_id, self.task_id, self.task_title, self.shop, self.claimed_at)
+        return Claim(self.neon_id, self.task_id, self.task_title, self.shop, self.claimed_at, self.due_at)
 
 
 class _HoursItem(TableItem, discriminator="HoursEntry"):
@@ -464,6 +465,14 @@ class DynamoVolunteerRepository:
             _VolunteerItem.certifications.set(sorted(v.certifications)),
             _VolunteerItem.open_claims.set(_VolunteerItem.open_claims | 0),
         ]
+        # GSI2 EMAIL#{e-mail}: a Slack user's e-mail finds their profile (one Query, no Scan).
+        if v.email:
+            actions += [
+                _VolunteerItem.gsi2pk.set(f"EMAIL#{v.email.strip().lower()}"),
+                _VolunteerItem.gsi2sk.set(f"VOLUNTEER#{v.neon_id}"),
+            ]
+        else:
+            actions += [_VolunteerItem.gsi2pk.remove(), _VolunteerItem.gsi2sk.remove()]
         for attr, value in (
             (_VolunteerItem.email, v.email),
             (
@@ -561,6 +570,7 @@ class DynamoVolunteerRepository:
             task_title=claim.task_title,
             shop=claim.shop,
             claimed_at=claim.claimed_at,
+            due_at=claim.due_at,
         )
         if recorded:
             return [

@@ -1,4 +1,5 @@
-"""Slack Web API: chat.postMessage (reference/external-apis.md section 3).
+"""Slack Web API: chat.postMessage, users.lookupByEmail, users.info (reference/external-apis.md
+section 3).
 
 Slack answers logical errors with HTTP 200 and ``{"ok": false, "error": ...}``; rate limits
 with 429 and ``Retry-After`` seconds."""
@@ -35,6 +36,7 @@ class SlackClient:
         return bool(self.token)
 
     def post_message(self, *, channel: str, text: str, **extra: Any) -> dict[str, Any]:
+        """``channel``: a channel id or name, or a user id (a direct message from the bot)."""
         response = call(
             SERVICE,
             lambda: self._http.post(
@@ -43,13 +45,38 @@ class SlackClient:
                 headers={"Content-Type": "application/json; charset=utf-8"},
             ),
         )
+        return self._body("chat.postMessage", response)
+
+    def lookup_user_by_email(self, email: str) -> str | None:
+        """``users.lookupByEmail`` (scope ``users:read.email``): the Slack user id, or None when
+        the workspace has no (active) user with that e-mail (``users_not_found``)."""
+        response = call(SERVICE, lambda: self._http.get("/users.lookupByEmail", params={"email": email}))
+        try:
+            body = self._body("users.lookupByEmail", response)
+        except IntegrationError as exc:
+            if exc.permanent and "users_not_found" in str(exc):
+                return None
+            raise
+        user = body.get("user") or {}
+        if user.get("deleted") or not isinstance(user.get("id"), str):
+            return None
+        return str(user["id"])
+
+    def user_email(self, user_id: str) -> str | None:
+        """``users.info`` (scopes ``users:read`` and ``users:read.email``): the user's e-mail."""
+        response = call(SERVICE, lambda: self._http.get("/users.info", params={"user": user_id}))
+        body = self._body("users.info", response)
+        email = ((body.get("user") or {}).get("profile") or {}).get("email")
+        return email if isinstance(email, str) and email else None
+
+    def _body(self, method: str, response: httpx.Response) -> dict[str, Any]:
         raise_for_status(SERVICE, response)
         body = response.json()
         if not body.get("ok"):
             error = str(body.get("error", "unknown_error"))
             raise IntegrationError(
                 SERVICE,
-                f"chat.postMessage failed: {error}",
+                f"{method} failed: {error}",
                 permanent=error not in TRANSIENT_ERRORS,
                 status=response.status_code,
                 body=response.text[:2000],

@@ -1,4 +1,5 @@
-"""A fake Slack Web API (``chat.postMessage``, ``auth.test``) served over real HTTP on 127.0.0.1, for tests.
+"""A fake Slack Web API (``chat.postMessage``, ``auth.test``, ``users.lookupByEmail``, ``users.info``)
+served over real HTTP on 127.0.0.1, for tests.
 
 It reproduces the contracts in ``shared/reference/external-apis.md`` §3 and ``asmbly.md`` §3:
 
@@ -11,6 +12,19 @@ It reproduces the contracts in ``shared/reference/external-apis.md`` §3 and ``a
 - Success: ``{"ok": true, "channel", "ts", "message": {...}}`` with ``ts`` a unique, increasing string.
 - Rate limiting (``rate_limit_next``): HTTP 429, ``Retry-After: <seconds>``, ``{"ok": false,
   "error": "ratelimited"}``.
+
+- ``users.lookupByEmail`` (``email``; GET query or form body): ``{"ok": true, "user": {"id", "name",
+  "real_name", "deleted", "profile": {"email", ...}}}``; unknown or deactivated e-mail:
+  ``users_not_found``. ``users.info`` (``user``): the same user object, or ``user_not_found``.
+- ``chat.postMessage`` with a user id (``U...``) as ``channel`` is a direct message from the bot:
+  it lands in that user's DM channel (``D`` + the id's rest), which the answer names.
+
+- Interactivity (Slack -> the app): ``block_actions_body`` builds the documented request a button
+  click sends (form-encoded ``payload=<JSON>``: ``type``, ``user{id, username, team_id}``,
+  ``api_app_id``, ``team``, ``container``, ``trigger_id``, ``response_url``, ``actions[{action_id,
+  block_id, value, type, action_ts}]``) and ``signed_headers`` its ``X-Slack-Signature`` (v0 HMAC
+  of ``v0:{timestamp}:{body}``) and ``X-Slack-Request-Timestamp``. ``response_url`` points at this
+  fake (``POST /actions/{id}``); what the app posts there is in ``responses``.
 
 Channels are given by id or by name (with or without ``#``). The default channels are Asmbly's area
 channels plus ``stewards`` and ``facilities`` (``C063LH7MB45``, where problem reports go).
@@ -63,6 +77,10 @@ def _error(error: str) -> Response:
     return json_response(200, {"ok": False, "error": error})
 
 
+def _dm_channel(user_id: str) -> str:
+    return "D" + user_id[1:]
+
+
 class FakeSlack(FakeServer):
     """Slack's Web API for a bot token, in memory, behind a real HTTP server."""
 
@@ -78,6 +96,10 @@ class FakeSlack(FakeServer):
         self.token = token
         self.channels: dict[str, str] = dict(DEFAULT_CHANNELS if channels is None else channels)
         self.messages: list[dict[str, Any]] = []
+        self.users: dict[str, dict[str, Any]] = {}  # user id -> user object (add_user)
+        self.responses: list[dict[str, Any]] = []  # bodies posted to response_url
+        self.signing_secret = "fake-slack-signing-secret"
+        self._interactions = 0
         self.archived: set[str] = set()
         self.not_in: set[str] = set()
         self.clock: Callable[[], float] = time.time
@@ -95,6 +117,70 @@ class FakeSlack(FakeServer):
         with self._lock:
             self._rate_limits.append([method, int(retry_after), times])
 
+    def add_user(self, user_id: str, email: str, *, name: str = "", deleted: bool = False) -> None:
+        """A workspace member (``users.lookupByEmail`` finds them by e-mail, case-insensitively)."""
+        with self._lock:
+            self.users[user_id] = {
+                "id": user_id,
+                "team_id": "T0ASMBLY1",
+                "name": name or email.split("@")[0],
+                "real_name": name,
+                "deleted": deleted,
+                "is_bot": False,
+                "profile": {"email": email, "real_name": name, "display_name": name},
+            }
+
+    def block_actions_body(
+        self, user_id: str, action_id: str, value: str, *, channel: str = "C0WOOD001"
+    ) -> bytes:
+        """The form-encoded body of a button click, as Slack sends it to the Request URL."""
+        from urllib.parse import urlencode
+
+        self._interactions += 1
+        n = self._interactions
+        ts = f"{int(self.clock())}.{n:06d}"
+        payload = {
+            "type": "block_actions",
+            "user": {
+                "id": user_id,
+                "username": user_id.lower(),
+                "name": user_id.lower(),
+                "team_id": "T0ASMBLY1",
+            },
+            "api_app_id": "A0VOLDASH",
+            "token": "deprecated-verification-token",
+            "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+            "trigger_id": f"{n}.1234.abcdef",
+            "team": {"id": "T0ASMBLY1", "domain": "asmbly-makerspace"},
+            "channel": {"id": channel, "name": channel.lower()},
+            "response_url": f"{self.base_url}/actions/T0ASMBLY1/{n}/hook",
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": f"b{n}",
+                    "text": {"type": "plain_text", "text": action_id, "emoji": True},
+                    "value": value,
+                    "type": "button",
+                    "action_ts": ts,
+                }
+            ],
+        }
+        return urlencode({"payload": json.dumps(payload)}).encode()
+
+    def signed_headers(
+        self, body: bytes, *, timestamp: int | None = None, secret: str | None = None
+    ) -> dict[str, str]:
+        import hashlib
+
+        stamp = str(int(self.clock()) if timestamp is None else timestamp)
+        key = (self.signing_secret if secret is None else secret).encode()
+        digest = hmac.new(key, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+        return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+
+    def direct_messages(self, user_id: str) -> list[dict[str, Any]]:
+        """Messages the bot sent to this user directly."""
+        return self.channel_messages(_dm_channel(user_id))
+
     def channel_messages(self, channel: str) -> list[dict[str, Any]]:
         """Messages posted to a channel (by id or name)."""
         channel_id = self._channel_id(channel)
@@ -107,17 +193,26 @@ class FakeSlack(FakeServer):
         return {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}
 
     def _route(self, request: RecordedRequest) -> Response:
+        if request.path.startswith("/actions/") and request.method == "POST":
+            try:
+                self.responses.append(json.loads(request.body or b"{}"))
+            except ValueError:
+                return Response(400, b"invalid_payload", "text/plain")
+            return Response(200, b"ok", "text/plain")
         if not request.path.startswith("/api/"):
             return json_response(404, {"ok": False, "error": "unknown_method"})
         method = request.path.removeprefix("/api/")
-        if method not in ("chat.postMessage", "auth.test"):
+        if method not in ("chat.postMessage", "auth.test", "users.lookupByEmail", "users.info"):
             return _error("unknown_method")
         limited = self._take_rate_limit(method)
         if limited is not None:
             return json_response(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limited)})
-        if request.method != "POST":
+        reading = method.startswith("users.")
+        if request.method != "POST" and not (reading and request.method == "GET"):
             return _error("invalid_request")
         args, warning = self._arguments(request)
+        if args is not None and request.method == "GET":
+            args = {name: values[-1] for name, values in request.query.items()}
         if args is None:
             return _error(warning or "invalid_arguments")
         token = self._token(request, args)
@@ -137,6 +232,10 @@ class FakeSlack(FakeServer):
                     "is_enterprise_install": False,
                 }
             )
+        elif method == "users.lookupByEmail":
+            response = self._lookup_by_email(args)
+        elif method == "users.info":
+            response = self._user_info(args)
         else:
             response = self._post_message(args)
         if warning is not None and json.loads(response.body).get("ok"):
@@ -179,8 +278,31 @@ class FakeSlack(FakeServer):
             return str(args["token"])
         return None
 
+    def _lookup_by_email(self, args: dict[str, Any]) -> Response:
+        email = args.get("email")
+        if not isinstance(email, str) or not email.strip():
+            return _error("invalid_arguments")
+        with self._lock:
+            found = next(
+                (
+                    u
+                    for u in self.users.values()
+                    if u["profile"]["email"].lower() == email.strip().lower() and not u["deleted"]
+                ),
+                None,
+            )
+        return _ok({"user": copy.deepcopy(found)}) if found else _error("users_not_found")
+
+    def _user_info(self, args: dict[str, Any]) -> Response:
+        user = self.users.get(str(args.get("user") or ""))
+        return _ok({"user": copy.deepcopy(user)}) if user else _error("user_not_found")
+
     def _channel_id(self, channel: str) -> str | None:
         name = channel.strip().removeprefix("#")
+        if name in self.users and not self.users[name]["deleted"]:
+            return _dm_channel(name)
+        if name.startswith("D") and "U" + name[1:] in self.users:
+            return name
         if name in self.channels.values():
             return name
         return self.channels.get(name)

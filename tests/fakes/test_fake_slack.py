@@ -166,3 +166,22 @@ def test_custom_channels_replace_the_defaults() -> None:
         ok = httpx.post(url, json={"channel": "general", "text": "x"}, headers=headers, verify=TLS).json()
         gone = httpx.post(url, json={"channel": "woodshop", "text": "x"}, headers=headers, verify=TLS).json()
     assert ok["channel"] == "C0GEN0001" and gone == {"ok": False, "error": "channel_not_found"}
+
+
+def test_users_are_found_by_email_and_get_direct_messages(slack: FakeSlack, api: httpx.Client) -> None:
+    slack.add_user("U0ALEX01", "Alex@Example.org", name="Alex Rivera")
+    slack.add_user("U0GONE01", "gone@example.org", deleted=True)
+    found = api.get("/users.lookupByEmail", params={"email": "alex@example.org"}).json()
+    assert found["ok"] and found["user"]["id"] == "U0ALEX01"
+    assert found["user"]["profile"]["email"] == "Alex@Example.org"
+    for email in ("nobody@example.org", "gone@example.org"):
+        assert api.get("/users.lookupByEmail", params={"email": email}).json() == {
+            "ok": False,
+            "error": "users_not_found",
+        }
+    assert api.get("/users.info", params={"user": "U0ALEX01"}).json()["user"]["name"] == "Alex Rivera"
+    assert api.get("/users.info", params={"user": "U0NOPE01"}).json()["error"] == "user_not_found"
+    sent = post(api, channel="U0ALEX01", text="hello")
+    assert sent["ok"] and sent["channel"] == "D0ALEX01"
+    assert [m["text"] for m in slack.direct_messages("U0ALEX01")] == ["hello"]
+    assert post(api, channel="U0GONE01", text="hi")["error"] == "channel_not_found"

@@ -57,6 +57,7 @@ class DashboardPage(StaffPage):
     nav_order = 0
 
     def get(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
+        from tasks.upkeep.staff import upkeep_context  # PM due, quiet claims (issue 18)
         from volunteers.staff import hours_rows  # the volunteers app's view of pending hours
 
         c = ctx.container
@@ -98,6 +99,7 @@ class DashboardPage(StaffPage):
                 "sweep_stale": health.last_sweep_at is None or now - health.last_sweep_at > STALE_SWEEP,
                 "shops": [(s, round(100 * s.open_tasks / most)) for s in shops],
                 "attention": len(unheld) + len(held_long) + len(hours) + health.failing,
+                **upkeep_context(ctx, active, now),
             },
         )
 

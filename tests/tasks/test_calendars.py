@@ -1,0 +1,118 @@
+"""Issue 18: calendar feeds. Parsed back with icalendar; each feed one DynamoDB request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+from icalendar import Calendar
+
+from tasks.domain import TaskStatus, TaskType
+from tests.builders import a_task
+from tests.conftest import login
+from voldash_site.container import get_container
+from voldash_site.dynamodb.metrics import count_calls
+from volunteers.domain import MAKERSPACE_TZ
+
+ALEX, SAM = "1001", "1003"
+DUE = datetime.now(UTC) + timedelta(days=3)
+
+
+def as_(neon_id: str) -> Client:
+    client = Client()
+    login(client, neon_id)
+    return client
+
+
+def pm(task_id: str, title: str, *, shop: str = "woodshop", due: datetime | None = DUE, **changes):
+    return a_task(id=task_id, shop=shop, title=title, **changes).with_changes(
+        task_type=TaskType.PREVENTATIVE, due_at=due, frequency="Quarterly"
+    )
+
+
+def parse(response) -> Calendar:
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    cal = Calendar.from_ical(response.content)
+    assert str(cal["VERSION"]) == "2.0" and str(cal["PRODID"]).startswith("-//Asmbly")
+    for event in cal.walk("VEVENT"):
+        for required in ("UID", "DTSTAMP", "DTSTART", "SUMMARY"):
+            assert required in event, required
+    return cal
+
+
+def path_of(url: str) -> str:
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
+
+
+@pytest.fixture
+def alex_holds(cast, settings):
+    settings.FRONTEND_URL = "https://volunteer.asmbly.org"
+    store = get_container().tasks
+    store.upsert(pm("86pmcal1", 'Table saw; blade, "cleaning"\nstep 2'))
+    store.upsert(a_task(id="86repair", shop="woodshop", title="Vise - Jaw loose"))
+    alex = as_(ALEX)
+    for task_id in ("86pmcal1", "86repair"):
+        assert alex.post(f"/api/v1/tasks/{task_id}/claim").status_code == 200
+    return alex
+
+
+def test_a_member_gets_a_secret_feed_of_what_they_hold_with_due_dates(alex_holds):
+    created = alex_holds.post("/api/v1/me/calendar")
+    assert created.status_code == 201
+    url = created.json()["url"]
+    with count_calls() as calls:
+        cal = parse(Client().get(path_of(url)))
+    assert dict(calls.by_operation) == {"Query": 1}
+    [event] = cal.walk("VEVENT")
+    assert str(event["SUMMARY"]) == 'Due: Table saw; blade, "cleaning"\nstep 2'  # escaped and back
+    assert event["DTSTART"].dt == DUE.astimezone(MAKERSPACE_TZ).date()
+    assert str(event["UID"]) == "86pmcal1-due@voldash"
+    assert str(event["URL"]) == "https://volunteer.asmbly.org/tasks/86pmcal1"
+
+
+def test_the_url_can_be_replaced_and_revoked(alex_holds):
+    first = path_of(alex_holds.post("/api/v1/me/calendar").json()["url"])
+    second = path_of(alex_holds.post("/api/v1/me/calendar").json()["url"])
+    assert first != second
+    assert Client().get(first).status_code == 404
+    assert Client().get(second).status_code == 200
+    token = second.rsplit("/", 1)[1]
+    assert Client().get(f"/calendar/{SAM}/{token}").status_code == 404  # not Sam's token
+    assert Client().get(f"/calendar/{ALEX}/{'x' * 43}.ics").json()["code"] == "calendar_not_found"
+    assert alex_holds.delete("/api/v1/me/calendar").status_code == 204
+    assert Client().get(second).status_code == 404
+    assert alex_holds.delete("/api/v1/me/calendar").status_code == 204  # idempotent
+
+
+def test_the_token_is_stored_hashed(alex_holds, ddb_client, table):
+    url = alex_holds.post("/api/v1/me/calendar").json()["url"]
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    item = ddb_client.get_item(
+        TableName=table.table_name, Key={"PK": {"S": f"VOLUNTEER#{ALEX}"}, "SK": {"S": "CALENDAR"}}
+    )["Item"]
+    assert token not in str(item)
+
+
+def test_only_members_create_feeds(cast):
+    assert Client().post("/api/v1/me/calendar").status_code == 401
+    assert Client().delete("/api/v1/me/calendar").status_code == 401
+
+
+def test_a_shop_feed_lists_its_pm_due_dates_in_one_request(cast):
+    store = get_container().tasks
+    store.upsert(pm("86pmwoo1", "Jointer - Wax bed"))
+    store.upsert(
+        pm("86pmwoo2", "Planer - Knives", due=DUE + timedelta(days=30), status=TaskStatus.IN_PROGRESS)
+    )
+    store.upsert(pm("86pmdone", "Done one", status=TaskStatus.DONE))
+    store.upsert(pm("86pmundt", "No date", due=None))
+    store.upsert(pm("86pmlasr", "Laser lens", shop="lasers"))
+    store.upsert(a_task(id="86probl1", shop="woodshop", title="A repair").with_changes(due_at=DUE))
+    with count_calls() as calls:
+        cal = parse(Client().get("/calendar/shops/woodshop.ics"))
+    assert dict(calls.by_operation) == {"Query": 1}
+    assert [str(e["UID"]) for e in cal.walk("VEVENT")] == ["86pmwoo1-due@voldash", "86pmwoo2-due@voldash"]
+    assert "Frequency: Quarterly" in str(cal.walk("VEVENT")[0]["DESCRIPTION"])
+    assert Client().get("/calendar/shops/nowhere.ics").status_code == 404
