@@ -72,6 +72,15 @@ def test_a_task_carries_what_the_frontend_shows(client, store):
         "due_state": None,
         "viewer": None,  # anonymous
         "history": [],
+        # The detail screen's extras (README: Task detail).
+        "reporter": None,  # no reporter name known; the contact is for leads and staff only
+        "attachments": [],
+        "location": {"shop": "woodshop", "shop_name": "Woodshop", "asset": "Table Saw 2 - Sawstop"},
+        "tags": [{"label": "Repair", "type": "info"}, {"label": "High Priority", "type": "warning"}],
+        "warning": None,
+        "checklist": [],
+        "activity": [],
+        "activity_next_cursor": None,
     }
     assert "512-555" not in str(body)  # reporter contact details never reach the public API
 
