@@ -69,6 +69,14 @@ def test_a_task_carries_what_the_frontend_shows(client, store):
         "updated_at": task.updated_at.isoformat().replace("+00:00", "Z"),
         "viewer": None,  # anonymous
         "history": [],
+        "reporter": None,  # no ClickUp snapshot yet; the contact is for leads and staff only
+        "attachments": [],
+        "location": {"shop": "woodshop", "shop_name": "Woodshop", "asset": "Table Saw 2 - Sawstop"},
+        "tags": [{"label": "Repair", "type": "info"}, {"label": "High Priority", "type": "warning"}],
+        "warning": None,
+        "checklist": [],
+        "activity": [],
+        "activity_next_cursor": None,
     }
     assert "512-555" not in str(body)  # reporter contact details never reach the public API
 
