@@ -72,8 +72,7 @@ def test_a_task_carries_what_the_frontend_shows(client, store):
         "due_state": None,
         "viewer": None,  # anonymous
         "history": [],
-        # The detail screen's extras (README: Task detail).
-        "reporter": None,  # no reporter name known; the contact is for leads and staff only
+        "reporter": None,  # no ClickUp snapshot yet; the contact is for leads and staff only
         "attachments": [],
         "location": {"shop": "woodshop", "shop_name": "Woodshop", "asset": "Table Saw 2 - Sawstop"},
         "tags": [{"label": "Repair", "type": "info"}, {"label": "High Priority", "type": "warning"}],
