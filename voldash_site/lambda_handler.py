@@ -22,6 +22,10 @@ from apig_wsgi import make_lambda_handler  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voldash_site.settings")
 
+from voldash_site.pydantic_defer import defer_model_builds  # noqa: E402
+
+defer_model_builds()  # before Django imports the apps and their schemas (voldash_site/pydantic_defer.py)
+
 from django.urls import get_resolver  # noqa: E402
 
 from voldash_site.wsgi import application  # noqa: E402
