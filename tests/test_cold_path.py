@@ -176,3 +176,16 @@ def test_the_shipped_clickup_mapping_passes_the_check():
     from integrations.apps import check_clickup_mapping
 
     assert check_clickup_mapping() == []
+
+
+def test_a_process_that_set_django_up_first_keeps_building_models_at_import():
+    """Deferral is for a fresh Lambda environment only (one request at a time): importing the
+    handler into a process whose apps are loaded (these tests, a threaded server) changes nothing,
+    so that the first burst of simultaneous requests does not build the same models in every thread."""
+    from ninja import Schema
+    from ninja.params.models import QueryModel
+
+    import voldash_site.lambda_handler  # noqa: F401
+
+    assert "defer_build" not in Schema.model_config
+    assert "defer_build" not in QueryModel.model_config
