@@ -102,9 +102,64 @@ def test_the_http_function_imports_only_the_read_path_at_init(at_init):
 
 def test_the_apis_models_are_built_on_first_use_not_at_init(at_init):
     """Pydantic builds a model's validator and serializer when the class is created unless it
-    defers the build (voldash_site/apps.py): none of the ~150 schemas, parameter models and
-    response models of the API may be built at init, whoever adds them."""
+    defers the build (voldash_site/pydantic_defer.py): none of the ~150 schemas, parameter models
+    and response models of the API may be built at the HTTP function's init, whoever adds them."""
     assert at_init["built_models"] == []
+
+
+SERVE = """
+import json, sys
+from voldash_site.lambda_handler import handler
+out = [handler(event, None) for event in json.loads(sys.stdin.read())]
+print(json.dumps([{"status": r["statusCode"], "body": r["body"]} for r in out]))
+"""
+
+
+def test_models_built_on_first_use_answer_as_models_built_at_import(cast, settings):
+    """The same reads, answered by a fresh HTTP function (models deferred) and by this process
+    (models built at import, as in the rest of the tests): same statuses, same bodies."""
+    from tests.builders import a_task
+    from tests.test_lambda_handler import v2_event
+    from voldash_site.container import get_container
+    from voldash_site.lambda_handler import handler
+
+    settings.ALLOWED_HOSTS = ["api.voldash.test"]
+    task = a_task(shop="woodshop")
+    get_container().tasks.upsert(task)
+    events = [
+        v2_event("GET", "/api/v1/tasks", "shop=woodshop&limit=50"),
+        v2_event("GET", "/api/v1/tasks", "limit=50"),
+        v2_event("GET", f"/api/v1/tasks/{task.id}"),
+        v2_event("GET", "/api/v1/tasks/no-such-task"),
+        v2_event("GET", "/api/v1/tasks", "limit=nope"),
+        v2_event("GET", "/api/v1/shops"),
+        v2_event("GET", "/api/v1/me"),
+        v2_event("POST", f"/api/v1/tasks/{task.id}/claim"),
+    ]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": tempfile.gettempdir(),
+        "PYTHONPATH": str(ROOT),
+        "VOLDASH_ENV": "test",
+        "DYNAMODB_TABLE": settings.DYNAMODB_TABLE,
+        "DYNAMODB_ENDPOINT_URL": settings.DYNAMODB_ENDPOINT_URL,
+        "AWS_REGION": settings.AWS_REGION,
+        "DJANGO_ALLOWED_HOSTS": "api.voldash.test",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE],
+        input=json.dumps(events),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    deferred = json.loads(result.stdout.strip().splitlines()[-1])
+    here = [{"status": r["statusCode"], "body": r["body"]} for r in (handler(e, None) for e in events)]
+    assert [r["status"] for r in here] == [200, 200, 200, 404, 422, 200, 401, 403]
+    assert deferred == here
 
 
 def test_a_broken_clickup_mapping_is_named_by_manage_py_check(tmp_path, monkeypatch):
@@ -121,3 +176,16 @@ def test_the_shipped_clickup_mapping_passes_the_check():
     from integrations.apps import check_clickup_mapping
 
     assert check_clickup_mapping() == []
+
+
+def test_a_process_that_set_django_up_first_keeps_building_models_at_import():
+    """Deferral is for a fresh Lambda environment only (one request at a time): importing the
+    handler into a process whose apps are loaded (these tests, a threaded server) changes nothing,
+    so that the first burst of simultaneous requests does not build the same models in every thread."""
+    from ninja import Schema
+    from ninja.params.models import QueryModel
+
+    import voldash_site.lambda_handler  # noqa: F401
+
+    assert "defer_build" not in Schema.model_config
+    assert "defer_build" not in QueryModel.model_config

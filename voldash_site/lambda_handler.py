@@ -22,6 +22,16 @@ from apig_wsgi import make_lambda_handler  # noqa: E402
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voldash_site.settings")
 
+from django.apps import apps  # noqa: E402
+
+from voldash_site.pydantic_defer import defer_model_builds  # noqa: E402
+
+# A fresh Lambda environment: the API's models are built on first use (voldash_site/pydantic_defer.py).
+# A process that had set Django up before importing this module (the tests) keeps building its
+# models at import, as runserver does.
+if not apps.ready:
+    defer_model_builds()
+
 from django.urls import get_resolver  # noqa: E402
 
 from voldash_site.wsgi import application  # noqa: E402
