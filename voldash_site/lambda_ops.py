@@ -45,6 +45,7 @@ ALLOWED: dict[str, dict[str, Callable[[str], bool] | None]] = {
     "sync_neon": {},
     "deliver_outbox": {"--limit": _positive_int},
     "ddb_create_table": {"--shops-only": None},
+    "backfill_feed": {},  # once after GSI4..GSI7 reach an existing table (README: The task list)
     "clickup_webhooks": {"status": None, "register": None, "reactivate": None},
     "remind_stale_claims": {},
     "send_shop_digests": {},
