@@ -67,6 +67,9 @@ HANDLER_RUNTIMES = {
 EVERY_RUNTIME = ("http", "outbox", "inbox", "reconcile", "ops")
 COLD_START = ("voldash_site/cloud_secrets.py", "load_secrets")
 COMMAND = ("django/core/management/base.py", "execute")
+# Runs against a local DynamoDB only: `ddb_create_table` refuses to create or change a table in
+# AWS (the cloud table is CloudFormation's), so its calls belong to no Lambda function.
+LOCAL_ONLY = ("voldash_site/dynamodb/provision.py", "ensure_table")
 
 _HEX_TOKEN = re.compile(r"[0-9a-f]{16,}")
 
@@ -97,6 +100,8 @@ class Recorder:
             for (suffix, function), runtime in ENTRY_POINTS.items():
                 if name == function and path.endswith(suffix):
                     found.add(runtime)
+            if name == LOCAL_ONLY[1] and path.endswith(LOCAL_ONLY[0]):
+                return set()
             if name == COLD_START[1] and path.endswith(COLD_START[0]):
                 found.update(EVERY_RUNTIME)
             if name == COMMAND[1] and path.endswith(COMMAND[0]):

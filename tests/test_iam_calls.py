@@ -129,8 +129,9 @@ def aws_itself(function: dict[str, Any], resolver: iam.Resolver) -> list[tuple[s
         found.append(("sqs:SendMessage", resolver.resolve(props["DeadLetterConfig"]["TargetArn"]), {}))
     for mapping in function["_mappings"]:
         stream = resolver.resolve(mapping["Properties"]["EventSourceArn"])
-        for action in ("DescribeStream", "GetRecords", "GetShardIterator", "ListStreams"):
+        for action in ("DescribeStream", "GetRecords", "GetShardIterator"):
             found.append((f"dynamodb:{action}", stream, {}))
+        found.append(("dynamodb:ListStreams", "*", {}))  # takes no resource (the reference: "*" only)
         failure = mapping["Properties"].get("DestinationConfig", {}).get("OnFailure", {})
         if failure:
             found.append(("sqs:SendMessage", resolver.resolve(failure["Destination"]), {}))
