@@ -54,6 +54,9 @@ ENTRY_POINTS: dict[tuple[str, str], str] = {
     ("integrations/clickup/sweep_run.py", "run_sweep"): "reconcile",
     ("tasks/upkeep/use_cases.py", "remind_stale_claims"): "reconcile",
     ("tasks/upkeep/use_cases.py", "send_shop_digests"): "reconcile",
+    # The SES e-mail backend (settings.EMAIL_BACKEND in the cloud) sends the HTTP function's
+    # magic-link mails; no other function sends e-mail.
+    ("integrations/email/ses.py", "send_messages"): "http",
 }
 # The Lambda functions of template.yaml, by handler: the runtime names used here.
 HANDLER_RUNTIMES = {
@@ -114,9 +117,11 @@ class Recorder:
     # --- what is called ---------------------------------------------------------------------
     @staticmethod
     def _table(name: str) -> str:
+        """The app's one table, whatever a test named it (the table items are configured on)."""
         from tests.conftest import TEST_TABLE
+        from voldash_site.dynamodb.items import TableItem
 
-        return "$Table" if name == TEST_TABLE else name
+        return "$Table" if name in (TEST_TABLE, TableItem.Meta.table_name) else name
 
     def describe(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         entry: dict[str, Any] = {"service": service, "operation": operation}
