@@ -20,7 +20,7 @@ from typing import Any
 
 from integrations.http import IntegrationError
 from integrations.outbox.domain import OutboxMessage
-from volunteers.domain import NoticeChannel, NoticeKind, NoticeMode
+from volunteers.domain import SHOP_NOTICE_KINDS, NoticeChannel, NoticeKind, NoticeMode
 
 from .notices import (
     NoticeEvent,
@@ -108,7 +108,7 @@ class NoticeSender:
         prefs = person.preferences.notices
         if not prefs.wants(line.kind, ev.at):
             return "turned off"
-        if line.kind is NoticeKind.NEW_URGENT and (
+        if line.kind in SHOP_NOTICE_KINDS and (
             not person.membership_active
             or (shop is not None and shop.missing_certifications(person.certifications))
         ):

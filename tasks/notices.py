@@ -29,6 +29,7 @@ COALESCE_WINDOW = timedelta(minutes=3)
 DIGEST_HOUR = 7  # Austin time: the quiet daily digest leaves then
 EXCERPT = 200
 URGENT = (Urgency.CRITICAL, Urgency.HIGH)
+PM_DUE = "pm_due"  # the event of ``pm_due_messages`` (no history entry: time passing is not a change)
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,28 @@ def notice_messages(events: Sequence[Any]) -> list[OutboxMessage]:
     return out
 
 
+def pm_due_message(task_id: str, title: str, shop: str, due_at: datetime, now: datetime) -> OutboxMessage:
+    """The ``notice.event`` of a PM task falling due: one per task and due date (its id), so the
+    daily job announcing it twice queues it once."""
+    ev = NoticeEvent(
+        event_id=f"pm{task_id}-{due_at.astimezone(MAKERSPACE_TZ).date().isoformat()}",
+        task_id=task_id,
+        at=now,
+        what=PM_DUE,
+        source="system",
+        task_title=title,
+        shop=shop,
+    )
+    return OutboxMessage(
+        channel=Channel.NOTICE,
+        action="notice.event",
+        task_id=task_id,
+        payload={**ev.to_payload(), "shop": shop},
+        created_at=now,
+        id=f"noticeevent-{ev.event_id}",
+    )
+
+
 def _quote(title: str) -> str:
     return f"\u201c{title}\u201d"
 
@@ -260,6 +283,16 @@ def addressees(ev: NoticeEvent, task: TaskNow | None) -> Addressees:
             ev.at,
         )
         return Addressees(direct=(), watchers=line)
+    elif (
+        what == PM_DUE
+        and task is not None
+        and not task.deleted
+        and task.holder_id is None
+        and task.status is not TaskStatus.DONE
+        and task.due_at is not None
+    ):
+        text = f"Maintenance {t} in {task.shop} is due {_day(task.due_at)} and nobody holds it."
+        return Addressees(direct=(), watchers=NoticeLine(NoticeKind.PM_DUE, ev.task_id, title, text, ev.at))
     return Addressees(direct=tuple(out))
 
 

@@ -29,6 +29,7 @@ class NoticeKind(StrEnum):
     HOURS_REVIEWED = "hours_reviewed"  # your hours approved or rejected
     BADGE = "badge"  # a badge earned through a lead's approval
     NEW_URGENT = "new_urgent"  # a new critical or high repair in a shop you are certified for
+    PM_DUE = "pm_due"  # a preventive-maintenance task nobody holds falling due in such a shop
 
 
 NOTICE_LABELS: dict[NoticeKind, str] = {
@@ -41,10 +42,13 @@ NOTICE_LABELS: dict[NoticeKind, str] = {
     NoticeKind.HOURS_REVIEWED: "hours approved or rejected",
     NoticeKind.BADGE: "badges earned",
     NoticeKind.NEW_URGENT: "new urgent repairs in your shops",
+    NoticeKind.PM_DUE: "maintenance falling due in your shops",
 }
 
 # Everything about your own tasks and hours is on by default; news of other tasks is asked for.
-DEFAULT_NOTICE_KINDS = frozenset(NoticeKind) - {NoticeKind.NEW_URGENT}
+DEFAULT_NOTICE_KINDS = frozenset(NoticeKind) - {NoticeKind.NEW_URGENT, NoticeKind.PM_DUE}
+# The kinds about a shop's tasks rather than one's own: they go to the shop's watchers.
+SHOP_NOTICE_KINDS = frozenset({NoticeKind.NEW_URGENT, NoticeKind.PM_DUE})
 
 
 class NoticeChannel(StrEnum):

@@ -17,6 +17,7 @@ from .domain import (
     MAX_SELF_REPORTED_HOURS,
     SELF_REPORT_MAX_AGE_DAYS,
     SELF_REPORTED_KINDS,
+    SHOP_NOTICE_KINDS,
     Claim,
     HoursEntry,
     HoursKind,
@@ -289,12 +290,12 @@ def update_preferences(
 
 
 def watched_shops(preferences: Preferences, all_shops: list[str]) -> tuple[list[str], list[str]]:
-    """(shops to watch, shops not to watch) for news of new urgent repairs: the member's interest
+    """(shops to watch, shops not to watch) for news of the shops' tasks: the member's interest
     shops (all shops when none are chosen), while that kind is on; whether they hold a shop's
     certifications is checked when a repair is announced, against their profile then."""
     notices = preferences.notices
-    on = NoticeKind.NEW_URGENT in notices.kinds and notices.channel is not NoticeChannel.OFF
-    wanted = [s for s in all_shops if s in preferences.interest_shops] or all_shops if on else []
+    on = bool(SHOP_NOTICE_KINDS & notices.kinds) and notices.channel is not NoticeChannel.OFF
+    wanted = ([s for s in all_shops if s in preferences.interest_shops] or all_shops) if on else []
     return wanted, [s for s in all_shops if s not in wanted]
 
 

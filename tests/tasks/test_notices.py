@@ -344,3 +344,39 @@ def test_the_fan_out_to_500_watchers_costs_a_few_reads_and_one_transaction_each(
     assert ops.get("Query", 0) <= 3 and ops.get("BatchGetItem") == 5 and "GetItem" not in ops
     assert ops.get("TransactWriteItems") == 500 and "Scan" not in ops
     assert len([m for m in notices(OutboxStatus.PENDING) if m.action == "notice.send"]) >= 100
+
+
+def test_pm_falling_due_reaches_watchers_once_per_due_date(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from tests.integrations.helpers import FREQUENCY, FREQUENCY_OPTIONS, PM, WORKSPACE
+
+    clickup, slack = world
+    body = {"notices": {"kinds": ["pm_due"]}}
+    assert as_(ALEX).patch("/api/v1/me/preferences", body).status_code == 200
+    later(1)
+    now_ms = int(get_container().clock().timestamp() * 1000)
+    for task_id, due_days in (("86pmdue01", 0.5), ("86pmlate1", 5)):
+        clickup.add_task(
+            task_id,
+            list_id=PM,
+            name=f"PM: Jointer <knives> {task_id}",
+            status="to do",
+            due_date_ms=now_ms + int(due_days * 86_400_000),
+            custom_fields={WORKSPACE: WOODSHOP, FREQUENCY: FREQUENCY_OPTIONS.index("Monthly")},
+        )
+        post_webhook(clickup, "taskCreated", task_id)
+    process()
+
+    def run() -> str:
+        out = StringIO()
+        call_command("announce_pm_due", stdout=out)
+        return out.getvalue()
+
+    assert "1 PM tasks announced" in run()
+    assert "0 PM tasks announced, 1 already announced" in run()  # the schedule firing twice
+    settle()
+    (dm,) = slack.direct_messages(U_ALEX)
+    assert "86pmdue01" in dm["text"] and "&lt;knives&gt;" in dm["text"] and "86pmlate1" not in dm["text"]
