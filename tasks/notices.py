@@ -21,7 +21,7 @@ from integrations.outbox.domain import Channel, OutboxMessage
 from voldash_site.escaping import slack_link, slack_text
 from volunteers.domain import MAKERSPACE_TZ, NOTICE_LABELS, NoticeKind
 
-from .domain import Comment, HistoryAction, HistoryEntry, HistorySource, TaskStatus, Urgency
+from .domain import Comment, HistoryAction, HistoryEntry, HistorySource, Task, TaskStatus, Urgency
 
 # A burst of changes to one task (ClickUp edits arrive in flurries) becomes one message: the
 # first change opens a window, later ones join it, and the message leaves when it closes.
@@ -167,8 +167,15 @@ def notice_messages(events: Sequence[Any]) -> list[OutboxMessage]:
     """One ``notice.event`` outbox message per notice-worthy event of a transaction; its id is
     the event's, so the same event is never queued twice."""
     out = []
+    # The task written with the events, as it is now (a ClickUp snapshot carries it): a task
+    # that comes in neither urgent nor open concerns nobody's watchers, so it queues nothing.
+    tasks = {e.id: e for e in events if isinstance(e, Task)}
     for event in events:
         ev = notice_event(event)
+        if ev is not None and ev.what == HistoryAction.CREATED:
+            task = tasks.get(ev.task_id)
+            if task is not None and (task.urgency not in URGENT or task.status is not TaskStatus.OPEN):
+                continue
         if ev is not None:
             out.append(
                 OutboxMessage(

@@ -1012,7 +1012,7 @@ class DynamoTaskRepository:
             task, revision=revision + 1, local_status_ms=previous.local_status_ms if previous else None
         )
         condition = _TaskItem.revision == revision if previous else _TaskItem.pk.does_not_exist()
-        writes = [put(item, condition=condition, tag="task")]
+        writes = [put(item, condition=condition, tag="task", event=task)]
         before = counted_before if counted_before is not None else (previous.task if previous else None)
         counted = counted_before is not None or previous is None or previous.counted
         writes += counter_writes(facet_key(before), facet_key(task), counted=counted)
