@@ -1390,7 +1390,7 @@ export interface components {
          * @description What a member can hear about, each turned on or off on its own (README: Notifications).
          * @enum {string}
          */
-        NoticeKind: "reassigned" | "released" | "clickup_status" | "removed" | "comment" | "due_moved" | "hours_reviewed" | "badge" | "new_urgent";
+        NoticeKind: "reassigned" | "released" | "clickup_status" | "removed" | "comment" | "due_moved" | "hours_reviewed" | "badge" | "new_urgent" | "pm_due";
         /** NoticeKindOut */
         NoticeKindOut: {
             kind: components["schemas"]["NoticeKind"];
