@@ -204,6 +204,7 @@ class HistoryEntry:
     event_id: str = ""
     task_title: str = ""
     shop: str = ""
+    previous_assignee_id: str | None = None  # a reassignment: who held the task before
 
     @property
     def is_public_activity(self) -> bool:

@@ -490,7 +490,16 @@ def reassign_task(
         writes = [
             *deps.tasks.transition_writes(task, to_status=to_status, assignee=assignee, at=now),
             deps.tasks.history_write(
-                _history(task, HistoryAction.REASSIGNED, actor, source, now, moved, note=note)
+                _history(
+                    task,
+                    HistoryAction.REASSIGNED,
+                    actor,
+                    source,
+                    now,
+                    moved,
+                    note=note,
+                    previous_assignee_id=previous.neon_id if previous else None,
+                )
             ),
             *(deps.volunteers.unclaim_writes(previous.neon_id, task.id, recorded=held) if previous else []),
             *deps.volunteers.claim_writes(

@@ -333,6 +333,7 @@ class _HistoryItem(TableItem, discriminator="TaskHistory"):
     event_id = UnicodeAttribute()
     task_title = UnicodeAttribute(default="")
     shop = UnicodeAttribute(default="")
+    previous_assignee_id = UnicodeAttribute(null=True)
 
     @classmethod
     def from_entry(cls, e: HistoryEntry) -> _HistoryItem:
@@ -355,6 +356,7 @@ class _HistoryItem(TableItem, discriminator="TaskHistory"):
             event_id=e.event_id,
             task_title=e.task_title,
             shop=e.shop,
+            previous_assignee_id=e.previous_assignee_id,
         )
         if e.is_public_activity:
             item.gsi1pk = ACTIVITY_PK
@@ -378,6 +380,7 @@ class _HistoryItem(TableItem, discriminator="TaskHistory"):
             event_id=self.event_id,
             task_title=self.task_title or "",
             shop=self.shop or "",
+            previous_assignee_id=self.previous_assignee_id,
         )
 
 
@@ -526,6 +529,7 @@ def history_from_raw(raw: dict[str, Any]) -> HistoryEntry:
         event_id=raw["event_id"]["S"],
         task_title=_s(raw, "task_title") or "",
         shop=_s(raw, "shop") or "",
+        previous_assignee_id=_s(raw, "previous_assignee_id"),
     )
 
 
@@ -711,7 +715,10 @@ class DynamoTaskRepository:
     def comment_write(self, comment: Comment) -> Write:
         """A new comment; a second write of the same one (a replayed webhook) is refused."""
         return put(
-            _CommentItem.from_comment(comment), condition=_CommentItem.pk.does_not_exist(), tag="comment"
+            _CommentItem.from_comment(comment),
+            condition=_CommentItem.pk.does_not_exist(),
+            tag="comment",
+            event=comment,
         )
 
     def commentable_check(self, task_id: str) -> Write:
@@ -816,7 +823,12 @@ class DynamoTaskRepository:
         return writes + counter_writes(before if counters else None, None)
 
     def history_write(self, entry: HistoryEntry) -> Write:
-        return put(_HistoryItem.from_entry(entry), condition=_HistoryItem.pk.does_not_exist(), tag="history")
+        return put(
+            _HistoryItem.from_entry(entry),
+            condition=_HistoryItem.pk.does_not_exist(),
+            tag="history",
+            event=entry,
+        )
 
     def list_by_shop(
         self,
@@ -1000,7 +1012,7 @@ class DynamoTaskRepository:
             task, revision=revision + 1, local_status_ms=previous.local_status_ms if previous else None
         )
         condition = _TaskItem.revision == revision if previous else _TaskItem.pk.does_not_exist()
-        writes = [put(item, condition=condition, tag="task")]
+        writes = [put(item, condition=condition, tag="task", event=task)]
         before = counted_before if counted_before is not None else (previous.task if previous else None)
         counted = counted_before is not None or previous is None or previous.counted
         writes += counter_writes(facet_key(before), facet_key(task), counted=counted)

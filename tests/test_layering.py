@@ -13,6 +13,7 @@ CORE = [
     "tasks.use_cases",
     "tasks.lifecycle",
     "tasks.sync",
+    "tasks.notices",
     "shops.domain",
     "shops.catalog",
     "shops.use_cases",

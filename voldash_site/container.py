@@ -296,7 +296,28 @@ class Container:
                     self.discourse, reports=self.reports, on_link=on_link, on_topic=on_topic
                 ),
             ),
+            Channel.NOTICE: self.notice_sender(),
         }
+
+    def notice_sender(self) -> Any:
+        """Personal notices (tasks/notice_delivery.py): who hears, then the message."""
+        from integrations.outbox.repository import queue_notice
+        from tasks.notice_delivery import NoticeLinks, NoticeSender
+        from tasks.upkeep.config import dashboard_base, task_link
+        from tasks.upkeep.people import SlackPeople
+        from volunteers.notice_links import notice_off_url
+
+        return NoticeSender(
+            tasks=self.tasks,
+            volunteers=self.volunteers,
+            shops=self.shop_directory,
+            queue_notice=queue_notice,
+            slack=self.slack,
+            people=SlackPeople(),
+            mailer=self.mailer,
+            links=NoticeLinks(task=task_link, off=notice_off_url, settings=f"{dashboard_base()}/profile"),
+            clock=self.clock,
+        )
 
     def upkeep(self) -> Any:
         """Reminders, automatic releases and digests (tasks/upkeep)."""
@@ -338,6 +359,19 @@ class Container:
         )
 
 
+def notice_writes(events: list[Any]) -> list[Any]:
+    """The unit of work's ``collect``: the personal notices a transaction's changes cause, as
+    outbox messages in that same transaction (tasks/notices.py decides which)."""
+    from tasks.notices import notice_messages
+
+    messages = notice_messages(events)
+    if not messages:
+        return []
+    from integrations.outbox.repository import DynamoOutboxRepository
+
+    return DynamoOutboxRepository().enqueue_writes(messages)
+
+
 _container: Container | None = None
 
 
@@ -351,7 +385,7 @@ def build_container() -> Container:
         tasks=DynamoTaskRepository(cursor_secret=secret),
         shops=shops,
         volunteers=DynamoVolunteerRepository(cursor_secret=secret),
-        uow=DynamoUnitOfWork(),
+        uow=DynamoUnitOfWork(collect=notice_writes),
         shop_directory=ShopDirectory(shops, ttl_seconds=settings.SHOP_CACHE_SECONDS),
         roles=RoleMapping.from_setting(settings.NEON_ROLE_TYPES),
         claim_limit=settings.CLAIM_LIMIT,

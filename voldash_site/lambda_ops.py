@@ -49,6 +49,7 @@ ALLOWED: dict[str, dict[str, Callable[[str], bool] | None]] = {
     "clickup_webhooks": {"status": None, "register": None, "reactivate": None},
     "remind_stale_claims": {},
     "send_shop_digests": {},
+    "announce_pm_due": {},
 }
 # Always added: the cloud has no terminal for a progress bar.
 QUIET = {"sync_clickup": ["--no-progress"], "sync_neon": ["--no-progress"]}

@@ -4,7 +4,8 @@
   those), and a schedule (delivers whatever is due: retries, leftovers);
 - ``inbox_handler``: the stream filtered to new inbox events, and a schedule (retries);
 - ``reconcile_handler``: the scheduled ClickUp sweep (``{"full": true}`` for a full one), and the
-  scheduled upkeep jobs (``{"job": "remind_stale_claims"}``, ``{"job": "send_shop_digests"}``).
+  scheduled upkeep jobs (``{"job": "remind_stale_claims"}``, ``{"job": "send_shop_digests"}``,
+  ``{"job": "announce_pm_due"}``).
 
 Each calls the same use case as its ``manage.py`` command.
 """
@@ -147,18 +148,20 @@ def check_webhooks(container: Any) -> int | None:
     return bad
 
 
-UPKEEP_JOBS = ("remind_stale_claims", "send_shop_digests")
+UPKEEP_JOBS = ("remind_stale_claims", "send_shop_digests", "announce_pm_due")
 
 
 def _upkeep(job: str) -> dict[str, Any]:
     """Quiet-claim reminders or the weekly shop digests (tasks/upkeep), as their commands do."""
     from dataclasses import asdict
 
-    from tasks.upkeep.use_cases import remind_stale_claims, send_shop_digests
+    from tasks.upkeep.use_cases import announce_pm_due, remind_stale_claims, send_shop_digests
 
     container = get_container()
     if job == "remind_stale_claims":
         result = asdict(remind_stale_claims(container.upkeep()))
+    elif job == "announce_pm_due":
+        result = asdict(announce_pm_due(container.upkeep(), container.shops.list_all()))
     else:
         result = asdict(send_shop_digests(container.upkeep(), container.shops.list_all()))
     logger.info(f"worker.{job}.done", extra={k: v for k, v in result.items() if k != "errors"})

@@ -60,7 +60,8 @@ def me(request: HttpRequest):
     summary="Change my preferences (only the fields sent)",
 )
 def update_my_preferences(request: HttpRequest, body: PreferencesIn):
-    """One GetItem and one conditional UpdateItem; answers the preferences as stored."""
+    """One GetItem and one transaction (the profile, and the shops watched for new urgent
+    repairs); answers the preferences as stored."""
     container = get_container()
     volunteer = use_cases.update_preferences(
         neon_id=request.auth.neon_id,
@@ -68,6 +69,10 @@ def update_my_preferences(request: HttpRequest, body: PreferencesIn):
         shops=container.shop_directory,
         slack_direct_messages=body.slack_direct_messages,
         interest_shops=body.interest_shops,
+        notice_kinds=body.notices.kinds if body.notices else None,
+        notice_channel=body.notices.channel if body.notices else None,
+        notice_mode=body.notices.mode if body.notices else None,
+        now=container.clock(),
     )
     return PreferencesOut.from_preferences(volunteer.preferences)
 

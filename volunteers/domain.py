@@ -17,6 +17,65 @@ class Role(StrEnum):
     STAFF = "staff"
 
 
+class NoticeKind(StrEnum):
+    """What a member can hear about, each turned on or off on its own (README: Notifications)."""
+
+    REASSIGNED = "reassigned"  # a held task given to someone else, or a task given to you
+    RELEASED = "released"  # a held task released by a lead
+    CLICKUP_STATUS = "clickup_status"  # a held task closed or reopened in ClickUp
+    REMOVED = "removed"  # a held task deleted in ClickUp or moved out of the synced lists
+    COMMENT = "comment"  # someone else commented on a held task
+    DUE_MOVED = "due_moved"  # a held task's due date moved
+    HOURS_REVIEWED = "hours_reviewed"  # your hours approved or rejected
+    BADGE = "badge"  # a badge earned through a lead's approval
+    NEW_URGENT = "new_urgent"  # a new critical or high repair in a shop you are certified for
+    PM_DUE = "pm_due"  # a preventive-maintenance task nobody holds falling due in such a shop
+
+
+NOTICE_LABELS: dict[NoticeKind, str] = {
+    NoticeKind.REASSIGNED: "tasks reassigned",
+    NoticeKind.RELEASED: "tasks released by a lead",
+    NoticeKind.CLICKUP_STATUS: "tasks closed or reopened in ClickUp",
+    NoticeKind.REMOVED: "tasks removed from the dashboard",
+    NoticeKind.COMMENT: "comments on your tasks",
+    NoticeKind.DUE_MOVED: "due dates moved",
+    NoticeKind.HOURS_REVIEWED: "hours approved or rejected",
+    NoticeKind.BADGE: "badges earned",
+    NoticeKind.NEW_URGENT: "new urgent repairs in your shops",
+    NoticeKind.PM_DUE: "maintenance falling due in your shops",
+}
+
+# Everything about your own tasks and hours is on by default; news of other tasks is asked for.
+DEFAULT_NOTICE_KINDS = frozenset(NoticeKind) - {NoticeKind.NEW_URGENT, NoticeKind.PM_DUE}
+# The kinds about a shop's tasks rather than one's own: they go to the shop's watchers.
+SHOP_NOTICE_KINDS = frozenset({NoticeKind.NEW_URGENT, NoticeKind.PM_DUE})
+
+
+class NoticeChannel(StrEnum):
+    SLACK = "slack"  # a Slack direct message (found by e-mail); e-mail when Slack does not know you
+    EMAIL = "email"
+    OFF = "off"
+
+
+class NoticeMode(StrEnum):
+    IMMEDIATE = "immediate"  # a few minutes after the event (a burst of changes is one message)
+    DIGEST = "digest"  # one quiet message a day, in the morning
+
+
+@dataclass(frozen=True)
+class NoticePrefs:
+    kinds: frozenset[NoticeKind] = DEFAULT_NOTICE_KINDS
+    channel: NoticeChannel = NoticeChannel.SLACK
+    mode: NoticeMode = NoticeMode.IMMEDIATE
+    # When the member last changed these: nothing is sent for an event that happened before.
+    changed_at: datetime | None = None
+
+    def wants(self, kind: NoticeKind, event_at: datetime) -> bool:
+        if self.channel is NoticeChannel.OFF or kind not in self.kinds:
+            return False
+        return self.changed_at is None or event_at >= self.changed_at
+
+
 @dataclass(frozen=True)
 class Preferences:
     """What a member chooses on the profile screen; voldash-owned (Neon never overwrites it)."""
@@ -26,6 +85,7 @@ class Preferences:
     slack_direct_messages: bool = True
     # Shops the member wants to hear about first (the dashboard's default filter).
     interest_shops: tuple[str, ...] = ()
+    notices: NoticePrefs = NoticePrefs()
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,10 @@ from .domain import (
     HoursStatus,
     LeaderboardRow,
     MonthTotals,
+    NoticeChannel,
+    NoticeKind,
+    NoticeMode,
+    NoticePrefs,
     Preferences,
     ProfileCounters,
     Role,
@@ -183,7 +187,18 @@ class VolunteerRepository(Protocol):
         at: datetime | None = None,
     ) -> list[Write]: ...
 
-    def set_preferences(self, neon_id: str, preferences: Preferences) -> bool: ...
+    def set_preferences(
+        self,
+        neon_id: str,
+        preferences: Preferences,
+        *,
+        watch: Sequence[str] = (),
+        unwatch: Sequence[str] = (),
+    ) -> bool: ...
+
+    def get_many(self, neon_ids: Sequence[str]) -> dict[str, Volunteer]: ...
+
+    def shop_watchers(self, shop: str) -> list[str]: ...
 
     def dismiss_announcement(self, neon_id: str, announcement_id: str) -> bool: ...
 
@@ -208,6 +223,10 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
     # Chosen by the member (never written by the Neon refresh).
     pref_slack_dm = BooleanAttribute(null=True)
     pref_interest_shops = ListAttribute(of=UnicodeAttribute, null=True)
+    pref_notice_kinds = ListAttribute(of=UnicodeAttribute, null=True)  # absent: the defaults
+    pref_notice_channel = UnicodeAttribute(null=True)
+    pref_notice_mode = UnicodeAttribute(null=True)
+    pref_notice_changed_at = UTCDateTimeAttribute(null=True)
     dismissed_announcements = UnicodeSetAttribute(null=True)
     # Moved only with ADD (logout, "sign out everywhere"); ``save`` never touches it.
     session_epoch = NumberAttribute(null=True)
@@ -237,6 +256,7 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
             preferences=Preferences(
                 slack_direct_messages=True if self.pref_slack_dm is None else bool(self.pref_slack_dm),
                 interest_shops=tuple(self.pref_interest_shops or ()),
+                notices=self._notice_prefs(),
             ),
             dismissed_announcements=frozenset(self.dismissed_announcements or ()),
             session_epoch=int(self.session_epoch or 0),
@@ -246,6 +266,20 @@ class _VolunteerItem(TableItem, discriminator="Volunteer"):
             streak_last_day=date.fromisoformat(self.streak_last_day) if self.streak_last_day else None,
             progress_rev=int(self.progress_rev or 0),
             badges=_badges(self.badges),
+        )
+
+    def _notice_prefs(self) -> NoticePrefs:
+        known = set(NoticeKind)
+        kinds = (
+            frozenset(NoticeKind(k) for k in self.pref_notice_kinds if k in known)
+            if self.pref_notice_kinds is not None
+            else NoticePrefs().kinds
+        )
+        return NoticePrefs(
+            kinds=kinds,
+            channel=NoticeChannel(self.pref_notice_channel or NoticeChannel.SLACK.value),
+            mode=NoticeMode(self.pref_notice_mode or NoticeMode.IMMEDIATE.value),
+            changed_at=self.pref_notice_changed_at,
         )
 
     def to_counters(self) -> ProfileCounters:
@@ -267,6 +301,13 @@ def _badges(raw: set[str] | None) -> tuple[EarnedBadge, ...]:
         except ValueError:
             continue
     return tuple(sorted(out, key=lambda b: (b.earned_at, b.badge_id)))
+
+
+class _WatchItem(TableItem, discriminator="ShopWatch"):
+    """PK=SHOPWATCH#{shop} SK=VOLUNTEER#{neon_id}: the member hears about new urgent repairs
+    in this shop (while they hold its certifications, checked when one is announced)."""
+
+    neon_id = UnicodeAttribute()
 
 
 class _ClaimItem(TableItem, discriminator="VolunteerClaim"):
@@ -486,17 +527,65 @@ class DynamoVolunteerRepository:
         with storage_errors():
             key.update(actions=actions)
 
-    def set_preferences(self, neon_id: str, preferences: Preferences) -> bool:
-        """One UpdateItem on an existing profile; False when there is no profile."""
+    def set_preferences(
+        self,
+        neon_id: str,
+        preferences: Preferences,
+        *,
+        watch: Sequence[str] = (),
+        unwatch: Sequence[str] = (),
+    ) -> bool:
+        """The profile's preferences (one conditional UpdateItem) and, in the same transaction,
+        the member's watch items of the shops whose new urgent repairs they asked to hear about
+        (``SHOPWATCH#{shop}``, one item per member: the fan-out is one Query per shop). False
+        when there is no profile."""
+        from voldash_site.dynamodb.unit_of_work import DynamoUnitOfWork
+        from voldash_site.errors import WriteRefused
+
+        notices = preferences.notices
         key = _VolunteerItem(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK)
-        return conditional_update(
-            key,
-            [
-                _VolunteerItem.pref_slack_dm.set(preferences.slack_direct_messages),
-                _VolunteerItem.pref_interest_shops.set(list(preferences.interest_shops)),
-            ],
-            _VolunteerItem.pk.exists(),
-        )
+        actions = [
+            _VolunteerItem.pref_slack_dm.set(preferences.slack_direct_messages),
+            _VolunteerItem.pref_interest_shops.set(list(preferences.interest_shops)),
+            _VolunteerItem.pref_notice_kinds.set(sorted(k.value for k in notices.kinds)),
+            _VolunteerItem.pref_notice_channel.set(notices.channel.value),
+            _VolunteerItem.pref_notice_mode.set(notices.mode.value),
+        ]
+        if notices.changed_at is not None:
+            actions.append(_VolunteerItem.pref_notice_changed_at.set(notices.changed_at))
+        writes = [
+            update(key, actions, condition=_VolunteerItem.pk.exists(), tag="profile"),
+            *(
+                put(_WatchItem(pk=f"SHOPWATCH#{shop}", sk=f"VOLUNTEER#{neon_id}", neon_id=neon_id))
+                for shop in watch
+            ),
+            *(delete(_WatchItem(pk=f"SHOPWATCH#{shop}", sk=f"VOLUNTEER#{neon_id}")) for shop in unwatch),
+        ]
+        try:
+            DynamoUnitOfWork().commit(writes)
+        except WriteRefused as refused:
+            if "profile" in refused.tags:
+                return False
+            raise
+        return True
+
+    def get_many(self, neon_ids: Sequence[str]) -> dict[str, Volunteer]:
+        """Profiles by id: one BatchGetItem per 100 (eventually consistent: preferences and
+        certifications as of a moment ago are good enough for a notice)."""
+        keys = [(f"VOLUNTEER#{n}", PROFILE_SK) for n in dict.fromkeys(neon_ids)]
+        with storage_errors():
+            return {item.neon_id: item.to_volunteer() for item in _VolunteerItem.batch_get(keys)}
+
+    def shop_watchers(self, shop: str) -> list[str]:
+        """Who asked to hear about new urgent repairs in ``shop``: one Query per 1 MB page."""
+        out: list[str] = []
+        start: dict[str, Any] | None = None
+        while True:
+            page = query_page(_WatchItem, f"SHOPWATCH#{shop}", limit=1000, start_key=start)
+            out += [i.neon_id for i in page.items]
+            start = page.last_key
+            if not start:
+                return out
 
     def dismiss_announcement(self, neon_id: str, announcement_id: str) -> bool:
         """ADD the id to the profile's set (idempotent); False when there is no profile."""

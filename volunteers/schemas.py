@@ -11,9 +11,14 @@ from .badges import BADGES
 from .domain import (
     MAX_DESCRIPTION_LENGTH,
     MAX_SELF_REPORTED_HOURS,
+    NOTICE_LABELS,
     Claim,
     HoursEntry,
     LeaderboardRow,
+    NoticeChannel,
+    NoticeKind,
+    NoticeMode,
+    NoticePrefs,
     Preferences,
     Stats,
     Volunteer,
@@ -44,27 +49,73 @@ class ShopAccessOut(Schema):
     missing_certifications: list[str] = Field(description="Names of what is still needed here")
 
 
+class NoticeKindOut(Schema):
+    kind: NoticeKind
+    label: str
+    on: bool
+
+
+class NoticesOut(Schema):
+    kinds: list[NoticeKind] = Field(description="The kinds of notice that are on")
+    channel: NoticeChannel = Field(
+        description="slack: a Slack direct message (to the Slack user with your e-mail; e-mail when "
+        "Slack does not know you); email; off: nothing at all"
+    )
+    mode: NoticeMode = Field(
+        description="immediate: a few minutes after a change (a burst is one message); digest: one "
+        "message a day, at 7:00 Austin time"
+    )
+    changed_at: datetime | None = Field(
+        description="When these were last changed; nothing that happened before is sent"
+    )
+    choices: list[NoticeKindOut] = Field(description="Every kind, with its label, for the settings screen")
+
+    @staticmethod
+    def from_prefs(n: NoticePrefs) -> NoticesOut:
+        return NoticesOut(
+            kinds=sorted(n.kinds),
+            channel=n.channel,
+            mode=n.mode,
+            changed_at=n.changed_at,
+            choices=[NoticeKindOut(kind=k, label=NOTICE_LABELS[k], on=k in n.kinds) for k in NoticeKind],
+        )
+
+
 class PreferencesOut(Schema):
     slack_direct_messages: bool = Field(
-        description="Personal notices (reminders about held tasks) as Slack direct messages; "
+        description="Reminders about held tasks as Slack direct messages; "
         "false: only mentions in the shop's channel"
     )
-    interest_shops: list[str] = Field(description="Shop slugs the member wants to see first")
+    interest_shops: list[str] = Field(
+        description="Shop slugs the member wants to see first (and hear about, for new_urgent notices; "
+        "none: every shop whose certifications they hold)"
+    )
+    notices: NoticesOut = Field(description="Personal notifications (README: Notifications)")
 
     @staticmethod
     def from_preferences(p: Preferences) -> PreferencesOut:
-        return PreferencesOut(
-            slack_direct_messages=p.slack_direct_messages, interest_shops=list(p.interest_shops)
-        )
+        return _preferences_out(p)
 
 
 def _preferences_out(p: Preferences) -> PreferencesOut:
     return PreferencesOut(
-        slack_direct_messages=p.slack_direct_messages, interest_shops=list(p.interest_shops)
+        slack_direct_messages=p.slack_direct_messages,
+        interest_shops=list(p.interest_shops),
+        notices=NoticesOut.from_prefs(p.notices),
     )
 
 
 PreferencesOut.from_preferences = staticmethod(_preferences_out)  # type: ignore[attr-defined]
+
+
+class NoticesIn(Schema):
+    kinds: list[NoticeKind] | None = Field(
+        None,
+        max_length=len(NoticeKind),
+        description="The kinds to have on (all others off); leave out to keep",
+    )
+    channel: NoticeChannel | None = Field(None, description="Leave out to keep")
+    mode: NoticeMode | None = Field(None, description="Leave out to keep")
 
 
 class PreferencesIn(Schema):
@@ -72,6 +123,7 @@ class PreferencesIn(Schema):
     interest_shops: list[Annotated[str, Field(max_length=40)]] | None = Field(
         None, max_length=20, description="Shop slugs; leave out to keep, [] to clear"
     )
+    notices: NoticesIn | None = Field(None, description="Notification settings; leave out to keep")
 
 
 class MeOut(Schema):

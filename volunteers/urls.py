@@ -11,4 +11,5 @@ urlpatterns = [
     path("magic-link", views.magic_link_request, name="magic-link"),
     path("magic-link/<str:token>", views.magic_link_confirm, name="magic-link-confirm"),
     path("dev-login", views.dev_login, name="dev-login"),
+    path("notices/off/<str:token>", views.notice_off, name="notice-off"),
 ]

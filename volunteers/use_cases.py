@@ -17,12 +17,17 @@ from .domain import (
     MAX_SELF_REPORTED_HOURS,
     SELF_REPORT_MAX_AGE_DAYS,
     SELF_REPORTED_KINDS,
+    SHOP_NOTICE_KINDS,
     Claim,
     HoursEntry,
     HoursKind,
     HoursStatus,
     LeaderboardRow,
     MonthTotals,
+    NoticeChannel,
+    NoticeKind,
+    NoticeMode,
+    Preferences,
     Stats,
     Viewer,
     Volunteer,
@@ -248,24 +253,61 @@ def update_preferences(
     shops: ShopLookup,
     slack_direct_messages: bool | None = None,
     interest_shops: list[str] | None = None,
+    notice_kinds: list[NoticeKind] | None = None,
+    notice_channel: NoticeChannel | None = None,
+    notice_mode: NoticeMode | None = None,
+    now: datetime | None = None,
 ) -> Volunteer:
-    """Change the given preferences (the others stay); unknown shop slugs are a 400."""
+    """Change the given preferences (the others stay); unknown shop slugs are a 400. A change of
+    the notification settings is dated: nothing that happened before it is sent."""
     volunteer = current_profile(neon_id=neon_id, volunteers=volunteers)
     chosen = volunteer.preferences
+    all_shops = [s.slug for s in shops.all()]
     if slack_direct_messages is not None:
         chosen = replace(chosen, slack_direct_messages=slack_direct_messages)
     if interest_shops is not None:
-        known = {s.slug for s in shops.all()}
-        unknown = sorted(set(interest_shops) - known)
+        unknown = sorted(set(interest_shops) - set(all_shops))
         if unknown:
             raise InvalidInput(
                 f"interest_shops has unknown shops {unknown}; use the slugs of GET /api/v1/shops",
                 detail={"unknown": unknown},
             )
         chosen = replace(chosen, interest_shops=tuple(dict.fromkeys(interest_shops)))
-    if not volunteers.set_preferences(neon_id, chosen):
+    notices = chosen.notices
+    if notice_kinds is not None:
+        notices = replace(notices, kinds=frozenset(notice_kinds))
+    if notice_channel is not None:
+        notices = replace(notices, channel=notice_channel)
+    if notice_mode is not None:
+        notices = replace(notices, mode=notice_mode)
+    if notices != chosen.notices:
+        notices = replace(notices, changed_at=now or datetime.now(UTC))
+    chosen = replace(chosen, notices=notices)
+    watch, unwatch = watched_shops(chosen, all_shops)
+    if not volunteers.set_preferences(neon_id, chosen, watch=watch, unwatch=unwatch):
         raise NotFound("Your profile is gone; log in again.", detail={"neon_id": neon_id})
     return replace(volunteer, preferences=chosen)
+
+
+def watched_shops(preferences: Preferences, all_shops: list[str]) -> tuple[list[str], list[str]]:
+    """(shops to watch, shops not to watch) for news of the shops' tasks: the member's interest
+    shops (all shops when none are chosen), while that kind is on; whether they hold a shop's
+    certifications is checked when a repair is announced, against their profile then."""
+    notices = preferences.notices
+    on = bool(SHOP_NOTICE_KINDS & notices.kinds) and notices.channel is not NoticeChannel.OFF
+    wanted = ([s for s in all_shops if s in preferences.interest_shops] or all_shops) if on else []
+    return wanted, [s for s in all_shops if s not in wanted]
+
+
+def turn_off_notice(
+    *, neon_id: str, kind: NoticeKind, volunteers: VolunteerRepository, shops: ShopLookup, now: datetime
+) -> Volunteer:
+    """The one-click link in a notice: that kind, off."""
+    volunteer = current_profile(neon_id=neon_id, volunteers=volunteers)
+    kinds = [k for k in volunteer.preferences.notices.kinds if k is not kind]
+    return update_preferences(
+        neon_id=neon_id, volunteers=volunteers, shops=shops, notice_kinds=kinds, now=now
+    )
 
 
 def dismiss_announcement(

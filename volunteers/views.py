@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from voldash_site.auth import log_in, log_out
@@ -233,3 +234,32 @@ def magic_link_confirm(request: HttpRequest, token: str) -> HttpResponse:
         "magic_link",
         lambda deps: magic_link.redeem_magic_link(token=token, links=get_container().login_links, **deps),
     )
+
+
+@csrf_exempt  # the signed link is the authority; mail programs' one-click POST (RFC 8058) has no cookie
+@require_http_methods(["GET", "POST"])
+def notice_off(request: HttpRequest, token: str) -> HttpResponse:
+    """The "stop these notices" link of a notice. GET shows what the button will turn off (a
+    mail scanner opening the link changes nothing); POST turns that kind off."""
+    from .domain import NOTICE_LABELS
+    from .notice_links import read_notice_off_token
+
+    found = read_notice_off_token(token)
+    if found is None:
+        response = render(request, "volunteers/notice_off.html", {"invalid": True}, status=404)
+    else:
+        neon_id, kind = found
+        done = False
+        if request.method == "POST":
+            c = get_container()
+            use_cases.turn_off_notice(
+                neon_id=neon_id, kind=kind, volunteers=c.volunteers, shops=c.shop_directory, now=c.clock()
+            )
+            done = True
+        response = render(
+            request,
+            "volunteers/notice_off.html",
+            {"what": NOTICE_LABELS[kind], "done": done, "invalid": False},
+        )
+    response["Cache-Control"] = "no-store"
+    return response

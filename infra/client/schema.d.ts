@@ -393,7 +393,8 @@ export interface paths {
         head?: never;
         /**
          * Change my preferences (only the fields sent)
-         * @description One GetItem and one conditional UpdateItem; answers the preferences as stored.
+         * @description One GetItem and one transaction (the profile, and the shops watched for new urgent
+         *     repairs); answers the preferences as stored.
          */
         patch: operations["volunteers_api_update_my_preferences"];
         trace?: never;
@@ -1379,18 +1380,66 @@ export interface components {
              */
             badges: components["schemas"]["BadgeOut"][];
         };
+        /**
+         * NoticeChannel
+         * @enum {string}
+         */
+        NoticeChannel: "slack" | "email" | "off";
+        /**
+         * NoticeKind
+         * @description What a member can hear about, each turned on or off on its own (README: Notifications).
+         * @enum {string}
+         */
+        NoticeKind: "reassigned" | "released" | "clickup_status" | "removed" | "comment" | "due_moved" | "hours_reviewed" | "badge" | "new_urgent" | "pm_due";
+        /** NoticeKindOut */
+        NoticeKindOut: {
+            kind: components["schemas"]["NoticeKind"];
+            /** Label */
+            label: string;
+            /** On */
+            on: boolean;
+        };
+        /**
+         * NoticeMode
+         * @enum {string}
+         */
+        NoticeMode: "immediate" | "digest";
+        /** NoticesOut */
+        NoticesOut: {
+            /**
+             * Kinds
+             * @description The kinds of notice that are on
+             */
+            kinds: components["schemas"]["NoticeKind"][];
+            /** @description slack: a Slack direct message (to the Slack user with your e-mail; e-mail when Slack does not know you); email; off: nothing at all */
+            channel: components["schemas"]["NoticeChannel"];
+            /** @description immediate: a few minutes after a change (a burst is one message); digest: one message a day, at 7:00 Austin time */
+            mode: components["schemas"]["NoticeMode"];
+            /**
+             * Changed At
+             * @description When these were last changed; nothing that happened before is sent
+             */
+            changed_at: string | null;
+            /**
+             * Choices
+             * @description Every kind, with its label, for the settings screen
+             */
+            choices: components["schemas"]["NoticeKindOut"][];
+        };
         /** PreferencesOut */
         PreferencesOut: {
             /**
              * Slack Direct Messages
-             * @description Personal notices (reminders about held tasks) as Slack direct messages; false: only mentions in the shop's channel
+             * @description Reminders about held tasks as Slack direct messages; false: only mentions in the shop's channel
              */
             slack_direct_messages: boolean;
             /**
              * Interest Shops
-             * @description Shop slugs the member wants to see first
+             * @description Shop slugs the member wants to see first (and hear about, for new_urgent notices; none: every shop whose certifications they hold)
              */
             interest_shops: string[];
+            /** @description Personal notifications (README: Notifications) */
+            notices: components["schemas"]["NoticesOut"];
         };
         /** ShopAccessOut */
         ShopAccessOut: {
@@ -1409,6 +1458,18 @@ export interface components {
              */
             missing_certifications: string[];
         };
+        /** NoticesIn */
+        NoticesIn: {
+            /**
+             * Kinds
+             * @description The kinds to have on (all others off); leave out to keep
+             */
+            kinds?: components["schemas"]["NoticeKind"][] | null;
+            /** @description Leave out to keep */
+            channel?: components["schemas"]["NoticeChannel"] | null;
+            /** @description Leave out to keep */
+            mode?: components["schemas"]["NoticeMode"] | null;
+        };
         /** PreferencesIn */
         PreferencesIn: {
             /**
@@ -1421,6 +1482,8 @@ export interface components {
              * @description Shop slugs; leave out to keep, [] to clear
              */
             interest_shops?: string[] | null;
+            /** @description Notification settings; leave out to keep */
+            notices?: components["schemas"]["NoticesIn"] | null;
         };
         /** StatsOut */
         StatsOut: {

@@ -164,6 +164,9 @@ def deliver_ids(
     report = DeliveryReport()
     for message_id in ids:
         message = outbox.get(message_id)
+        now = clock()
+        if message is not None and message.next_attempt_at is not None and message.next_attempt_at > now:
+            continue  # not due yet (a retry's backoff, a notice's coalescing window): the schedule sends it
         if message is not None and message.status is OutboxStatus.PENDING:
             deliver_one(message, outbox=outbox, senders=senders, now=clock(), report=report)
     return report

@@ -17,6 +17,7 @@ class Channel(StrEnum):
     CLICKUP = "clickup"
     SLACK = "slack"
     DISCOURSE = "discourse"
+    NOTICE = "notice"  # personal notices: who hears (notice.event), then the message (notice.send)
 
 
 class OutboxStatus(StrEnum):

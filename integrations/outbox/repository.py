@@ -7,14 +7,16 @@ items to the delivery function in the cloud.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import JSONAttribute, ListAttribute, UnicodeAttribute, UTCDateTimeAttribute
 
 from integrations.queue import storage as queue
-from voldash_site.dynamodb.items import conditional_update, ensure_configured, storage_errors
-from voldash_site.dynamodb.unit_of_work import Write, put
+from voldash_site.dynamodb.items import TableItem, conditional_update, ensure_configured, storage_errors
+from voldash_site.dynamodb.unit_of_work import DynamoUnitOfWork, Write, put, update
+from voldash_site.errors import WriteRefused
 
 from .domain import Channel, OutboxMessage, OutboxStatus
 
@@ -56,6 +58,8 @@ class _OutboxItem(queue.QueueItem, discriminator="Outbox"):
     response = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     finished_at = UTCDateTimeAttribute(null=True)
+    # A personal notice's lines (JSON each), appended while it waits: one message per burst.
+    notice_lines = ListAttribute(of=UnicodeAttribute, null=True)
 
     @classmethod
     def from_message(cls, m: OutboxMessage) -> _OutboxItem:
@@ -76,11 +80,14 @@ class _OutboxItem(queue.QueueItem, discriminator="Outbox"):
         )
 
     def to_message(self) -> OutboxMessage:
+        payload = dict(self.payload or {})
+        if self.notice_lines:
+            payload["lines"] = [json.loads(line) for line in self.notice_lines]
         return OutboxMessage(
             channel=Channel(self.channel),
             action=self.action,
             task_id=self.task_id,
-            payload=dict(self.payload or {}),
+            payload=payload,
             created_at=self.created_at,
             id=self.message_id,
             status=OutboxStatus(self.status),
@@ -90,6 +97,15 @@ class _OutboxItem(queue.QueueItem, discriminator="Outbox"):
             response=self.response,
             finished_at=self.finished_at,
         )
+
+
+class _NoticeMark(TableItem, discriminator="NoticeMark"):
+    """PK=NOTICE#{event} SK=TO#{neon_id}: this event was put into this person's notice. Written
+    with the notice, under a condition, so an event reaches a person at most once (retries,
+    replays); kept 30 days (TTL)."""
+
+
+KEEP_NOTICE_MARKS_DAYS = 30
 
 
 def _key(message_id: str) -> _OutboxItem:
@@ -177,3 +193,86 @@ class DynamoOutboxRepository:
             ],
             _OutboxItem.status.is_in(OutboxStatus.FAILED.value, OutboxStatus.SKIPPED.value),
         )
+
+
+def queue_notice(
+    *,
+    message_id: str,
+    recipient: str,
+    line: dict[str, Any],
+    event_key: str,
+    due: datetime,
+    now: datetime,
+    task_id: str,
+    shop: str,
+) -> str:
+    """Put ``line`` into ``recipient``'s waiting notice ``message_id`` (created if there is none,
+    or if the last one has left), at most once per event and person. Each attempt is one
+    transaction: the event's mark for this person (refused if it is there: already queued) and
+    the append to a PENDING notice not being sent (or a new notice where the last one has ended).
+    Answers "joined", "queued" or "duplicate"."""
+    mark = _NoticeMark(
+        pk=f"NOTICE#{event_key}",
+        sk=f"TO#{recipient}",
+        expires_at=int((now + timedelta(days=KEEP_NOTICE_MARKS_DAYS)).timestamp()),
+    )
+    mark_write = put(mark, condition=_NoticeMark.pk.does_not_exist(), tag="mark")
+    encoded = json.dumps(line, sort_keys=True)
+    uow = DynamoUnitOfWork()
+    waiting = (_OutboxItem.status == OutboxStatus.PENDING.value) & _OutboxItem.lease_until.does_not_exist()
+    ended = _OutboxItem.status.is_in(
+        OutboxStatus.SENT.value, OutboxStatus.SKIPPED.value, OutboxStatus.FAILED.value
+    )
+    for _ in range(3):
+        # Most notices open a new message (a fan-out reaches people with nothing waiting), so
+        # that is tried first; a burst's later changes join the waiting one.
+        fresh = _new_notice(message_id, recipient, encoded, due=due, now=now, task_id=task_id, shop=shop)
+        try:
+            uow.commit([mark_write, put(fresh, condition=_OutboxItem.pk.does_not_exist() | ended, tag="new")])
+            return "queued"
+        except WriteRefused as refused:
+            if "mark" in refused.tags:
+                return "duplicate"
+        join = update(
+            _key(message_id),
+            [_OutboxItem.notice_lines.set((_OutboxItem.notice_lines | []).append([encoded]))],
+            condition=_OutboxItem.pk.exists() & waiting,
+            tag="join",
+        )
+        try:
+            uow.commit([mark_write, join])
+            return "joined"
+        except WriteRefused as refused:
+            if "mark" in refused.tags:
+                return "duplicate"
+            # Sent meanwhile (open a new one), or being sent right now.
+    # Still being sent: this event gets a notice of its own.
+    own = _new_notice(
+        f"{message_id}-{event_key}", recipient, encoded, due=due, now=now, task_id=task_id, shop=shop
+    )
+    try:
+        uow.commit([mark_write, put(own, condition=_OutboxItem.pk.does_not_exist(), tag="new")])
+    except WriteRefused as refused:
+        if "mark" in refused.tags:
+            return "duplicate"
+        raise
+    return "queued"
+
+
+def _new_notice(
+    message_id: str, recipient: str, encoded: str, *, due: datetime, now: datetime, task_id: str, shop: str
+) -> _OutboxItem:
+    item = _OutboxItem.from_message(
+        OutboxMessage(
+            channel=Channel.NOTICE,
+            action="notice.send",
+            task_id=task_id,
+            payload={"recipient": recipient, "shop": shop},
+            created_at=now,
+            id=message_id,
+        )
+    )
+    item.gsi2sk = queue.queue_key(due, message_id)
+    item.next_attempt_at = due
+    item.notice_lines = [encoded]
+    return item

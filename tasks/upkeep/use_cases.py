@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from integrations.outbox.domain import Channel, OutboxMessage
@@ -268,4 +268,35 @@ def send_shop_digests(deps: UpkeepDeps, shops: list[Any]) -> DigestReport:
             continue
         report.sent += 1
         report.tasks += len(overdue) + len(soon) + len(critical)
+    return report
+
+
+@dataclass
+class PmDueReport:
+    shops: int = 0
+    announced: int = 0
+    already_announced: int = 0
+
+
+def announce_pm_due(deps: UpkeepDeps, shops: list[Any]) -> PmDueReport:
+    """Tell the shops' watchers (README: Notifications, ``pm_due``) of each PM task nobody holds
+    that falls due within a day or is overdue: once per task and due date (the notice event's id
+    is its key, put under ``attribute_not_exists``). One Query per shop, one transaction per task
+    announced."""
+    from tasks.notices import pm_due_message
+
+    report = PmDueReport()
+    now = deps.clock()
+    for shop in shops:
+        report.shops += 1
+        for task in deps.reads.due_in_shop(shop.slug, now + timedelta(days=1)):
+            if task.assignee is not None or task.due_at is None or not is_due_maintenance(task, now):
+                continue
+            message = pm_due_message(task.id, task.title, task.shop, task.due_at, now)
+            try:
+                deps.uow.commit(deps.outbox.enqueue_writes([message]))
+            except WriteRefused:
+                report.already_announced += 1
+                continue
+            report.announced += 1
     return report

@@ -98,7 +98,7 @@ def test_reassign_checks_eligibility_and_records_the_override(tasks):
     assert (entry.action.value, entry.source.value, entry.actor_name) == ("reassigned", "staff", "Jordan Lee")
     assert entry.note == "override (missing_certifications): Sam is training with me"
     channels = {m.channel.value for m in get_container().outbox.list_by_status(OutboxStatus.PENDING)}
-    assert channels == {"clickup", "slack"}
+    assert channels == {"clickup", "slack", "notice"}  # the write-back, the shop's note, Sam's notice
     assert get_container().volunteers.get(SAM).open_claims == 1
 
 

@@ -13,6 +13,10 @@ from voldash_site.container import get_container
 ALEX, SAM = "1001", "1003"
 
 
+def without_notices(preferences: dict) -> dict:
+    return {k: v for k, v in preferences.items() if k != "notices"}
+
+
 def as_(neon_id: str) -> Client:
     client = Client()
     login(client, neon_id)
@@ -32,16 +36,20 @@ def test_the_profile_says_which_shops_each_certification_unlocks(cast):
     assert access["woodshop"]["can_claim_here"] is True and access["woodshop"]["missing_certifications"] == []
     assert access["metal-shop"]["can_claim_here"] is False
     assert access["metal-shop"]["missing_certifications"]
-    assert me["preferences"] == {"slack_direct_messages": True, "interest_shops": []}
+    assert without_notices(me["preferences"]) == {"slack_direct_messages": True, "interest_shops": []}
+    assert me["preferences"]["notices"]["mode"] == "immediate"
 
 
 def test_a_member_changes_only_the_preferences_sent(cast):
     alex = as_(ALEX)
     first = patch(alex, {"slack_direct_messages": False})
     assert first.status_code == 200
-    assert first.json() == {"slack_direct_messages": False, "interest_shops": []}
+    assert without_notices(first.json()) == {"slack_direct_messages": False, "interest_shops": []}
     second = patch(alex, {"interest_shops": ["woodshop", "lasers", "woodshop"]})
-    assert second.json() == {"slack_direct_messages": False, "interest_shops": ["woodshop", "lasers"]}
+    assert without_notices(second.json()) == {
+        "slack_direct_messages": False,
+        "interest_shops": ["woodshop", "lasers"],
+    }
     assert alex.get("/api/v1/me").json()["preferences"] == second.json()
     assert as_(SAM).get("/api/v1/me").json()["preferences"]["slack_direct_messages"] is True
 
@@ -53,7 +61,10 @@ def test_a_neon_refresh_keeps_the_preferences(cast):
     volunteers.save(replace(volunteers.get(ALEX), name="Alex R."))  # what sync_neon / a login does
     me = alex.get("/api/v1/me").json()
     assert me["name"] == "Alex R."
-    assert me["preferences"] == {"slack_direct_messages": False, "interest_shops": ["ceramics"]}
+    assert without_notices(me["preferences"]) == {
+        "slack_direct_messages": False,
+        "interest_shops": ["ceramics"],
+    }
 
 
 def test_bad_preferences_are_refused_and_change_nothing(cast):
@@ -63,7 +74,7 @@ def test_bad_preferences_are_refused_and_change_nothing(cast):
     wrong_type = patch(alex, {"slack_direct_messages": "sometimes"})
     assert wrong_type.status_code == 422
     unchanged = {"slack_direct_messages": True, "interest_shops": []}
-    assert alex.get("/api/v1/me").json()["preferences"] == unchanged
+    assert without_notices(alex.get("/api/v1/me").json()["preferences"]) == unchanged
 
 
 def test_preferences_need_a_session_and_the_csrf_header(cast):

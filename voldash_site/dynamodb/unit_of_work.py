@@ -53,6 +53,9 @@ class Write:
     actions: tuple[Any, ...] = ()
     condition: Any = None
     tag: str = ""
+    # The domain event this write records (a history entry, a comment), for the unit of work's
+    # ``collect``: what follows from it (notices) is written in the same transaction.
+    event: Any = None
 
     def apply(self, tx: Any) -> None:
         if self.kind == "put":
@@ -65,8 +68,8 @@ class Write:
             tx.delete(self.item, condition=self.condition)
 
 
-def put(item: Any, *, condition: Any = None, tag: str = "") -> Write:
-    return Write("put", item, condition=condition, tag=tag)
+def put(item: Any, *, condition: Any = None, tag: str = "", event: Any = None) -> Write:
+    return Write("put", item, condition=condition, tag=tag, event=event)
 
 
 def update(item: Any, actions: list[Any], *, condition: Any = None, tag: str = "") -> Write:
@@ -83,6 +86,11 @@ def check(item: Any, condition: Any, *, tag: str = "") -> Write:
 
 
 class DynamoUnitOfWork:
+    def __init__(self, collect: Callable[[list[Any]], list[Write]] | None = None) -> None:
+        # The events of a transaction's writes -> more writes for the same transaction (the
+        # notices they cause go out through the outbox, exactly when the change is applied).
+        self.collect = collect
+
     def load(self, *loads: Load) -> list[Any]:
         """One strongly consistent BatchGetItem; ``None`` where an item does not exist."""
         ensure_configured()
@@ -112,6 +120,9 @@ class DynamoUnitOfWork:
         the transaction is sent once more with the same token (DynamoDB applies a token at most
         once); a refusal of the witness's own condition also means an earlier attempt of ours
         was applied. What still cannot be told raises ``OutcomeUnknown``."""
+        events = [w.event for w in writes if w.event is not None]
+        if events and self.collect is not None:
+            writes = [*writes, *self.collect(events)]
         sent = sorted(writes, key=lambda w: _SEND_ORDER.index(w.kind))
         token = idempotency_token or uuid.uuid4().hex
         try:
