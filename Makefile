@@ -9,7 +9,7 @@ PORT ?= 8000
 DDB_PORT ?= 8001
 LOCAL_ENV := VOLDASH_ENV=local DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$(DDB_PORT) DYNAMODB_TABLE=voldash-local
 
-.PHONY: run test setup lint openapi package bench mutation ddb-start ddb-stop seed reset constraints clean checkov
+.PHONY: run test aws-calls-prune setup lint openapi package bench mutation ddb-start ddb-stop seed reset constraints clean checkov
 
 # Seeds a fresh local table once; later runs keep whatever you did (claims, hours, edits).
 run: setup ddb-start
@@ -22,6 +22,10 @@ run: setup ddb-start
 test: setup .chromium-ok .venv-checkov/.installed
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The whole suite, dropping from infra/aws-calls.json the AWS calls it no longer makes (then commit it).
+aws-calls-prune: setup .chromium-ok .venv-checkov/.installed
+	AWS_CALLS_PRUNE=1 $(BIN)/pytest $(PYTEST_ARGS)
 
 setup: $(VENV)/.installed node_modules/.installed .java-ok
 
