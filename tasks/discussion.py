@@ -13,6 +13,7 @@ from typing import Any
 from integrations.outbox.domain import Channel, OutboxMessage
 from voldash_site.errors import Conflict, Forbidden, InvalidInput, NotFound, WriteRefused
 
+from .clickup_text import comment_marker, quote_outside, with_marker
 from .domain import (
     MAX_COMMENT_LENGTH,
     ChecklistStep,
@@ -24,7 +25,6 @@ from .domain import (
     StepTick,
     TaskStatus,
     clean_comment,
-    comment_marker,
 )
 
 COMMENT_ACTION = "task.comment"
@@ -40,10 +40,11 @@ class DiscussionDeps:
 
 
 def clickup_comment_text(author: str, text: str, marker: str) -> str:
-    """What ClickUp shows: plain text (``comment_text``), control characters removed, with the
-    marker that finds it again after a lost answer and tells its webhook echo apart."""
-    who = clean_comment(author) or "A volunteer"
-    return f"{who} (volunteer dashboard): {clean_comment(text)}\n\n{marker}"
+    """What ClickUp shows: plain text (``comment_text``), control characters removed, the
+    member's words quoted by the one rule (tasks/clickup_text.py), and the marker as the last
+    line: it finds the comment again after a lost answer and tells its webhook echo apart."""
+    who = " ".join(clean_comment(author).split()) or "A volunteer"
+    return with_marker(f"{quote_outside(who)} (volunteer dashboard): {quote_outside(clean_comment(text))}", marker)
 
 
 def post_comment(

@@ -399,19 +399,6 @@ class Comment:
     clickup_comment_id: str | None = None
 
 
-def comment_marker(event_id: str) -> str:
-    """The reference a dashboard comment carries in ClickUp: finds it again after a lost answer
-    and tells its webhook echo from a comment someone wrote in ClickUp."""
-    return f"[voldash:{event_id}]"
-
-
-_MARKER = re.compile(r"\[voldash:[0-9a-f]{6,32}\]")
-
-
-def is_our_comment(text: str) -> bool:
-    return bool(_MARKER.search(text or ""))
-
-
 def clean_comment(text: str) -> str:
     """Plain text, as stored: control characters (except newlines and tabs) dropped, trimmed."""
     kept = "".join(ch for ch in text if ch in "\n\t" or (ch >= " " and ch != "\x7f"))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 import time
@@ -31,16 +30,18 @@ from django.views.decorators.http import require_POST
 from integrations.http import IntegrationError
 from integrations.webhook_common import answer, too_large
 from voldash_site.errors import DomainError
+from voldash_site.outside_json import parse_json
 
 logger = logging.getLogger("voldash.webhooks.slack")
 
 REPLAY_WINDOW_SECONDS = 5 * 60
 _TASK_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() takes "\u00b2"; int() refuses 5,000 digits
 
 
 def signature_ok(secret: str, timestamp: str, body: bytes, signature: str, now: float) -> bool:
-    if not secret or not timestamp.isdigit() or abs(now - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+    if not secret or not _TIMESTAMP.fullmatch(timestamp) or abs(now - int(timestamp)) > REPLAY_WINDOW_SECONDS:
         return False
     base = b"v0:" + timestamp.encode() + b":" + body
     expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
@@ -124,7 +125,7 @@ def slack_interactivity(request: HttpRequest) -> HttpResponse:
         logger.warning("webhook.slack.rejected")
         return answer(401, "bad_signature", "The Slack signature is missing, wrong or too old.")
     try:
-        payload = json.loads(request.POST.get("payload", ""))
+        payload = parse_json(request.POST.get("payload", ""))
     except ValueError:
         return answer(400, "invalid_json", "Expected a form with a JSON `payload` field.")
     if not isinstance(payload, dict):
