@@ -42,9 +42,9 @@ LOOKALIKE_COLON = "\ua789"  # MODIFIER LETTER COLON: reads as a colon, parses as
 _REPORT_MARKER = re.compile(r"voldash report: (r[0-9a-f]{16})")
 _COMMENT_MARKER = re.compile(r"\[voldash:[0-9a-f]{6,32}\]")
 _LABEL = "|".join(r"\s*".join(re.escape(word) for word in label.casefold().split()) for label in LABELS)
-_TOKEN = r"voldash\s*report\s*:|\[\s*voldash\s*:"
-_STARTS_OURS = re.compile(rf"(?:{_LABEL})\s*:|{_TOKEN}")
-_HOLDS_OURS = re.compile(rf"(?<![^\W_])(?:{_LABEL})\s*:|{_TOKEN}")
+_OUR_MARKERS = r"voldash\s*report\s*:|\[\s*voldash\s*:"
+_STARTS_OURS = re.compile(rf"(?:{_LABEL})\s*:|{_OUR_MARKERS}")
+_HOLDS_OURS = re.compile(rf"(?<![^\W_])(?:{_LABEL})\s*:|{_OUR_MARKERS}")
 _DECORATION = " \t>*_#`~-+|"
 
 

@@ -44,7 +44,8 @@ def clickup_comment_text(author: str, text: str, marker: str) -> str:
     member's words quoted by the one rule (tasks/clickup_text.py), and the marker as the last
     line: it finds the comment again after a lost answer and tells its webhook echo apart."""
     who = " ".join(clean_comment(author).split()) or "A volunteer"
-    return with_marker(f"{quote_outside(who)} (volunteer dashboard): {quote_outside(clean_comment(text))}", marker)
+    words = quote_outside(clean_comment(text))
+    return with_marker(f"{quote_outside(who)} (volunteer dashboard): {words}", marker)
 
 
 def post_comment(

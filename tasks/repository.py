@@ -731,7 +731,10 @@ class DynamoTaskRepository:
         item = _CommentItem.from_comment(comment)
         item.version_ms = version_ms
         ref = _ClickUpCommentRefItem(
-            pk=f"CLICKUP_COMMENT#{comment.clickup_comment_id}", sk="REF", comment_pk=item.pk, comment_sk=item.sk
+            pk=f"CLICKUP_COMMENT#{comment.clickup_comment_id}",
+            sk="REF",
+            comment_pk=item.pk,
+            comment_sk=item.sk,
         )
         return [
             put(ref, condition=_ClickUpCommentRefItem.pk.does_not_exist(), tag="comment"),

@@ -20,6 +20,7 @@ from voldash_site.schemas import ErrorOut
 
 logger = logging.getLogger("voldash.api")
 
+
 class UnsupportedMediaType(Exception):
     pass
 
@@ -100,7 +101,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         )
     if isinstance(exc.__cause__, UnsupportedMediaType):
         return error_response(
-            request, 415, "unsupported_media_type", "Send the body as JSON, with Content-Type: application/json."
+            request, 415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."
         )
     if exc.status_code == 400 and "parse" in str(exc).lower():
         return error_response(request, 400, "invalid_body", "The request body is not valid JSON.")

@@ -77,7 +77,8 @@ def _check_limits(limiter: RateLimiter, *, email: str, client: str, secret: str)
     """The client first: a client over its own limit is turned away before it can spend the
     address's budget, so nobody locks another person's address out by asking for it."""
     for (scope, hits, window), key in ((PER_CLIENT, client), (PER_ADDRESS, email)):
-        if not limiter(scope=scope, key=private_key(secret, scope, key), max_hits=hits, window_seconds=window):
+        hashed = private_key(secret, scope, key)
+        if not limiter(scope=scope, key=hashed, max_hits=hits, window_seconds=window):
             raise RateLimited(
                 "Too many login links were asked for; wait a few minutes and try again.",
                 detail={"retry_after_seconds": window},

@@ -17,6 +17,7 @@ from typing import Any
 
 from integrations.inbox.domain import InboxEvent, InboxStatus
 from integrations.outbox.domain import Channel, OutboxMessage
+from tasks.clickup_text import is_our_comment
 from tasks.domain import (
     MAX_COMMENT_LENGTH,
     Comment,
@@ -27,11 +28,10 @@ from tasks.domain import (
     Task,
     clean_comment,
 )
-from tasks.clickup_text import is_our_comment
 from tasks.sync import SyncKind, SyncOutcome, decide_sync
 from voldash_site.errors import WriteRefused
-from voldash_site.outside_json import parse_json
 from voldash_site.escaping import discourse_text
+from voldash_site.outside_json import parse_json
 from volunteers.domain import HoursEntry
 
 from .mapping import ClickUpMapping, normalize_extras, normalize_task

@@ -127,7 +127,8 @@ def test_planted_description_lines_are_never_parsed_as_ours(cast, clickup, slack
                 **GOOD,
                 "summary": "Saw. " + planted.strip()[:100],
                 "asset": "Discourse Link: https://evil.example/t",
-                "details": f"first\n{planted}\nDiscourse Link: https://evil.example/t\nvoldash report: r0000000000000000",
+                "details": f"first\n{planted}\nDiscourse Link: https://evil.example/t\n"
+                "voldash report: r0000000000000000",
             },
         )
     )
