@@ -446,6 +446,8 @@ def display_tags(task: Task) -> list[tuple[str, str]]:
         tags.append(("High Priority", "warning"))
     if is_safety_critical(task):
         tags.append(("Safety Critical", "warning"))
+    if AWAITING_CLICKUP in task.tags:
+        tags.append(("Awaiting ClickUp", "info"))  # anyone may see that it is not claimable yet
     for t in task.tags:
         if t != AWAITING_CLICKUP and _fold_tag(t) not in SAFETY_TAGS:
             tags.append((t[:50], "info"))
