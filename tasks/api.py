@@ -238,7 +238,12 @@ def _discussion():
 
     c = get_container()
     return DiscussionDeps(
-        tasks=c.tasks, outbox=c.outbox, uow=c.uow, clock=c.clock, volunteers=c.volunteers, rate_write=count_write
+        tasks=c.tasks,
+        outbox=c.outbox,
+        uow=c.uow,
+        clock=c.clock,
+        volunteers=c.volunteers,
+        rate_write=count_write,
     )
 
 

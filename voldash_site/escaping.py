@@ -44,6 +44,7 @@ def csv_cell(value: object) -> object:
     stripped = value.lstrip(" \t\r\n\u00a0\u3000")
     # The first visible character, also in its compatibility form (U+FE66 SMALL EQUALS SIGN is "=").
     first = stripped[:1]
-    if value[0] in _FORMULA_START or first in _FORMULA_START or unicodedata.normalize("NFKC", first) in _FORMULA_START:
+    folded = unicodedata.normalize("NFKC", first)
+    if value[0] in _FORMULA_START or first in _FORMULA_START or folded in _FORMULA_START:
         return "'" + value
     return value
