@@ -281,7 +281,7 @@ def task_activity(
 def post_comment(request: HttpRequest, body: CommentIn, task_id: str = TaskId):
     """Plain text, 1 to 4000 characters after trimming. In the activity feed at once; posted to
     ClickUp through the outbox exactly once. Needs an active membership (403
-    `membership_inactive`); 20 comments an hour per member (429 `rate_limited`, `Retry-After`)."""
+    `membership_inactive`); 30 comments an hour per member (429 `rate_limited`, `Retry-After`)."""
     from .discussion import post_comment as post
 
     viewer = request.auth

@@ -31,7 +31,7 @@ COMMENT_ACTION = "task.comment"
 CHECKLIST_ACTION = "task.checklist"
 # Each comment costs two ClickUp calls from the shared budget (the look-up, the post): a member
 # may post this many per window (issue 23, finding 9).
-COMMENT_LIMIT = 20
+COMMENT_LIMIT = 30
 COMMENT_WINDOW_SECONDS = 60 * 60
 
 

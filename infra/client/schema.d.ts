@@ -182,7 +182,7 @@ export interface paths {
          * Comment on a task (members); it reaches ClickUp as a task comment
          * @description Plain text, 1 to 4000 characters after trimming. In the activity feed at once; posted to
          *     ClickUp through the outbox exactly once. Needs an active membership (403
-         *     `membership_inactive`); 20 comments an hour per member (429 `rate_limited`, `Retry-After`).
+         *     `membership_inactive`); 30 comments an hour per member (429 `rate_limited`, `Retry-After`).
          */
         post: operations["tasks_api_post_comment"];
         delete?: never;
