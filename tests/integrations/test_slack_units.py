@@ -10,46 +10,46 @@ import pytest
 
 from integrations.slack.interactivity import REPLAY_WINDOW_SECONDS, _response_url_ok, signature_ok
 
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+SIGNING = "test-signing-value"
 BODY = b"payload=%7B%22type%22%3A%22block_actions%22%7D"
 NOW = 1_800_000_000
 
 
-def sign(timestamp: str, body: bytes = BODY, secret: str = SECRET) -> str:
+def sign(timestamp: str, body: bytes = BODY, secret: str = SIGNING) -> str:
     base = b"v0:" + timestamp.encode() + b":" + body
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
 def test_a_fresh_correct_signature_is_accepted():
     stamp = str(NOW)
-    assert signature_ok(SECRET, stamp, BODY, sign(stamp), NOW)
+    assert signature_ok(SIGNING, stamp, BODY, sign(stamp), NOW)
 
 
 @pytest.mark.parametrize("age", [-REPLAY_WINDOW_SECONDS, REPLAY_WINDOW_SECONDS, 0, 1])
 def test_the_window_is_five_minutes_either_way(age):
     stamp = str(NOW - age)
-    assert signature_ok(SECRET, stamp, BODY, sign(stamp), NOW)
+    assert signature_ok(SIGNING, stamp, BODY, sign(stamp), NOW)
 
 
 @pytest.mark.parametrize("age", [-REPLAY_WINDOW_SECONDS - 1, REPLAY_WINDOW_SECONDS + 1, NOW])
 def test_outside_the_window_is_refused(age):
     stamp = str(NOW - age)
-    assert not signature_ok(SECRET, stamp, BODY, sign(stamp), NOW)
+    assert not signature_ok(SIGNING, stamp, BODY, sign(stamp), NOW)
 
 
 @pytest.mark.parametrize(
     "stamp", ["", "9" * 5000, "\u00b2", "\u0661\u0662", "1" * 13, "-1", " 1", "1.5", "1e3", "\uff10"]
 )
 def test_a_timestamp_that_is_not_a_few_ascii_digits_is_refused(stamp):
-    assert not signature_ok(SECRET, stamp, BODY, sign(stamp), NOW)
+    assert not signature_ok(SIGNING, stamp, BODY, sign(stamp), NOW)
 
 
 def test_the_signature_covers_the_secret_the_timestamp_and_the_body():
     stamp = str(NOW)
-    assert not signature_ok(SECRET, stamp, BODY + b"x", sign(stamp), NOW)
-    assert not signature_ok(SECRET, stamp, BODY, sign(str(NOW - 1)), NOW)
-    assert not signature_ok(SECRET, stamp, BODY, sign(stamp, secret="other"), NOW)
-    assert not signature_ok(SECRET, stamp, BODY, sign(stamp)[3:], NOW)  # without "v0="
+    assert not signature_ok(SIGNING, stamp, BODY + b"x", sign(stamp), NOW)
+    assert not signature_ok(SIGNING, stamp, BODY, sign(str(NOW - 1)), NOW)
+    assert not signature_ok(SIGNING, stamp, BODY, sign(stamp, secret="other"), NOW)
+    assert not signature_ok(SIGNING, stamp, BODY, sign(stamp)[3:], NOW)  # without "v0="
     assert not signature_ok("", stamp, BODY, sign(stamp, secret=""), NOW)  # not configured
 
 
