@@ -50,14 +50,11 @@ _DECORATION = " \t>*_#`~-+|"
 
 def _fold(line: str) -> str:
     """The line as a lenient parser (or a person) might read it: invisible format characters
-    dropped; control characters and Unicode line separators (JavaScript's ``^`` matches after
-    U+2028) read as breaks, so a label after one is caught like a label after a space."""
+    dropped, spacing collapsed. ``str.split()`` takes the Unicode line separators (JavaScript's
+    ``^`` matches after U+2028), CR, VT, FF and NEL for spaces, so a label after one is caught
+    like a label after a space."""
     text = unicodedata.normalize("NFKC", line)
-    text = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
-        for ch in text
-        if unicodedata.category(ch) != "Cf"
-    )
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return " ".join(text.casefold().split())
 
 

@@ -73,5 +73,7 @@ def test_the_fake_slack_host_is_allowed_only_when_it_is_local(settings):
     settings.SLACK_API_URL = "http://127.0.0.1:9999/api"
     assert _response_url_ok("http://127.0.0.1:9999/actions/x")
     assert not _response_url_ok("http://127.0.0.1:9998/actions/x")
+    settings.SLACK_API_URL = "http://localhost:9999/api"
+    assert _response_url_ok("http://localhost:9999/actions/x")
     settings.SLACK_API_URL = "http://slack.internal:9999/api"
     assert not _response_url_ok("http://slack.internal:9999/actions/x")

@@ -122,6 +122,8 @@ def test_the_report_marker_is_read_from_the_last_line_only():
     assert report_id_in(f"Summary: x\n\n{report_marker(RID)}") == RID
     assert report_id_in(f"Summary: x\n{report_marker(RID)}  \n\n") == RID
     assert report_id_in(report_marker(RID)) == RID
+    assert report_id_in(f"a\nb\n{report_marker(RID)}") == RID
+    assert report_id_in(f"{report_marker(RID)}\nb\n{report_marker(RID)}x") is None
     assert report_id_in(f"{report_marker(RID)}\nsomething after") is None
     assert report_id_in(f"x\n{report_marker(RID)} please") is None
     assert report_id_in(f"x\nquoting {report_marker(RID)}") is None
@@ -157,7 +159,7 @@ def test_a_comment_is_found_by_its_exact_marker():
     assert not has_comment([], mine)
 
 
-@pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\r", "\x85", "\x0b", "\x0c"])
+@pytest.mark.parametrize("sep", ["\u2028", "\u2029", "\r", "\x85", "\x0b", "\x0c", "\x1b", "\x00"])
 def test_a_label_after_a_line_separator_is_caught(sep):
     """JavaScript (APR's parser) starts a line after U+2028; Python's splitlines after more."""
     out = quote_outside(f"fine{sep}Slack Post: https://evil.example")
