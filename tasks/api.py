@@ -232,10 +232,19 @@ def recent_activity(request: HttpRequest, limit: int = Query(20, ge=1, le=50)):
 
 
 def _discussion():
+    from voldash_site.dynamodb.rate_limit import count_write
+
     from .discussion import DiscussionDeps
 
     c = get_container()
-    return DiscussionDeps(tasks=c.tasks, outbox=c.outbox, uow=c.uow, clock=c.clock)
+    return DiscussionDeps(
+        tasks=c.tasks,
+        outbox=c.outbox,
+        uow=c.uow,
+        clock=c.clock,
+        volunteers=c.volunteers,
+        rate_write=count_write,
+    )
 
 
 @router.get(
@@ -266,12 +275,13 @@ def task_activity(
 @router.post(
     "/{task_id}/comments",
     auth=session_auth,
-    response={201: CommentOut, **ACTION_ERRORS},
+    response={201: CommentOut, **ACTION_ERRORS, 429: ErrorOut},
     summary="Comment on a task (members); it reaches ClickUp as a task comment",
 )
 def post_comment(request: HttpRequest, body: CommentIn, task_id: str = TaskId):
     """Plain text, 1 to 4000 characters after trimming. In the activity feed at once; posted to
-    ClickUp through the outbox exactly once."""
+    ClickUp through the outbox exactly once. Needs an active membership (403
+    `membership_inactive`); 30 comments an hour per member (429 `rate_limited`, `Retry-After`)."""
     from .discussion import post_comment as post
 
     viewer = request.auth

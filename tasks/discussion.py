@@ -11,8 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from integrations.outbox.domain import Channel, OutboxMessage
-from voldash_site.errors import Conflict, Forbidden, InvalidInput, NotFound, WriteRefused
+from voldash_site.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, WriteRefused
 
+from .clickup_text import comment_marker, quote_outside, with_marker
 from .domain import (
     MAX_COMMENT_LENGTH,
     ChecklistStep,
@@ -24,11 +25,18 @@ from .domain import (
     StepTick,
     TaskStatus,
     clean_comment,
-    comment_marker,
 )
 
 COMMENT_ACTION = "task.comment"
 CHECKLIST_ACTION = "task.checklist"
+# Each comment costs two ClickUp calls from the shared budget (the look-up, the post): a member
+# may post this many per window (issue 23, finding 9).
+COMMENT_LIMIT = 30
+COMMENT_WINDOW_SECONDS = 60 * 60
+
+
+class CommentLimitReached(DomainError):
+    code = "rate_limited"
 
 
 @dataclass
@@ -37,19 +45,27 @@ class DiscussionDeps:
     outbox: Any  # OutboxRepository
     uow: Any  # UnitOfWork
     clock: Callable[[], datetime]
+    volunteers: Any  # VolunteerRepository: the author's membership, checked in the transaction
+    # (scope, key, window=, max_hits=, expires_at=, tag=) -> a counting Write refused at the limit
+    rate_write: Callable[..., Any]
 
 
 def clickup_comment_text(author: str, text: str, marker: str) -> str:
-    """What ClickUp shows: plain text (``comment_text``), control characters removed, with the
-    marker that finds it again after a lost answer and tells its webhook echo apart."""
-    who = clean_comment(author) or "A volunteer"
-    return f"{who} (volunteer dashboard): {clean_comment(text)}\n\n{marker}"
+    """What ClickUp shows: plain text (``comment_text``), control characters removed, the
+    member's words quoted by the one rule (tasks/clickup_text.py), and the marker as the last
+    line: it finds the comment again after a lost answer and tells its webhook echo apart."""
+    who = " ".join(clean_comment(author).split()) or "A volunteer"
+    words = quote_outside(clean_comment(text))
+    return with_marker(f"{quote_outside(who)} (volunteer dashboard): {words}", marker)
 
 
 def post_comment(
     *, task_id: str, author_id: str, author_name: str, text: str, deps: DiscussionDeps
 ) -> Comment:
-    """Store the comment (it is in the activity feed at once) and queue it for ClickUp."""
+    """Store the comment (it is in the activity feed at once) and queue it for ClickUp. One
+    transaction, refused unless the task is there, the author's membership is active (read
+    from their profile now, not from the session) and they are under ``COMMENT_LIMIT`` comments
+    in the window."""
     cleaned = clean_comment(text)
     if not cleaned:
         raise InvalidInput("A comment needs some text.", detail={"field": "text"})
@@ -72,13 +88,38 @@ def post_comment(
         created_at=now,
         payload={"author": author_name, "text": cleaned, "marker": comment_marker(comment.event_id)},
     )
+    window = int(now.timestamp()) // COMMENT_WINDOW_SECONDS
+    window_ends = (window + 1) * COMMENT_WINDOW_SECONDS
     comment_write = deps.tasks.comment_write(comment)
-    writes = [deps.tasks.commentable_check(task_id), comment_write, *deps.outbox.enqueue_writes([message])]
+    writes = [
+        deps.tasks.commentable_check(task_id),
+        deps.volunteers.active_member_check(author_id),
+        deps.rate_write(
+            "comment",
+            author_id,
+            window=window,
+            max_hits=COMMENT_LIMIT,
+            expires_at=window_ends + COMMENT_WINDOW_SECONDS,
+            tag="rate",
+        ),
+        comment_write,
+        *deps.outbox.enqueue_writes([message]),
+    ]
     try:
         deps.uow.commit(writes, witness=comment_write)
     except WriteRefused as refused:
         if "task" in refused.tags:
             raise NotFound(f"No task with id {task_id!r}.", detail={"id": task_id}) from refused
+        if "member" in refused.tags:
+            raise Forbidden(
+                "Commenting needs an active Asmbly membership.", code="membership_inactive"
+            ) from refused
+        if "rate" in refused.tags:
+            retry = max(1, window_ends - int(now.timestamp()))
+            raise CommentLimitReached(
+                f"At most {COMMENT_LIMIT} comments an hour; try again later.",
+                detail={"retry_after_seconds": retry},
+            ) from refused
         raise Conflict("The task changed while we were writing; try again.") from refused
     return comment
 

@@ -400,19 +400,6 @@ class Comment:
     clickup_comment_id: str | None = None
 
 
-def comment_marker(event_id: str) -> str:
-    """The reference a dashboard comment carries in ClickUp: finds it again after a lost answer
-    and tells its webhook echo from a comment someone wrote in ClickUp."""
-    return f"[voldash:{event_id}]"
-
-
-_MARKER = re.compile(r"\[voldash:[0-9a-f]{6,32}\]")
-
-
-def is_our_comment(text: str) -> bool:
-    return bool(_MARKER.search(text or ""))
-
-
 def clean_comment(text: str) -> str:
     """Plain text, as stored: control characters (except newlines and tabs) dropped, trimmed."""
     kept = "".join(ch for ch in text if ch in "\n\t" or (ch >= " " and ch != "\x7f"))
@@ -460,6 +447,8 @@ def display_tags(task: Task) -> list[tuple[str, str]]:
         tags.append(("High Priority", "warning"))
     if is_safety_critical(task):
         tags.append(("Safety Critical", "warning"))
+    if AWAITING_CLICKUP in task.tags:
+        tags.append(("Awaiting ClickUp", "info"))  # anyone may see that it is not claimable yet
     for t in task.tags:
         if t != AWAITING_CLICKUP and _fold_tag(t) not in SAFETY_TAGS:
             tags.append((t[:50], "info"))

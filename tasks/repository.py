@@ -397,6 +397,7 @@ class _CommentItem(TableItem, discriminator="TaskComment"):
     source = UnicodeAttribute()
     event_id = UnicodeAttribute()
     clickup_comment_id = UnicodeAttribute(null=True)
+    version_ms = NumberAttribute(null=True)  # a ClickUp comment: the date of the text we hold
 
     @classmethod
     def from_comment(cls, c: Comment) -> _CommentItem:
@@ -412,6 +413,16 @@ class _CommentItem(TableItem, discriminator="TaskComment"):
             event_id=c.event_id,
             clickup_comment_id=c.clickup_comment_id,
         )
+
+
+class _ClickUpCommentRefItem(TableItem, discriminator="ClickUpCommentRef"):
+    """PK=CLICKUP_COMMENT#{comment id} SK=REF: where a ClickUp comment is stored. ClickUp's
+    comment id, not the date an event gives it, decides whether a comment is new (issue 23
+    finding 13): one comment, one activity item; an edit updates that item. Outside the task's
+    partition so the detail's Query never reads it."""
+
+    comment_pk = UnicodeAttribute()
+    comment_sk = UnicodeAttribute()
 
 
 class _ExtrasItem(TableItem, discriminator="TaskExtras"):
@@ -719,6 +730,40 @@ class DynamoTaskRepository:
             condition=_CommentItem.pk.does_not_exist(),
             tag="comment",
             event=comment,
+        )
+
+    def clickup_comment_writes(self, comment: Comment, *, version_ms: int) -> list[Write]:
+        """A comment written in ClickUp, stored once per ClickUp comment id (both writes are
+        refused, tag ``comment``, when that id is already stored, whatever its date)."""
+        item = _CommentItem.from_comment(comment)
+        item.version_ms = version_ms
+        ref = _ClickUpCommentRefItem(
+            pk=f"CLICKUP_COMMENT#{comment.clickup_comment_id}",
+            sk="REF",
+            comment_pk=item.pk,
+            comment_sk=item.sk,
+        )
+        return [
+            put(ref, condition=_ClickUpCommentRefItem.pk.does_not_exist(), tag="comment"),
+            put(item, condition=_CommentItem.pk.does_not_exist(), tag="comment"),
+        ]
+
+    def edit_clickup_comment(self, clickup_comment_id: str, *, text: str, version_ms: int) -> bool:
+        """The stored comment takes ``text`` if ``version_ms`` is newer than the text it holds
+        (edits arriving out of order end with the newest). False when nothing changed."""
+        try:
+            with storage_errors():
+                ref = _ClickUpCommentRefItem.get(
+                    f"CLICKUP_COMMENT#{clickup_comment_id}", "REF", consistent_read=True
+                )
+        except _ClickUpCommentRefItem.DoesNotExist:
+            return False
+        key = _CommentItem(pk=ref.comment_pk, sk=ref.comment_sk)
+        condition = _CommentItem.pk.exists() & (
+            _CommentItem.version_ms.does_not_exist() | (_CommentItem.version_ms < version_ms)
+        )
+        return conditional_update(
+            key, [_CommentItem.text.set(text), _CommentItem.version_ms.set(version_ms)], condition
         )
 
     def commentable_check(self, task_id: str) -> Write:

@@ -12,6 +12,7 @@ from shops.catalog import ASMBLY_SHOPS, SHOP_SLUGS
 from volunteers.domain import Viewer
 
 from .domain import (
+    AWAITING_CLICKUP,
     MAX_COMMENT_LENGTH,
     MAX_HOURS_PER_TASK,
     ChecklistStep,
@@ -99,6 +100,11 @@ class TaskOut(Schema):
     due_state: DueState | None = Field(
         description="overdue (due date passed, not done), due_soon (due within 7 days) or null"
     )
+    awaiting_clickup: bool = Field(
+        False,
+        description="A problem report on its way to ClickUp (tag awaiting-clickup): shown at once, "
+        "claimable once ClickUp has it",
+    )
     viewer: ViewerTaskOut | None = Field(None, description="Present when logged in")
 
     @staticmethod
@@ -128,6 +134,7 @@ class TaskOut(Schema):
             due_at=task.due_at,
             frequency=task.frequency,
             due_state=task.due_state(now or datetime.now(UTC)),
+            awaiting_clickup=AWAITING_CLICKUP in task.tags,
             viewer=ViewerTaskOut.for_viewer(task, viewer, claim_limit),
         )
 
@@ -382,6 +389,7 @@ def task_dict(
         "due_at": _iso(task.due_at) if task.due_at else None,
         "frequency": task.frequency,
         "due_state": due_state.value if due_state else None,
+        "awaiting_clickup": AWAITING_CLICKUP in task.tags,
         "viewer": viewer_dict(task, viewer, claim_limit),
     }
 

@@ -70,6 +70,7 @@ def test_a_task_carries_what_the_frontend_shows(client, store):
         "due_at": None,  # not a PM task
         "frequency": None,
         "due_state": None,
+        "awaiting_clickup": False,
         "viewer": None,  # anonymous
         "history": [],
         "reporter": None,  # no ClickUp snapshot yet; the contact is for leads and staff only

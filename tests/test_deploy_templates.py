@@ -164,7 +164,9 @@ def test_the_http_api_writes_access_logs_with_its_request_id():
     assert settings["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]}
     line = json.loads(settings["Format"].replace("\n", " "))
     assert line["requestId"] == "$context.requestId"
-    assert "$context.path" in line.values() and "querystring" not in settings["Format"].lower()
+    # The route, never the path: paths carry magic-link and calendar tokens (issue 23, finding 6).
+    assert line["route"] == "$context.routeKey"
+    assert "$context.path" not in settings["Format"] and "querystring" not in settings["Format"].lower()
     assert resources()["HttpApiAccessLogs"]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 

@@ -3,21 +3,42 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Router, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from voldash_site.dynamodb.items import ping
 from voldash_site.errors import DomainError
-from voldash_site.http_errors import status_for
+from voldash_site.http_errors import retry_after, status_for
+from voldash_site.outside_json import parse_json
 from voldash_site.schemas import ErrorOut
 
 logger = logging.getLogger("voldash.api")
 
+
+class UnsupportedMediaType(Exception):
+    pass
+
+
+class JsonBodyParser(Parser):
+    """Request bodies are JSON, declared as such. A body sent as ``text/plain`` or a form is
+    what another site's page can make a browser send without a CORS preflight, so it is
+    refused (415) before it is read (issue 23, finding 7); hostile JSON (deep nesting, huge
+    numbers) is a 400 through the one outside-JSON parse."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        if request.content_type != "application/json":
+            raise UnsupportedMediaType(request.content_type)
+        return parse_json(request.body)
+
+
 api = NinjaAPI(
+    parser=JsonBodyParser(),
     title="voldash API",
     version="1",
     description=(
@@ -34,8 +55,8 @@ def error_response(request: HttpRequest, status: int, code: str, message: str, d
     response = api.create_response(
         request, {"code": code, "message": message, "detail": detail}, status=status
     )
-    if status == 503:
-        response["Retry-After"] = "5"
+    if (after := retry_after(status, detail)) is not None:
+        response["Retry-After"] = after
     return response
 
 
@@ -77,6 +98,10 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             403,
             "csrf_failed",
             "CSRF check failed: send the csrftoken cookie's value as X-CSRFToken.",
+        )
+    if isinstance(exc.__cause__, UnsupportedMediaType):
+        return error_response(
+            request, 415, "unsupported_media_type", "Send the body as JSON (Content-Type: application/json)."
         )
     if exc.status_code == 400 and "parse" in str(exc).lower():
         return error_response(request, 400, "invalid_body", "The request body is not valid JSON.")

@@ -4,6 +4,7 @@ CSV cells opened by spreadsheets. Pure Python (no Django)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 
 def slack_text(value: str) -> str:
@@ -41,6 +42,9 @@ def csv_cell(value: object) -> object:
     if not isinstance(value, str) or not value:
         return value
     stripped = value.lstrip(" \t\r\n\u00a0\u3000")
-    if value[0] in _FORMULA_START or (stripped and stripped[0] in _FORMULA_START):
+    # The first visible character, also in its compatibility form (U+FE66 SMALL EQUALS SIGN is "=").
+    first = stripped[:1]
+    folded = unicodedata.normalize("NFKC", first)
+    if value[0] in _FORMULA_START or first in _FORMULA_START or folded in _FORMULA_START:
         return "'" + value
     return value

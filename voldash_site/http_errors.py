@@ -45,9 +45,20 @@ def error_body(code: str, message: str, detail: object = None) -> dict:
     return {"code": code, "message": message, "detail": detail}
 
 
+def retry_after(status: int, detail: object) -> str | None:
+    """The ``Retry-After`` header of an error answer: 503s say 5 seconds; a 429 says when its
+    window lets the client in again (``detail.retry_after_seconds``), as the error table says."""
+    if status == 503:
+        return "5"
+    if status == 429:
+        seconds = detail.get("retry_after_seconds") if isinstance(detail, dict) else None
+        return str(max(1, int(seconds))) if isinstance(seconds, int) else "60"
+    return None
+
+
 def json_error(exc: DomainError) -> JsonResponse:
     status = status_for(exc)
     response = JsonResponse(error_body(exc.code, exc.message, exc.detail), status=status)
-    if status == 503:
-        response["Retry-After"] = "5"
+    if (after := retry_after(status, exc.detail)) is not None:
+        response["Retry-After"] = after
     return response

@@ -37,13 +37,15 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        from voldash_site.log_filters import redact_path
+
         started = time.perf_counter()
         response = self.get_response(request)
         logger.info(
             "http.request",
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": redact_path(request.path),
                 "status": response.status_code,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             },

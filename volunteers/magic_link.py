@@ -8,6 +8,7 @@ is known: the same answer (and the same rate limits) for every address.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 import secrets
@@ -54,9 +55,14 @@ class RateLimiter(Protocol):
     def __call__(self, *, scope: str, key: str, max_hits: int, window_seconds: int) -> bool: ...
 
 
-def private_key(value: str) -> str:
-    """A non-reversible key for an address or IP (rate-limit items hold no personal data)."""
-    return hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+def private_key(secret: str, scope: str, value: str) -> str:
+    """The rate-limit key of an address or IP: an HMAC keyed with the deployment's secret, so
+    the table holds no personal data and a reader of it cannot hash every IPv4 address (or a
+    list of e-mails) to reverse it (issue 23, finding 12)."""
+    if not secret:
+        raise ValueError("rate-limit keys need a secret")
+    message = f"{scope}:{value.strip().lower()}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
 
 def normalize_email(raw: str) -> str:
@@ -67,9 +73,12 @@ def normalize_email(raw: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-def _check_limits(limiter: RateLimiter, *, email: str, client: str) -> None:
-    for (scope, hits, window), key in ((PER_ADDRESS, email), (PER_CLIENT, client)):
-        if not limiter(scope=scope, key=private_key(key), max_hits=hits, window_seconds=window):
+def _check_limits(limiter: RateLimiter, *, email: str, client: str, secret: str) -> None:
+    """The client first: a client over its own limit is turned away before it can spend the
+    address's budget, so nobody locks another person's address out by asking for it."""
+    for (scope, hits, window), key in ((PER_CLIENT, client), (PER_ADDRESS, email)):
+        hashed = private_key(secret, scope, key)
+        if not limiter(scope=scope, key=hashed, max_hits=hits, window_seconds=window):
             raise RateLimited(
                 "Too many login links were asked for; wait a few minutes and try again.",
                 detail={"retry_after_seconds": window},
@@ -87,13 +96,14 @@ def request_magic_link(
     mailer: Mailer,
     link_url: Callable[[str], str],
     now: datetime,
+    key_secret: str,
 ) -> None:
     """E-mail a login link if exactly one Neon account has this address; otherwise do nothing.
     Either way the caller answers the same."""
     from integrations.http import IntegrationError
 
     address = normalize_email(email)
-    _check_limits(limiter, email=address, client=client)
+    _check_limits(limiter, email=address, client=client, secret=key_secret)
     try:
         account_ids = neon.find_account_ids_by_email(address)
     except IntegrationError as exc:

@@ -132,6 +132,8 @@ class VolunteerRepository(Protocol):
 
     def unclaim_writes(self, neon_id: str, task_id: str, *, recorded: bool = True) -> list[Write]: ...
 
+    def active_member_check(self, neon_id: str) -> Write: ...
+
     def complete_writes(
         self,
         holder_id: str,
@@ -670,6 +672,13 @@ class DynamoVolunteerRepository:
             update(key, [_VolunteerItem.open_claims.add(1)], condition=condition, tag="volunteer"),
             put(record, condition=_ClaimItem.pk.does_not_exist(), tag="claim_record"),
         ]
+
+    def active_member_check(self, neon_id: str) -> Write:
+        """The profile exists and its membership is active now (tag ``member``): decided by
+        DynamoDB in the caller's transaction, not by the session's snapshot."""
+        key = _VolunteerItem(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK)
+        condition = _VolunteerItem.pk.exists() & (_VolunteerItem.membership_active == True)  # noqa: E712
+        return check(key, condition, tag="member")
 
     def unclaim_writes(self, neon_id: str, task_id: str, *, recorded: bool = True) -> list[Write]:
         """Free the claim slot of ``task_id``: the record is deleted on condition that it exists

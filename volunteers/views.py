@@ -6,7 +6,6 @@ Plain Django views: browsers are redirected here, not the SPA's fetch calls.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from voldash_site.client_ip import client_address
 from voldash_site.container import get_container
 from voldash_site.errors import DomainError, NotFound
 from voldash_site.http_errors import error_body, json_error
+from voldash_site.outside_json import parse_json
 
 from . import magic_link, use_cases
 from .domain import MAKERSPACE_TZ, Viewer
@@ -183,7 +183,7 @@ def magic_link_request(request: HttpRequest) -> HttpResponse:
     whether or not the address is known: 202."""
     if request.content_type == "application/json":
         try:
-            data = json.loads(request.body or b"{}")
+            data = parse_json(request.body or b"{}")
         except ValueError:
             data = None
         if not isinstance(data, dict):
@@ -205,12 +205,10 @@ def magic_link_request(request: HttpRequest) -> HttpResponse:
             mailer=container.mailer,
             link_url=lambda token: _link_url(request, token),
             now=container.clock(),
+            key_secret=settings.SECRET_KEY,
         )
     except DomainError as exc:
-        response = json_error(exc)
-        if exc.code == "rate_limited":
-            response["Retry-After"] = str((exc.detail or {}).get("retry_after_seconds", 900))
-        return response
+        return json_error(exc)
     return JsonResponse(
         {
             "status": "sent_if_known",

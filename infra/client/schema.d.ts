@@ -181,7 +181,8 @@ export interface paths {
         /**
          * Comment on a task (members); it reaches ClickUp as a task comment
          * @description Plain text, 1 to 4000 characters after trimming. In the activity feed at once; posted to
-         *     ClickUp through the outbox exactly once.
+         *     ClickUp through the outbox exactly once. Needs an active membership (403
+         *     `membership_inactive`); 30 comments an hour per member (429 `rate_limited`, `Retry-After`).
          */
         post: operations["tasks_api_post_comment"];
         delete?: never;
@@ -285,7 +286,10 @@ export interface paths {
          * @description Stores the report and shows it at once in the shop's feed and the open feed (marked as
          *     awaiting ClickUp); the ClickUp task, the Slack posts and the forum topic follow through the
          *     outbox. Anonymous calls need no CSRF token; a logged-in session must send `X-CSRFToken`
-         *     (as for every other action). Limits per client address and per device: 429 `rate_limited`.
+         *     (as for every other action). The body must be sent as `application/json` (415
+         *     `unsupported_media_type` otherwise: a form or `text/plain` post is what another site can make
+         *     a visitor's browser send). Limits per client address and per device: 429 `rate_limited`
+         *     with `Retry-After`.
          */
         post: operations["tasks_reports_api_create_report"];
         delete?: never;
@@ -730,6 +734,12 @@ export interface components {
             frequency: string | null;
             /** @description overdue (due date passed, not done), due_soon (due within 7 days) or null */
             due_state: components["schemas"]["DueState"] | null;
+            /**
+             * Awaiting Clickup
+             * @description A problem report on its way to ClickUp (tag awaiting-clickup): shown at once, claimable once ClickUp has it
+             * @default false
+             */
+            awaiting_clickup: boolean;
             /** @description Present when logged in */
             viewer?: components["schemas"]["ViewerTaskOut"] | null;
         };
@@ -993,6 +1003,12 @@ export interface components {
             frequency: string | null;
             /** @description overdue (due date passed, not done), due_soon (due within 7 days) or null */
             due_state: components["schemas"]["DueState"] | null;
+            /**
+             * Awaiting Clickup
+             * @description A problem report on its way to ClickUp (tag awaiting-clickup): shown at once, claimable once ClickUp has it
+             * @default false
+             */
+            awaiting_clickup: boolean;
             /** @description Present when logged in */
             viewer?: components["schemas"]["ViewerTaskOut"] | null;
             /**
@@ -2365,6 +2381,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Service Unavailable */
             503: {
                 headers: {
@@ -2777,6 +2802,15 @@ export interface operations {
             };
             /** @description Request Entity Too Large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,7 +8,6 @@ replayed, duplicated or out-of-order event can change nothing that a newer one a
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 
 from integrations.inbox.domain import InboxEvent, InboxStatus
 from integrations.outbox.domain import Channel, OutboxMessage
+from tasks.clickup_text import is_our_comment
 from tasks.domain import (
     MAX_COMMENT_LENGTH,
     Comment,
@@ -27,11 +27,11 @@ from tasks.domain import (
     HistorySource,
     Task,
     clean_comment,
-    is_our_comment,
 )
 from tasks.sync import SyncKind, SyncOutcome, decide_sync
 from voldash_site.errors import WriteRefused
 from voldash_site.escaping import discourse_text
+from voldash_site.outside_json import parse_json
 from volunteers.domain import HoursEntry
 
 from .mapping import ClickUpMapping, normalize_extras, normalize_task
@@ -194,53 +194,69 @@ def event_task_id(payload: dict[str, Any]) -> str | None:
     return str(value) if value else None
 
 
-COMMENT_EVENTS = ("taskCommentPosted",)
+COMMENT_EVENTS = ("taskCommentPosted", "taskCommentUpdated")
 
 
-def comments_from_event(body: str, task_id: str) -> list[Comment]:
-    """The comments a ``taskCommentPosted`` body carries (``history_items[].comment``), as plain
-    text; our own comments echoing back (they carry our marker) are left out."""
+@dataclass(frozen=True)
+class ClickUpComment:
+    comment: Comment
+    version_ms: int  # when this text was written (the history item's date): the newest edit wins
+
+
+def comments_from_event(body: str, task_id: str) -> list[ClickUpComment]:
+    """The comments a ``taskCommentPosted``/``taskCommentUpdated`` body carries
+    (``history_items[].comment``), as plain text; our own comments echoing back (their last
+    line is our marker, tasks/clickup_text.py) are left out."""
     try:
-        payload = json.loads(body)
+        payload = parse_json(body)
     except ValueError:
         return []
     items = payload.get("history_items") if isinstance(payload, dict) else None
-    out: list[Comment] = []
+    out: list[ClickUpComment] = []
     for item in items if isinstance(items, list) else []:
         comment = item.get("comment") if isinstance(item, dict) else None
         if not isinstance(comment, dict) or not comment.get("id"):
             continue
-        text = clean_comment(str(comment.get("text_content") or ""))[:MAX_COMMENT_LENGTH]
-        if not text or is_our_comment(text):
+        full = clean_comment(str(comment.get("text_content") or ""))
+        if not full or is_our_comment(full):
             continue
         user = comment.get("user") if isinstance(comment.get("user"), dict) else {}
         try:
             at = datetime.fromtimestamp(int(str(comment.get("date") or item.get("date"))) / 1000, tz=UTC)
+            version_ms = int(str(item.get("date") or comment.get("date")))
         except (TypeError, ValueError, OverflowError, OSError):
             continue
         comment_id = str(comment["id"])[:64]
         out.append(
-            Comment(
-                task_id=task_id,
-                at=at,
-                author_name=clean_comment(str(user.get("username") or "ClickUp"))[:200] or "ClickUp",
-                text=text,
-                source=CommentSource.CLICKUP,
-                event_id="cu" + hashlib.sha256(comment_id.encode()).hexdigest()[:16],
-                clickup_comment_id=comment_id,
+            ClickUpComment(
+                Comment(
+                    task_id=task_id,
+                    at=at,
+                    author_name=clean_comment(str(user.get("username") or "ClickUp"))[:200] or "ClickUp",
+                    text=full[:MAX_COMMENT_LENGTH],
+                    source=CommentSource.CLICKUP,
+                    event_id="cu" + hashlib.sha256(comment_id.encode()).hexdigest()[:16],
+                    clickup_comment_id=comment_id,
+                ),
+                version_ms,
             )
         )
     return out
 
 
 def store_clickup_comments(event: InboxEvent, deps: ClickUpSyncDeps) -> tuple[InboxStatus, str]:
-    """Each comment in its own transaction (with a check that the task is ours and alive); one
-    already stored (a replayed event) is refused by its key and skipped."""
-    stored = 0
-    for comment in comments_from_event(event.body, event.subject_id):
+    """Each comment in its own transaction (with a check that the task is ours and alive). A
+    comment id already stored (a replayed event, the same comment with another date, an edit)
+    is not stored again: the stored one takes the event's text if it is newer."""
+    stored = edited = 0
+    for found in comments_from_event(event.body, event.subject_id):
+        comment = found.comment
         try:
             deps.uow.commit(
-                [deps.tasks.commentable_check(comment.task_id), deps.tasks.comment_write(comment)]
+                [
+                    deps.tasks.commentable_check(comment.task_id),
+                    *deps.tasks.clickup_comment_writes(comment, version_ms=found.version_ms),
+                ]
             )
             stored += 1
         except WriteRefused as refused:
@@ -248,9 +264,13 @@ def store_clickup_comments(event: InboxEvent, deps: ClickUpSyncDeps) -> tuple[In
                 return InboxStatus.IGNORED, "not a task of ours"
             if "comment" not in refused.tags:
                 raise
-    if not stored:
+            if deps.tasks.edit_clickup_comment(
+                str(comment.clickup_comment_id), text=comment.text, version_ms=found.version_ms
+            ):
+                edited += 1
+    if not stored and not edited:
         return InboxStatus.IGNORED, "no new comment"
-    return InboxStatus.DONE, f"comments stored: {stored}"
+    return InboxStatus.DONE, f"comments stored: {stored}, edited: {edited}"
 
 
 def handle_clickup_event(event: InboxEvent, deps: ClickUpSyncDeps) -> tuple[InboxStatus, str]:

@@ -26,6 +26,8 @@ SYNC_EVENTS = [
     "taskPriorityUpdated",
     "taskMoved",
     "taskTimeEstimateUpdated",
+    "taskCommentPosted",  # comments carry their text (integrations/clickup/sync.py stores them)
+    "taskCommentUpdated",
 ]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from integrations.inbox.domain import InboxEvent, Source
 from integrations.webhook_common import answer, body_digest, too_large
 from voldash_site.container import get_container
 from voldash_site.errors import StorageUnavailable
+from voldash_site.outside_json import parse_json, parse_json_object
 
 logger = logging.getLogger("voldash.webhooks.clickup")
 
@@ -49,8 +49,8 @@ def _stored_secret(body: bytes) -> str:
     from integrations.clickup.webhook_admin import secret_for
 
     try:
-        webhook_id = str(json.loads(body).get("webhook_id") or "")
-    except (ValueError, UnicodeDecodeError, AttributeError):
+        webhook_id = str(parse_json_object(body).get("webhook_id") or "")
+    except ValueError:
         return ""
     if not webhook_id:
         return ""
@@ -126,8 +126,8 @@ def clickup_webhook(request: HttpRequest) -> HttpResponse:
         return answer(401, "unsigned", "Send X-Signature (webhooks) or the automation secret.")
 
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        payload = parse_json(body)
+    except ValueError:
         return answer(400, "invalid_json", "The body is not JSON.")
     if not isinstance(payload, dict):
         return answer(400, "invalid_json", "The body is not a JSON object.")

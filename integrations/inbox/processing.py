@@ -115,7 +115,7 @@ def _run_group(
 
 # Events whose body is the data itself (a ClickUp comment), not a hint to re-read the subject:
 # each is handled on its own, never folded into another event's read.
-CARRIES_CONTENT = frozenset({"taskCommentPosted"})
+CARRIES_CONTENT = frozenset({"taskCommentPosted", "taskCommentUpdated"})
 
 
 def _by_subject(batch: list[InboxEvent]) -> list[list[InboxEvent]]:

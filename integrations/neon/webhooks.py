@@ -19,6 +19,7 @@ from integrations.inbox.domain import InboxEvent, Source
 from integrations.webhook_common import answer, body_digest, too_large
 from voldash_site.container import get_container
 from voldash_site.errors import StorageUnavailable
+from voldash_site.outside_json import parse_json
 
 logger = logging.getLogger("voldash.webhooks.neon")
 
@@ -71,8 +72,8 @@ def neon_webhook(request: HttpRequest) -> HttpResponse:
             text = request.POST.get("payload", "")
         else:
             text = raw.decode("utf-8")
-        payload = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
+        payload = parse_json(text)
+    except ValueError:
         return answer(400, "invalid_json", "Expected JSON, or a form with a JSON `payload` field.")
     if not isinstance(payload, dict):
         return answer(400, "invalid_json", "The payload is not a JSON object.")

@@ -218,11 +218,11 @@ class ClickUpSender:
         if named_without_seat and p.get("comment"):
             # A retry may follow a timeout that ClickUp did act on: look for our reference first,
             # so the comment is posted once.
-            text = f"{p['comment']} (voldash {message.id[:10]})"
-            already = message.attempts > 0 and any(
-                message.id[:10] in str(c.get("comment_text", ""))
-                for c in self.client.comments(message.task_id)
-            )
+            from tasks.clickup_text import comment_marker, has_comment, quote_outside, with_marker
+
+            marker = comment_marker(message.id[:10])
+            text = with_marker(quote_outside(str(p["comment"])), marker)
+            already = message.attempts > 0 and has_comment(self.client.comments(message.task_id), marker)
             if not already:
                 self.client.comment(message.task_id, text)
                 done.append("commented")
@@ -234,11 +234,12 @@ class ClickUpSender:
         """A member's comment, posted once: an earlier attempt may have reached ClickUp and lost
         its answer (or the worker stopped before recording it), so the task's comments are
         searched for the comment's marker first, on every attempt."""
+        from tasks.clickup_text import has_comment
         from tasks.discussion import clickup_comment_text
 
         p = message.payload
         marker = str(p["marker"])
-        if any(marker in str(c.get("comment_text", "")) for c in self.client.comments(message.task_id)):
+        if has_comment(self.client.comments(message.task_id), marker):
             return "comment already there"
         body = self.client.comment(
             message.task_id, clickup_comment_text(str(p.get("author") or ""), str(p["text"]), marker)

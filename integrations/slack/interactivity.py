@@ -3,7 +3,10 @@
 
 1. Verified before anything is read: ``X-Slack-Signature`` = ``v0=`` + hex HMAC-SHA256 of
    ``v0:{X-Slack-Request-Timestamp}:{raw body}`` with ``SLACK_SIGNING_SECRET``, compared in
-   constant time, the timestamp within five minutes of now (replays refused). 401 otherwise.
+   constant time, the timestamp within five minutes of now. 401 otherwise. Inside that window
+   a signed request is used once: its signature is spent as a one-time key (a conditional put
+   with a TTL), so a captured press replayed later (a Claim after a release, "Still on it"
+   again) does nothing.
 2. The body is form-encoded with one ``payload`` field, JSON; only ``block_actions`` act.
 3. The Slack user becomes a member through their e-mail: ``users.info`` -> ``profile.email``
    -> the profile whose GSI2 key is ``EMAIL#{email}`` (one Query).
@@ -16,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import re
 import time
@@ -31,20 +33,31 @@ from django.views.decorators.http import require_POST
 from integrations.http import IntegrationError
 from integrations.webhook_common import answer, too_large
 from voldash_site.errors import DomainError
+from voldash_site.outside_json import parse_json
 
 logger = logging.getLogger("voldash.webhooks.slack")
 
 REPLAY_WINDOW_SECONDS = 5 * 60
 _TASK_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+# ASCII digits, a sane length: str.isdigit() takes "\u00b2" and int() refuses 5,000 digits.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def signature_ok(secret: str, timestamp: str, body: bytes, signature: str, now: float) -> bool:
-    if not secret or not timestamp.isdigit() or abs(now - int(timestamp)) > REPLAY_WINDOW_SECONDS:
+    if not secret or not _TIMESTAMP.fullmatch(timestamp) or abs(now - int(timestamp)) > REPLAY_WINDOW_SECONDS:
         return False
     base = b"v0:" + timestamp.encode() + b":" + body
     expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected.encode(), signature.encode())
+
+
+def _first_use(signature: str, timestamp: str) -> bool:
+    """Spend this request's signature (a hash of it) for as long as its timestamp is valid."""
+    from voldash_site.dynamodb.once import first_use
+
+    key = hashlib.sha256(signature.encode()).hexdigest()[:40]
+    return first_use("slack-press", key, expires_at=int(timestamp) + REPLAY_WINDOW_SECONDS + 60)
 
 
 def _response_url_ok(url: str) -> bool:
@@ -123,8 +136,12 @@ def slack_interactivity(request: HttpRequest) -> HttpResponse:
     ):
         logger.warning("webhook.slack.rejected")
         return answer(401, "bad_signature", "The Slack signature is missing, wrong or too old.")
+    signature = request.headers.get("X-Slack-Signature", "")
+    if not _first_use(signature, request.headers["X-Slack-Request-Timestamp"]):
+        logger.warning("webhook.slack.replayed")
+        return HttpResponse(status=200)  # already acted on: nothing to do, nothing to tell
     try:
-        payload = json.loads(request.POST.get("payload", ""))
+        payload = parse_json(request.POST.get("payload", ""))
     except ValueError:
         return answer(400, "invalid_json", "Expected a form with a JSON `payload` field.")
     if not isinstance(payload, dict):

@@ -28,6 +28,7 @@ ReportId = Path(..., pattern=REPORT_ID_PATTERN, description="The report's id")
         400: ErrorOut,
         403: ErrorOut,
         413: ErrorOut,
+        415: ErrorOut,
         422: ErrorOut,
         429: ErrorOut,
         503: ErrorOut,
@@ -38,7 +39,10 @@ def create_report(request: HttpRequest, body: ReportIn):
     """Stores the report and shows it at once in the shop's feed and the open feed (marked as
     awaiting ClickUp); the ClickUp task, the Slack posts and the forum topic follow through the
     outbox. Anonymous calls need no CSRF token; a logged-in session must send `X-CSRFToken`
-    (as for every other action). Limits per client address and per device: 429 `rate_limited`."""
+    (as for every other action). The body must be sent as `application/json` (415
+    `unsupported_media_type` otherwise: a form or `text/plain` post is what another site can make
+    a visitor's browser send). Limits per client address and per device: 429 `rate_limited`
+    with `Retry-After`."""
     viewer = viewer_from_session(request)
     if viewer is not None and check_csrf(request) is not None:
         raise Forbidden(

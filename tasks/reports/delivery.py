@@ -6,7 +6,8 @@ needs no change. Each message has a fixed id (``{report}-create``, ``{report}-sl
 it is queued once, and each sender is safe to run again after a timeout:
 
 - ``report.create_task``: a retry first looks in the Problem Reports list for a task carrying
-  the report's marker line (``voldash report: r...``) before creating one.
+  the report's marker (``voldash report: r...``) before creating one: the description's last
+  line, matched whole and exactly (tasks/clickup_text.py), never a substring.
 - ``report.links``: writes the description and the Slack/Discourse link fields from the report
   as stored (setting the same values twice changes nothing).
 - ``report.close``: sets the list's closed status and archives the task.
@@ -25,7 +26,7 @@ from integrations.http import IntegrationError
 from integrations.outbox.domain import OutboxMessage
 from tasks.domain import TaskStatus
 
-from .domain import MARKER_PREFIX, ProblemReport, ReportState, description, slack_permalink, task_name
+from .domain import ProblemReport, ReportState, description, report_id_in, slack_permalink, task_name
 from .use_cases import ATTACH_PHOTOS, CLOSE_TASK, CREATE_TASK, WRITE_LINKS
 
 logger = logging.getLogger("voldash.reports.delivery")
@@ -153,14 +154,12 @@ class ReportClickUpSender:
         }
 
     def _find(self, list_id: str, report_id: str, created_ms: int) -> dict[str, Any] | None:
-        marker = f"{MARKER_PREFIX} {report_id}"
         for page in range(MAX_LOOKUP_PAGES):
             tasks, last_page = self.client.list_tasks(
                 list_id, page=page, updated_after_ms=created_ms - LOOKBACK_MS
             )
             for raw in tasks:
-                text = f"{raw.get('description') or ''}\n{raw.get('text_content') or ''}"
-                if marker in text:
+                if report_id in (report_id_in(raw.get("description")), report_id_in(raw.get("text_content"))):
                     return raw
             if last_page:
                 break

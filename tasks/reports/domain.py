@@ -13,7 +13,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from tasks.clickup_text import quote_outside, report_id_in, report_marker
 from tasks.domain import TaskStatus
+
+__all__ = ["report_id_in"]  # re-exported: adoption reads the marker by the one rule
 
 # The ClickUp "Workspace" drop-down's options (reference/asmbly.md 2.4), building areas included.
 AREAS: tuple[str, ...] = (
@@ -56,8 +59,6 @@ MAX_PHOTOS = 4
 PHOTO_KEY = re.compile(r"^reports/uploads/[0-9a-f]{32}\.(jpg|png|webp|heic)$")
 OPTED_OUT = "Opted Out. Slack notification Only."
 PENDING_LINK = "(pending)"
-MARKER_PREFIX = "voldash report:"
-MARKER = re.compile(r"^voldash report: (r[0-9a-f]{16})\s*$", re.MULTILINE)
 PROVISIONAL_PREFIX = "report-"
 AWAITING_CLICKUP = "awaiting-clickup"
 DISCLAIMER = (
@@ -152,27 +153,24 @@ def task_name(report: ProblemReport) -> str:
 
 def description(report: ProblemReport) -> str:
     """Today's description, line prefix for line prefix (APR's parse-description.js reads them),
-    then a disclaimer and the marker that lets a retry find the task instead of making another."""
-    one_line = lambda s: " ".join((s or "").split())  # noqa: E731 - a prefix line must stay one line
+    then a disclaimer and, as the last line, the marker that lets a retry find the task instead
+    of making another. The reporter's words pass the one rule of tasks/clickup_text.py, so they
+    can hold no line that a parser (or our adoption) would take for one of ours."""
+    one_line = lambda s: quote_outside(" ".join((s or "").split()))  # noqa: E731 - a prefix line stays one line
     discourse = report.discourse_url or (PENDING_LINK if report.forum else OPTED_OUT)
     return (
         f"Problem Type: {report.problem_type}\n"
         f"Workspace:  {report.area}\n"
         f"Asset:  {one_line(report.asset)}\n"
         f"Summary:  {one_line(report.summary)}\n"
-        f"Additional Info:  {report.details}\n"
+        f"Additional Info:  {quote_outside(report.details)}\n"
         f"\n"
         f"Discourse Link: {discourse}\n"
         f"Slack Post: {report.slack_url or PENDING_LINK}\n"
         f"\n"
         f"{DISCLAIMER}\n"
-        f"{MARKER_PREFIX} {report.id}"
+        f"{report_marker(report.id)}"
     )
-
-
-def report_id_in(text: str | None) -> str | None:
-    match = MARKER.search(text or "")
-    return match.group(1) if match else None
 
 
 def slack_escape(text: str) -> str:

@@ -117,5 +117,6 @@ def test_staff_search_takes_anything(cast, q):
 
 def test_a_multipart_body_without_boundary_is_400_not_500(alex):
     response = alex.post(f"/api/v1/tasks/{HELD}/release", b"--x--", content_type="multipart/form-data")
-    assert response.status_code == 400
+    # API bodies are JSON (issue 23 finding 7): refused as such before anything parses it.
+    assert response.status_code == 415 and response.json()["code"] == "unsupported_media_type"
     unchanged()

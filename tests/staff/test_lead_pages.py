@@ -376,6 +376,23 @@ def test_approved_hours_csv_for_a_period(tasks):
     )
 
 
+@pytest.mark.parametrize(
+    "title",
+    ['\n=HYPERLINK("http://x")', " =1+1", "\u3000@SUM(A1)", "\uff1d1+1", "\ufe661+1", "\uff0b1", "\t=1"],
+)
+def test_the_tasks_csv_uses_the_one_formula_filter(tasks, title):
+    """Issue 23 finding 12: a title from ClickUp that a spreadsheet would run, in every disguise
+    the API's CSV already refuses (line feed, leading whitespace, full-width forms)."""
+    import csv
+    import io
+
+    get_container().tasks.upsert(a_task(id="86formula", shop="woodshop", title=title))
+    response = as_(JORDAN).get("/staff/exports/tasks.csv", {"shop": "woodshop"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode().lstrip("\ufeff"))))
+    cells = [cell for row in rows for cell in row if title.strip() in cell]
+    assert cells == ["'" + title]
+
+
 def test_csv_cells_that_look_like_formulas_are_neutralised():
     from voldash_site.staff.exports import safe_cell
 

@@ -1,8 +1,8 @@
 """CSV exports for Asmbly's board reports: a shop's tasks, and the approved hours of a period.
 
-Every text cell that a spreadsheet could take for a formula (leading ``=``, ``+``, ``-``, ``@``,
-tab or carriage return) is prefixed with ``'`` (CSV injection): titles, notes and names come
-from ClickUp and from members.
+Every text cell that a spreadsheet could take for a formula goes through the one filter,
+``voldash_site.escaping.csv_cell`` (CSV injection: titles, notes and names come from ClickUp and
+from members), the same as the API's CSV.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET
 
+from voldash_site.escaping import csv_cell
 from volunteers.domain import MAKERSPACE_TZ
 
 from .access import StaffContext, staff_view
 from .site import StaffPage, render_staff, site, staff_errors
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 20_000  # an export reads page after page, up to this many rows
 MAX_MONTHS = 12
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -36,8 +36,7 @@ def safe_cell(value: Any) -> Any:
         return "yes" if value else "no"
     if isinstance(value, int | float):
         return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    return csv_cell(str(value))
 
 
 class _Echo:
