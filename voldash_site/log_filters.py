@@ -6,10 +6,12 @@ import logging
 import re
 
 # Paths that carry a secret (issue 23, finding 6): a magic link's token, a personal calendar's
-# token. Whatever logs a path (our request line, Django's CSRF and 404 warnings, the API
-# Gateway access log, which logs the route instead) logs it redacted.
+# token, a notice's "stop these" token. Whatever logs a path (our request line, Django's CSRF and
+# 404 warnings, the API Gateway access log, which logs the route instead) logs it redacted.
 _SECRET_PATHS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"/auth/magic-link/[^\s\"'?#/]+"), "/auth/magic-link/{token}"),
+    # A notice's one-click "stop these" link (it can turn a kind of notice off for its person).
+    (re.compile(r"/auth/notices/off/[^\s\"'?#/]+"), "/auth/notices/off/{token}"),
     (re.compile(r"/calendar/(?!shops/)[^\s\"'?#]+"), "/calendar/{feed}"),
 )
 

@@ -381,3 +381,14 @@ def test_pm_falling_due_reaches_watchers_once_per_due_date(world):
     settle()
     (dm,) = slack.direct_messages(U_ALEX)
     assert "86pmdue01" in dm["text"] and "&lt;knives&gt;" in dm["text"] and "86pmlate1" not in dm["text"]
+
+
+def test_the_one_click_token_is_not_written_to_the_logs(world, caplog):
+    from volunteers.domain import NoticeKind
+    from volunteers.notice_links import notice_off_token
+
+    token = notice_off_token(ALEX, NoticeKind.COMMENT)
+    with caplog.at_level("INFO"):
+        Client().get(f"/auth/notices/off/{token}")
+    logged = "\n".join(r.getMessage() + " " + str(getattr(r, "path", "")) for r in caplog.records)
+    assert token not in logged and "/auth/notices/off/{token}" in logged
