@@ -122,6 +122,28 @@ class SessionAuth(APIKeyCookie):
 session_auth = SessionAuth()
 
 
+class ActionAuth(SessionAuth):
+    """For the task actions (claim, release, complete), which read the actor's profile anyway,
+    strongly consistent, in one BatchGetItem with the task: the session's snapshot, without a
+    read of its own; the action checks the epoch on the profile it reads (``LifecycleDeps.
+    session_epoch``) before it writes anything, and ``session_ended`` clears the cookie. One
+    DynamoDB request fewer on every claim (issue 26)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Viewer | None:
+        if hasattr(request, _CHECKED):
+            return getattr(request, _CHECKED)
+        return _snapshot(request)
+
+
+action_auth = ActionAuth()
+
+
+def session_ended(request: HttpRequest) -> None:
+    """The action found the session's epoch behind the profile's: the session is over."""
+    request.session.flush()
+    setattr(request, _CHECKED, None)
+
+
 def dismissed_from_session(request: HttpRequest) -> frozenset[str]:
     """The announcements the session's person dismissed, from the snapshot (no database read:
     a stale session can only hide announcements from itself)."""
