@@ -196,11 +196,17 @@ def cold(args: argparse.Namespace, endpoint: str) -> dict[str, Any]:
             "voldash": (voldash_dir, "voldash_site.lambda_handler:handler", "/api/v1/tasks"),
             "peer": (peer_dir, "peer_fastapi:handler", "/tasks"),
         }
+        if args.also:  # another voldash artifact (e.g. the one before a change), in the same rounds
+            sides["voldash (--also)"] = (
+                Path(args.also),
+                "voldash_site.lambda_handler:handler",
+                "/api/v1/tasks",
+            )
         for directory, target, path in sides.values():  # one untimed run each (page cache)
             cold_once(peer, directory, target, path, env)
         samples: dict[str, list[dict[str, float]]] = defaultdict(list)
         for n in range(args.runs):
-            order = list(sides) if n % 2 == 0 else list(reversed(sides))
+            order = list(sides)[n % len(sides) :] + list(sides)[: n % len(sides)]  # rotate who goes first
             for name in order:
                 directory, target, path = sides[name]
                 samples[name].append(cold_once(peer, directory, target, path, env))
@@ -235,11 +241,11 @@ def cold(args: argparse.Namespace, endpoint: str) -> dict[str, Any]:
 def print_cold(r: dict[str, Any]) -> None:
     m = r["medians"]
     print(f"\nCold start (peer's cold_pkg.sh, python3 -I -B, medians of {r['runs']}, interleaved)")
-    print(f"{'':10} {'import ms':>10} {'first ms':>10} {'total ms':>10} {'RSS MB':>8}")
-    for side in ("voldash", "peer"):
+    print(f"{'':18} {'import ms':>10} {'first ms':>10} {'total ms':>10} {'RSS MB':>8}")
+    for side in m:
         s = m[side]
         print(
-            f"{side:10} {s['import_ms']:>10.1f} {s['first_ms']:>10.1f} "
+            f"{side:18} {s['import_ms']:>10.1f} {s['first_ms']:>10.1f} "
             f"{s['total_ms']:>10.1f} {s['rss_mb']:>8.1f}"
         )
     print(
@@ -248,6 +254,12 @@ def print_cold(r: dict[str, Any]) -> None:
         f"import {r['ratio_import']:.2f}x, first request {r['ratio_first']:.2f}x, RSS {r['rss_ratio']:.2f}x "
         f"({m['voldash']['rss_mb'] - m['peer']['rss_mb']:+.1f} MB)"
     )
+    if "voldash (--also)" in m:
+        also = m["voldash (--also)"]
+        print(
+            f"--also/peer: total {also['total_ms'] / m['peer']['total_ms']:.2f}x, "
+            f"voldash/--also: total {m['voldash']['total_ms'] / also['total_ms']:.2f}x"
+        )
     if "importtime" in r:
         it = r["importtime"]
         print(f"\n-X importtime of voldash's artifact: {it['modules']} modules, {it['self_ms']:.0f} ms self")
@@ -398,6 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peer", default=str(DEFAULT_PEER))
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--artifact", help="an existing artifact directory (default: make package)")
+    parser.add_argument("--also", help="a second voldash artifact timed in the same rounds (cold)")
     parser.add_argument("--importtime", action="store_true")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--requests", type=int, default=200)
