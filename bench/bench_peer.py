@@ -141,7 +141,7 @@ def build_peer(peer: Path, work: Path) -> Path:
 
 def build_voldash(artifact: Path | None) -> Path:
     if artifact is not None:
-        return artifact
+        return artifact.resolve()
     progress("building voldash's artifact: make package (about a minute)")
     run(["make", "package"])
     return ROOT / "build" / "lambda"
