@@ -198,7 +198,7 @@ def cold(args: argparse.Namespace, endpoint: str) -> dict[str, Any]:
         }
         if args.also:  # another voldash artifact (e.g. the one before a change), in the same rounds
             sides["voldash (--also)"] = (
-                Path(args.also),
+                Path(args.also).resolve(),
                 "voldash_site.lambda_handler:handler",
                 "/api/v1/tasks",
             )
