@@ -58,8 +58,10 @@ VOLDASH_TABLE = "voldash-peer-bench"
 PEER_TABLE = "peer-tasks"
 QUERY = "shop=woodshop&limit=50"
 PEER_PACKAGES = ["fastapi", "mangum", "boto3"]
+# A Lambda's environment, but VOLDASH_ENV=test: the peer's apigw.py events carry no
+# X-Forwarded-Proto (API Gateway's do), so prod's HTTPS redirect would answer them 301.
 LAMBDA_ENV = {
-    "VOLDASH_ENV": "prod",
+    "VOLDASH_ENV": "test",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "CLICKUP_API_TOKEN": "pk_bench",
     "CLICKUP_WEBHOOK_SECRET": "bench",
