@@ -397,6 +397,7 @@ def hot(args: argparse.Namespace, endpoint: str) -> dict[str, Any]:
                 env,
             )
             results[size] = json.loads(out.strip().splitlines()[-1])["reads"]
+            print_hot({size: results[size]}, args.requests)  # each size as soon as it is done
         return results
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -438,7 +439,6 @@ def main(argv: list[str] | None = None) -> int:
             print_cold(results["cold"])
         if args.mode in ("hot", "all"):
             results["hot"] = hot(args, endpoint)
-            print_hot(results["hot"], args.requests)
     results["load_average_end"] = load_average()
     print(f"\nload average at start {started}, at end {results['load_average_end']}")
     if args.json:
