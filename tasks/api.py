@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from django.http import HttpRequest, HttpResponse
@@ -10,8 +12,9 @@ from ninja import Path, Query, Router
 from ninja.responses import NinjaJSONEncoder
 
 from shops.catalog import SHOP_SLUGS
-from voldash_site.auth import remember, session_auth, viewer_from_session
+from voldash_site.auth import action_auth, remember, session_auth, session_ended, viewer_from_session
 from voldash_site.container import get_container
+from voldash_site.errors import SessionEnded
 from voldash_site.schemas import ErrorOut
 from volunteers.use_cases import build_viewer
 
@@ -144,6 +147,17 @@ def get_task(request: HttpRequest, task_id: str = TaskId):
     return render_json(task_detail_dict(detail, viewer_from_session(request), container.claim_limit))
 
 
+@contextmanager
+def _acting(request: HttpRequest) -> Iterator[lifecycle.LifecycleDeps]:
+    """The lifecycle's dependencies for an action of the session's person (``action_auth``):
+    the action checks the session's epoch on the profile it reads with the task."""
+    try:
+        yield replace(get_container().lifecycle(), session_epoch=request.auth.session_epoch)
+    except SessionEnded:
+        session_ended(request)
+        raise
+
+
 def _after_action(request: HttpRequest, result: lifecycle.ActionResult) -> ActionOut:
     """Refresh the session's viewer from the fresh profile the action read."""
     container = get_container()
@@ -157,7 +171,7 @@ def _after_action(request: HttpRequest, result: lifecycle.ActionResult) -> Actio
 
 @router.post(
     "/{task_id}/claim",
-    auth=session_auth,
+    auth=action_auth,
     response={200: ActionOut, **ACTION_ERRORS},
     summary="Claim an open task",
 )
@@ -165,44 +179,38 @@ def claim_task(request: HttpRequest, task_id: str = TaskId):
     """Needs an active membership, the shop's certifications and fewer open claims than the
     limit (403 with a stable `code` and `detail.missing_certifications` otherwise). Of several
     simultaneous claims exactly one wins; the others get 409 `task_not_open`."""
-    result = lifecycle.claim_task(
-        task_id=task_id, actor_id=request.auth.neon_id, deps=get_container().lifecycle()
-    )
+    with _acting(request) as deps:
+        result = lifecycle.claim_task(task_id=task_id, actor_id=request.auth.neon_id, deps=deps)
     return _after_action(request, result)
 
 
 @router.post(
     "/{task_id}/release",
-    auth=session_auth,
+    auth=action_auth,
     response={200: ActionOut, **ACTION_ERRORS},
     summary="Give a claimed task back (holder or shop lead)",
 )
 def release_task(request: HttpRequest, task_id: str = TaskId, body: ReleaseIn | None = None):
-    result = lifecycle.release_task(
-        task_id=task_id,
-        actor_id=request.auth.neon_id,
-        reason=body.reason if body else None,
-        deps=get_container().lifecycle(),
-    )
+    with _acting(request) as deps:
+        result = lifecycle.release_task(
+            task_id=task_id, actor_id=request.auth.neon_id, reason=body.reason if body else None, deps=deps
+        )
     return _after_action(request, result)
 
 
 @router.post(
     "/{task_id}/complete",
-    auth=session_auth,
+    auth=action_auth,
     response={200: ActionOut, **ACTION_ERRORS},
     summary="Mark a claimed task done and log hours (holder or shop lead)",
 )
 def complete_task(request: HttpRequest, body: CompleteIn, task_id: str = TaskId):
     """Credits the task's points to the volunteer holding it and logs the hours as PENDING
     until a shop lead approves them."""
-    result = lifecycle.complete_task(
-        task_id=task_id,
-        actor_id=request.auth.neon_id,
-        hours=body.hours,
-        note=body.note,
-        deps=get_container().lifecycle(),
-    )
+    with _acting(request) as deps:
+        result = lifecycle.complete_task(
+            task_id=task_id, actor_id=request.auth.neon_id, hours=body.hours, note=body.note, deps=deps
+        )
     return _after_action(request, result)
 
 

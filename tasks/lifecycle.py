@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from integrations.outbox.domain import Channel, OutboxMessage
 from shops.domain import CertificationRule, Shop
-from voldash_site.errors import Conflict, Forbidden, InvalidInput, NotFound, WriteRefused
+from voldash_site.errors import Conflict, Forbidden, InvalidInput, NotFound, SessionEnded, WriteRefused
 from volunteers import badges
 from volunteers.domain import MAKERSPACE_TZ, Claim, HoursEntry, HoursStatus, Volunteer
 
@@ -53,6 +53,9 @@ class LifecycleDeps:
     uow: UnitOfWork
     clock: Callable[[], datetime]
     claim_limit: int = 3
+    # The session epoch of the signed-in actor (the API's task actions): checked against the
+    # profile read with the task, instead of a read of its own before the action (issue 26).
+    session_epoch: int | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class ActionResult:
 
 def _load(deps: LifecycleDeps, task_id: str, actor_id: str) -> tuple[Task, Volunteer]:
     task, actor = deps.uow.load(deps.tasks.load(task_id), deps.volunteers.load(actor_id))
+    if deps.session_epoch is not None and (actor is None or actor.session_epoch != deps.session_epoch):
+        raise SessionEnded("Log in first.")
     if task is None or task.deleted:
         raise NotFound(f"No task with id {task_id!r}.", detail={"id": task_id})
     if actor is None:

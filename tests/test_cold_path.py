@@ -100,6 +100,15 @@ def test_the_http_function_imports_only_the_read_path_at_init(at_init):
     assert at_init["frozen"] > 10_000  # the import graph is out of the collector's way
 
 
+def test_ninja_gets_djangos_test_signals_without_the_test_client(at_init):
+    """Issue 26: Ninja's ``from django.test.signals import ...`` no longer runs ``django.test``
+    (the test client and utilities, ~8% of the artifact's import)."""
+    loaded = set(at_init["modules"])
+    assert "django.test.signals" in loaded and "ninja.conf" in loaded
+    test_client = {"django.test", "django.test.client", "django.test.utils", "django.test.testcases"}
+    assert sorted((test_client | {"xml.dom.minidom"}) & loaded) == []
+
+
 def test_the_apis_models_are_built_on_first_use_not_at_init(at_init):
     """Pydantic builds a model's validator and serializer when the class is created unless it
     defers the build (voldash_site/pydantic_defer.py): none of the ~150 schemas, parameter models

@@ -107,19 +107,36 @@ def log_out(request: HttpRequest) -> None:
 
 
 class SessionAuth(APIKeyCookie):
-    """Authenticated when the signed session holds a viewer. CSRF is checked by Ninja."""
+    """Authenticated when the signed session holds a viewer. CSRF is checked by Ninja.
 
-    def __init__(self) -> None:
+    ``read_profile=False`` (``action_auth``) is for the task actions (claim, release, complete),
+    which read the actor's profile anyway, strongly consistent, in one BatchGetItem with the
+    task: the session's snapshot without a read of its own; the action checks the epoch on the
+    profile it reads (``LifecycleDeps.session_epoch``) before it writes anything, and
+    ``session_ended`` clears the cookie. One DynamoDB request fewer on every claim (issue 26).
+    One class, so the OpenAPI security scheme stays ``SessionAuth``."""
+
+    def __init__(self, *, read_profile: bool = True) -> None:
         from django.conf import settings
 
         self.param_name = settings.SESSION_COOKIE_NAME
+        self.read_profile = read_profile
         super().__init__(csrf=True)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Viewer | None:
-        return viewer_from_session(request)
+        if self.read_profile or hasattr(request, _CHECKED):
+            return viewer_from_session(request)
+        return _snapshot(request)
 
 
 session_auth = SessionAuth()
+action_auth = SessionAuth(read_profile=False)
+
+
+def session_ended(request: HttpRequest) -> None:
+    """The action found the session's epoch behind the profile's: the session is over."""
+    request.session.flush()
+    setattr(request, _CHECKED, None)
 
 
 def dismissed_from_session(request: HttpRequest) -> frozenset[str]:

@@ -42,6 +42,13 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class SessionEnded(DomainError):
+    """The session's person signed out (everywhere) since the session started: its epoch is not
+    the profile's any more. The API answers 401 and clears the cookie."""
+
+    code = "not_authenticated"
+
+
 class StorageUnavailable(DomainError):
     """The database could not be reached; nothing was changed. Safe to retry."""
 

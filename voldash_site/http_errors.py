@@ -28,6 +28,7 @@ STATUS_FOR_CODE: dict[str, int] = {
     "clickup_unavailable": 503,
     "login_failed": 400,
     "conflict": 409,
+    "not_authenticated": 401,
     "rate_limited": 429,
     "invalid_link": 400,
     "validation_error": 422,

@@ -24,6 +24,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "voldash_site.settings")
 
 from django.apps import apps  # noqa: E402
 
+from voldash_site.cold_imports import load_test_signals_alone  # noqa: E402
+
+# Ninja imports django.test.signals, which would load Django's test client (voldash_site/cold_imports.py).
+load_test_signals_alone()
+
 from voldash_site.pydantic_defer import defer_model_builds  # noqa: E402
 
 # A fresh Lambda environment: the API's models are built on first use (voldash_site/pydantic_defer.py).

@@ -15,8 +15,8 @@ from .calendars import ical
 from .config import task_link
 
 CACHE = "private, max-age=300"
-# A shop's feed is the same for everyone: shared caches (CloudFront) may keep it 15 minutes,
-# which matters because icalendar costs ~2 ms per event (README: bench_calendar.py).
+# A shop's feed is the same for everyone: shared caches (CloudFront) may keep it 15 minutes
+# (the build itself is a few ms per 1,000 events since issue 26: bench/bench_calendar.py).
 SHOP_CACHE = "public, max-age=900"
 
 

@@ -279,8 +279,13 @@ def test_a_claim_costs_two_requests_and_my_pages_one(woodshop_task):
     get_container().shop_directory.all()  # warm the shop cache, as any running process has it
     with count_calls() as calls:
         assert alex.post(f"/api/v1/tasks/{woodshop_task.id}/claim").status_code == 200
-    # + one GetItem: the profile that proves the session was not ended (README: Log out).
-    assert calls.by_operation == {"BatchGetItem": 1, "TransactWriteItems": 1, "GetItem": 1}
+    # The session's epoch is checked on the profile the claim reads with the task (issue 26):
+    # no GetItem of its own.
+    assert calls.by_operation == {"BatchGetItem": 1, "TransactWriteItems": 1}
+    sam = as_(SAM)
+    with count_calls() as calls:
+        assert sam.post(f"/api/v1/tasks/{woodshop_task.id}/claim").status_code == 409
+    assert calls.by_operation == {"BatchGetItem": 1}  # a lost race costs one read
     for path in (
         "/api/v1/me",
         "/api/v1/me/stats",
@@ -295,3 +300,28 @@ def test_a_claim_costs_two_requests_and_my_pages_one(woodshop_task):
         with count_calls() as calls:
             assert alex.get(path).status_code == 200, path
         assert calls.total == 2, (path, calls.by_operation)  # the page + the session check
+
+
+def test_an_ended_session_cannot_claim_release_or_complete(woodshop_task, store):
+    """The task actions check the session on the profile they read with the task: a session
+    copied before logout is refused (401, cookie cleared) and nothing is written."""
+    alex = as_(ALEX)
+    assert alex.post(f"/api/v1/tasks/{woodshop_task.id}/claim").status_code == 200
+    copy = JsonClient()
+    stolen = copy.cookies["voldash_session"] = alex.cookies["voldash_session"].value
+    other = a_task(shop="woodshop", title="Lathe - Belt")
+    store.upsert(other)
+    assert alex.post("/auth/logout", HTTP_ACCEPT="application/json").status_code == 204
+    before = (store.get(woodshop_task.id), store.get(other.id), outbox())
+    for path, body in (
+        (f"/api/v1/tasks/{other.id}/claim", None),
+        (f"/api/v1/tasks/{woodshop_task.id}/release", {}),
+        (f"/api/v1/tasks/{woodshop_task.id}/complete", {"hours": 1}),
+        ("/api/v1/tasks/doesnotexist/claim", None),  # not a 404: who asks comes first
+    ):
+        response = copy.post(path, body)
+        assert response.status_code == 401, (path, response.content)
+        assert response.json()["code"] == "not_authenticated"
+        assert copy.cookies["voldash_session"].value == ""  # the cookie is cleared
+        copy.cookies["voldash_session"] = stolen
+    assert (store.get(woodshop_task.id), store.get(other.id), outbox()) == before
