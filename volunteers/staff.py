@@ -280,9 +280,17 @@ class RewardsPage(StaffPage):
     def post(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
         back = HttpResponseRedirect("/staff/rewards/")
         form = RewardsForm(request.POST)
+
+        def refused(text: str) -> HttpResponse:
+            # The same page with what was typed kept (a refusal never throws the edit away).
+            messages.error(request, f"Not saved: {text}")
+            config = ctx.container.volunteers.rewards()
+            return render_staff(
+                request, "staff/rewards.html", {"title": self.title, "config": config, "form": form}, status=400
+            )
+
         if not form.is_valid():
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-            return back
+            return refused("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
         try:
             config = use_cases.save_rewards(
                 goal_hours=form.cleaned_data["monthly_goal_hours"],
@@ -292,8 +300,7 @@ class RewardsPage(StaffPage):
                 now=ctx.container.clock(),
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
-            return back
+            return refused(exc.message)
         messages.success(request, f"Saved: {len(config.programs)} reward programs.")
         return back
 
