@@ -285,9 +285,8 @@ class RewardsPage(StaffPage):
             # The same page with what was typed kept (a refusal never throws the edit away).
             messages.error(request, f"Not saved: {text}")
             config = ctx.container.volunteers.rewards()
-            return render_staff(
-                request, "staff/rewards.html", {"title": self.title, "config": config, "form": form}, status=400
-            )
+            context = {"title": self.title, "config": config, "form": form}
+            return render_staff(request, "staff/rewards.html", context, status=400)
 
         if not form.is_valid():
             return refused("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))

@@ -96,7 +96,8 @@ class DashboardPage(StaffPage):
             ("maintenance-due", f"{overdue} preventive maintenance overdue", overdue),
             (
                 "hours-review",
-                f"{len(hours)}{'+' if hours_page.next_cursor else ''} hours to review",
+                f"{len(hours)}{'+' if hours_page.next_cursor else ''} time "
+                f"entr{'y' if len(hours) == 1 else 'ies'} to review",
                 len(hours),
             ),
             (
