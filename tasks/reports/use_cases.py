@@ -547,7 +547,10 @@ def restore_report(*, report_id: str, actor_id: str, actor_name: str, deps: Repo
     stored = deps.tasks.get_stored(report.task_id)
     if stored is not None and stored.task.deleted:
         task = stored.task.with_changes(deleted=False, updated_at=now)
-        writes += deps.tasks.snapshot_writes(task, previous=stored)
+        # The task write would also mirror its status onto the report, which restore_write
+        # updates already: one transaction may touch an item once, so that mirror is left out
+        # (the status it would write is the report's unchanged task_status).
+        writes += [w for w in deps.tasks.snapshot_writes(task, previous=stored) if w.tag != "report-mirror"]
         writes.append(
             deps.tasks.history_write(
                 _history(task, now, HistoryAction.REOPENED, "restored: not spam", actor_id, actor_name)

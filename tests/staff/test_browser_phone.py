@@ -119,7 +119,7 @@ def new_page(browser, width: int, height: int, *, mobile: bool) -> Page:
     context = browser.new_context(
         viewport={"width": width, "height": height}, is_mobile=mobile, bypass_csp=True
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(30_000)  # generous: CI machines are shared
     return context.new_page()
 
 
