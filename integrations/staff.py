@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 
+from tasks.reports.domain import PROVISIONAL_PREFIX
 from voldash_site.staff.access import StaffContext
 from voldash_site.staff.site import StaffPage, render_staff, site
 
@@ -28,7 +29,7 @@ class SyncPage(StaffPage):
     def get(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
         c = ctx.container
         health = sync_health(c, limit=LIMIT)
-        lists = scoped(
+        lists, hidden = scoped_with_hidden(
             ctx,
             {
                 "failed_events": health.failed_events,
@@ -53,6 +54,16 @@ class SyncPage(StaffPage):
                 "health": health,
                 "state": health.state,
                 **lists,
+                "hidden": hidden,
+                "hidden_total": sum(hidden.values()),
+                "titles": _titles(
+                    ctx,
+                    [
+                        m
+                        for name in ("outbox_failed", "outbox_skipped", "outbox_pending")
+                        for m in lists[name]
+                    ],
+                ),
                 "runs": c.sync_state.runs("clickup", limit=10),
             },
         )
@@ -107,26 +118,62 @@ class SyncPage(StaffPage):
 
 def scoped(ctx: StaffContext, lists: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """Leads see their shops' items only (Neon events and items of unknown tasks: staff)."""
+    return scoped_with_hidden(ctx, lists)[0]
+
+
+def scoped_with_hidden(
+    ctx: StaffContext, lists: dict[str, list[Any]]
+) -> tuple[dict[str, list[Any]], dict[str, int]]:
+    """The lead's share of each list, and how many items of each are staff-only because they
+    belong to no shop we know (Neon accounts, tasks voldash does not hold yet). Another shop's
+    items are not counted: they are not hidden from this lead, they are simply not theirs."""
     if ctx.is_staff:
-        return lists
+        return lists, {name: 0 for name in lists}
     every = [x for items in lists.values() for x in items]
     shops = _task_shops(ctx, [_task_of(x) for x in every])
-    return {
+    mine = {
         name: [x for x in items if ctx.can_see_shop(_shop_of(x, shops) or "")]
         for name, items in lists.items()
     }
+    hidden = {name: sum(1 for x in items if not _shop_of(x, shops)) for name, items in lists.items()}
+    return mine, hidden
 
 
-def scoped_health(ctx: StaffContext, health: SyncHealth) -> SyncHealth:
-    """The sync health a lead may see: failures of their shops' items only."""
-    mine = scoped(ctx, {"failed_events": health.failed_events, "outbox_failed": health.outbox_failed})
-    return replace(health, **mine)
+def scoped_health(ctx: StaffContext, health: SyncHealth) -> tuple[SyncHealth, dict[str, int]]:
+    """The sync health a lead may see (failures of their shops' items only), and how many
+    failures are hidden as staff-only."""
+    mine, hidden = scoped_with_hidden(
+        ctx, {"failed_events": health.failed_events, "outbox_failed": health.outbox_failed}
+    )
+    return replace(health, **mine), hidden
 
 
 def _task_of(item: InboxEvent | OutboxMessage | None) -> str | None:
+    """The voldash task an item is about. A problem report's messages before its ClickUp task
+    exists (``report.create_task``) name the report: its provisional task holds the shop."""
     if isinstance(item, InboxEvent):
         return item.subject_id if item.source is Source.CLICKUP else None
-    return item.task_id if isinstance(item, OutboxMessage) else None
+    if isinstance(item, OutboxMessage):
+        report_id = item.payload.get("report_id")
+        if isinstance(report_id, str) and item.task_id == report_id:
+            return f"{PROVISIONAL_PREFIX}{report_id}"
+        return item.task_id
+    return None
+
+
+def _titles(ctx: StaffContext, items: list[OutboxMessage]) -> dict[str, dict[str, str]]:
+    """Each message's task: its title and the staff page that opens it (one BatchGetItem)."""
+    ids = sorted({t for t in (_task_of(m) for m in items) if t})
+    if not ids:
+        return {}
+    tasks = ctx.container.uow.load(*[ctx.container.tasks.load(i) for i in ids])
+    known = {i: t for i, t in zip(ids, tasks, strict=True) if t is not None}
+    out = {}
+    for m in items:
+        task = known.get(_task_of(m) or "")
+        if task is not None:
+            out[m.id] = {"title": task.title, "link": f"/staff/tasks/{task.id}/"}
+    return out
 
 
 def _shop_of(item: InboxEvent | OutboxMessage, task_shops: dict[str, str]) -> str | None:

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from voldash_site.errors import DomainError, InvalidInput
 from voldash_site.staff.access import StaffContext
+from voldash_site.staff.display import plain_time
 from voldash_site.staff.site import Action, Column, Page, StaffAdmin, StaffPage, render_staff, site
 from volunteers.domain import Role
 from volunteers.neon_profile import CERTIFICATION_FIELDS
@@ -212,7 +213,7 @@ class AnnouncementsPage(StaffPage):
         except DomainError as exc:
             messages.error(request, exc.message)
             return back
-        messages.success(request, f"Published “{created.title}” until {created.expires_at:%Y-%m-%d %H:%M}.")
+        messages.success(request, f"Published “{created.title}” until {plain_time(created.expires_at)}.")
         return back
 
 

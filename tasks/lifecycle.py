@@ -22,6 +22,7 @@ from .domain import (
     HistoryAction,
     HistoryEntry,
     HistorySource,
+    Refusal,
     Task,
     TaskStatus,
     claim_eligibility,
@@ -430,6 +431,17 @@ def complete_task(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _third_person(verdict: Any, person: Any, claim_limit: int) -> str:
+    """Why ``person`` (not the lead reading it) may not take a task."""
+    if verdict.reason is Refusal.MISSING_CERTIFICATIONS:
+        return f"{person.name} is missing {', '.join(verdict.missing_certifications)}."
+    if verdict.reason is Refusal.NOT_A_MEMBER:
+        return f"{person.name}'s Asmbly membership is not active."
+    if verdict.reason is Refusal.CLAIM_LIMIT:
+        return f"{person.name} already holds {person.open_claims} tasks (the limit is {claim_limit})."
+    return verdict.message
+
+
 def reassign_task(
     *,
     task_id: str,
@@ -470,7 +482,7 @@ def reassign_task(
     )
     if not verdict.can_claim and not override:
         raise Forbidden(
-            f"{new.name} cannot take this task: {verdict.message}",
+            f"{new.name} cannot take this task: {_third_person(verdict, new, deps.claim_limit)}",
             code=verdict.reason.value if verdict.reason else "not_eligible",
             detail={
                 "missing_certifications": list(verdict.missing_certifications),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -39,13 +40,30 @@ class ReassignForm(forms.Form):
     override = forms.BooleanField(label="Override eligibility (needs a reason)", required=False)
 
 
-def eligibility_label(v: Volunteer, shop: Shop | None, claim_limit: int) -> str:
-    """``Sam Okafor — missing Woodshop Safety · claims 1 of 3``: what a lead needs to pick."""
+@dataclass(frozen=True)
+class BulkTasks:
+    """The bulk bar's subject: the shops of the tasks on the page (the picker judges each)."""
+
+    shops: tuple[str, ...]
+
+
+def eligibility_label(
+    v: Volunteer, shop: Shop | None, claim_limit: int, *, shops: tuple[Shop, ...] = ()
+) -> str:
+    """``Sam Okafor — missing Woodshop Safety · claims 1 of 3``: what a lead needs to pick. The
+    rules are the server's (tasks.domain.claim_eligibility: membership, the shop's
+    certifications, the claim limit). With ``shops`` (the bulk bar), certifications per shop."""
     problems = []
     if not v.membership_active:
         problems.append("lapsed membership")
     if shop is not None and (missing := shop.missing_certifications(v.certifications)):
         problems.append("missing " + " or ".join(c.name for c in missing))
+    lacking = [(s, s.missing_certifications(v.certifications)) for s in shops]
+    lacking = [(s, m) for s, m in lacking if m]
+    if lacking and len(lacking) == len(shops) == 1:
+        problems.append("missing " + " or ".join(c.name for c in lacking[0][1]))
+    elif lacking:
+        problems += [f"not for {s.name}: missing {' or '.join(c.name for c in m)}" for s, m in lacking]
     if v.open_claims >= claim_limit:
         problems.append("at the claim limit")
     verdict = "not eligible: " + ", ".join(problems) if problems else "eligible"
@@ -56,10 +74,17 @@ def reassign_form(ctx: StaffContext, obj: Any, data: Any = None) -> ReassignForm
     form = ReassignForm(data, auto_id="reassign_%s")
     c = ctx.container
     people = c.volunteers.list_by_name(limit=200).items
-    shop = c.shop_directory.get(_task(obj).shop) if obj is not None else None
-    current = _task(obj).assignee.neon_id if obj is not None and _task(obj).assignee else None
+    shops: tuple[Shop, ...] = ()
+    shop = current = None
+    if isinstance(obj, BulkTasks):
+        shops = tuple(s for s in (c.shop_directory.get(slug) for slug in obj.shops) if s is not None)
+    elif obj is not None:
+        shop = c.shop_directory.get(_task(obj).shop)
+        current = _task(obj).assignee.neon_id if _task(obj).assignee else None
     form.fields["assignee"].choices = [("", "Choose…")] + [
-        (v.neon_id, eligibility_label(v, shop, c.claim_limit)) for v in people if v.neon_id != current
+        (v.neon_id, eligibility_label(v, shop, c.claim_limit, shops=shops))
+        for v in people
+        if v.neon_id != current
     ]
     return form
 
@@ -75,7 +100,7 @@ class ReleaseForm(forms.Form):
 
 def release_form(ctx: StaffContext, obj: Any, data: Any = None) -> ReleaseForm:
     form = ReleaseForm(data, auto_id="release_%s")
-    task = _task(obj) if obj is not None else None
+    task = _task(obj) if obj is not None and not isinstance(obj, BulkTasks) else None
     if task is not None and task.assignee is not None:
         form.fields["confirm"].label = f"Yes, take it away from {task.assignee.name}"
     elif task is None:
@@ -227,6 +252,9 @@ class TaskAdmin(StaffAdmin):
 
     def sort_rows(self, ctx: StaffContext, rows: list[Any], sort: str) -> list[Any]:
         return sort_by_urgency(rows) if sort == "urgency" else rows
+
+    def bulk_subject(self, ctx: StaffContext, rows: list[Any]) -> BulkTasks:
+        return BulkTasks(shops=tuple(dict.fromkeys(_task(r).shop for r in rows)))
 
     def fetch(self, ctx: StaffContext, *, filters: dict[str, str], q: str, cursor: str | None) -> Page:
         tasks = ctx.container.tasks

@@ -39,6 +39,12 @@ handler404 = json_404
 handler500 = json_500
 
 
+def _same_site(request: HttpRequest) -> bool:
+    """A Referer from this site's staff pages (the only place a "go back" link may point)."""
+    referer = request.headers.get("Referer", "")
+    return referer.startswith(request.build_absolute_uri("/staff/"))
+
+
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     # A staff form posted by a browser: a staff page. API clients (and scripts) keep the JSON.
     if request.path.startswith("/staff/") and "text/html" in request.headers.get("Accept", ""):
@@ -46,11 +52,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
         return render(
             request,
-            "staff/forbidden.html",
-            {
-                "reason": "This form had expired (its security token did not match). Go back, reload "
-                "the page and try again."
-            },
+            "staff/stale_form.html",
+            {"back": request.headers.get("Referer", "") if _same_site(request) else ""},
             status=403,
         )
     return JsonResponse(

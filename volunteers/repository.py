@@ -92,6 +92,10 @@ class HoursPage:
     next_cursor: str | None
 
 
+def _oldest_first(entries: list[HoursEntry]) -> list[HoursEntry]:
+    return sorted(entries, key=lambda e: e.completed_at)
+
+
 @dataclass(frozen=True)
 class VolunteerRecord:
     """Everything in the volunteer's partition that "my stats" needs."""
@@ -174,7 +178,9 @@ class VolunteerRepository(Protocol):
 
     def leaderboard(self, month: str, *, limit: int = 20) -> list[LeaderboardRow]: ...
 
-    def pending_hours(self, *, shops: list[str] | None, limit: int = 100) -> list[HoursEntry]: ...
+    def pending_hours(
+        self, *, shops: list[str] | None, limit: int = 100, cursor: str | None = None
+    ) -> HoursPage: ...
 
     def load_hours(self, neon_id: str, key: str) -> Load: ...
 
@@ -911,23 +917,43 @@ class DynamoVolunteerRepository:
 
     # -- hours review (shop leads) ----------------------------------------------------------
 
-    def pending_hours(self, *, shops: list[str] | None, limit: int = 100) -> list[HoursEntry]:
-        """Pending hours, oldest first: one Query (all shops), or one per shop for a lead."""
-        if shops is None:
-            return [
-                i.to_entry() for i in query_page(_HoursItem, "HOURS#PENDING", index="GSI2", limit=limit).items
-            ]
+    def pending_hours(
+        self, *, shops: list[str] | None, limit: int = 100, cursor: str | None = None
+    ) -> HoursPage:
+        """A page of pending hours: one Query per page (all shops, in shop order), or for a lead
+        one shop's queue after the other (a page that ends one shop goes on with the next).
+        The cursor is ``{shop number}:{that Query's own signed cursor}``; each page is oldest first."""
+        scopes: list[str | None] = [None] if shops is None else list(shops)
+        index, inner = 0, None
+        if cursor:
+            head, _, rest = cursor.partition(":")
+            if not head.isdigit() or int(head) >= len(scopes):
+                raise cursors.InvalidCursor(
+                    "This page link is no longer valid; start again from the first page."
+                )
+            index, inner = int(head), rest or None
         out: list[HoursEntry] = []
-        for shop in shops:
+        while True:
+            shop = scopes[index]
+            scope = f"pending-hours|{shop or '*'}"
+            start = cursors.decode(inner, scope=scope, secret=self._secret, allowed_keys=INDEX_KEYS["GSI2"])
             page = query_page(
                 _HoursItem,
                 "HOURS#PENDING",
                 index="GSI2",
-                limit=limit,
-                range_key_condition=_HoursItem.gsi2sk.startswith(f"{shop}#"),
+                limit=limit - len(out),
+                range_key_condition=_HoursItem.gsi2sk.startswith(f"{shop}#") if shop else None,
+                start_key=start,
             )
             out += [i.to_entry() for i in page.items]
-        return sorted(out, key=lambda e: e.completed_at)[:limit]
+            following = cursors.encode(page.last_key, scope=scope, secret=self._secret)
+            if following:
+                return HoursPage(items=_oldest_first(out), next_cursor=f"{index}:{following}")
+            if index + 1 >= len(scopes):
+                return HoursPage(items=_oldest_first(out), next_cursor=None)
+            index, inner = index + 1, None
+            if len(out) >= limit:
+                return HoursPage(items=_oldest_first(out), next_cursor=f"{index}:")
 
     def approved_hours(
         self, month: str, *, shop: str | None = None, limit: int = 500, cursor: str | None = None

@@ -98,13 +98,14 @@ class VolunteerAdmin(StaffAdmin):
                 (c, CERTIFICATION_FIELDS.get(c, f"Neon field {c}"))
                 for c in sorted(obj.certifications, key=int)
             ],
-            "claims": claims,
+            "claims": [(c, ctx.can_see_shop(c.shop)) for c in claims],
             "hours": [
                 (
                     h,
                     h.status is HoursStatus.PENDING
                     and ctx.user.leads_shop(h.shop)
                     and h.neon_id != ctx.user.neon_id,  # nobody reviews their own hours
+                    ctx.can_see_shop(h.shop),  # a link only where the task page opens
                 )
                 for h in hours
             ],
@@ -147,13 +148,17 @@ def _estimate(task: Any) -> str:
     return f"{minutes // 60} h {minutes % 60:02d}" if minutes >= 60 else f"{minutes} min"
 
 
-def hours_rows(ctx: StaffContext, *, limit: int = 100) -> list[dict[str, Any]]:
-    """Pending hours in the viewer's shops, oldest first, with the volunteer's name and the
-    task's estimate: the queue Query (one per shop for a lead) and one BatchGetItem."""
+def hours_rows(ctx: StaffContext, *, limit: int = 100, cursor: str | None = None) -> Page:
+    """One page of pending hours in the viewer's shops, oldest first, with the volunteer's name
+    and the task's estimate: the queue Query (per shop for a lead, one after the other) and one
+    BatchGetItem. ``mine``: the viewer's own entry, which they may not review."""
     c = ctx.container
-    entries = c.volunteers.pending_hours(shops=None if ctx.is_staff else list(ctx.shops), limit=limit)
+    found = c.volunteers.pending_hours(
+        shops=None if ctx.is_staff else list(ctx.shops), limit=limit, cursor=cursor
+    )
+    entries = found.items
     people = sorted({e.neon_id for e in entries})
-    task_ids = sorted({e.task_id for e in entries})
+    task_ids = sorted({e.task_id for e in entries if not e.self_reported})
     loaded = (
         c.uow.load(*[c.volunteers.load(n) for n in people], *[c.tasks.load(t) for t in task_ids])
         if entries
@@ -161,15 +166,21 @@ def hours_rows(ctx: StaffContext, *, limit: int = 100) -> list[dict[str, Any]]:
     )
     names = {n: v.name for n, v in zip(people, loaded[: len(people)], strict=True) if v is not None}
     tasks = dict(zip(task_ids, loaded[len(people) :], strict=True))
-    return [
+    rows = [
         {
             "entry": e,
             "id": _entry_id(e),
             "name": names.get(e.neon_id, f"Volunteer {e.neon_id}"),
             "estimate": _estimate(tasks.get(e.task_id)),
+            "mine": e.neon_id == ctx.user.neon_id,
+            "task_link": None if e.self_reported else f"/staff/tasks/{e.task_id}/",
         }
         for e in entries
     ]
+    return Page(rows=rows, next_cursor=found.next_cursor)
+
+
+PAGE_SIZE = 50
 
 
 class HoursAdmin(StaffAdmin):
@@ -189,13 +200,22 @@ class HoursAdmin(StaffAdmin):
 
     def list_view(self, request: HttpRequest) -> HttpResponse:
         ctx: StaffContext = request.staff  # type: ignore[attr-defined]
-        rows = hours_rows(ctx)
+        cursor = request.GET.get("cursor") or None
+        try:
+            page = hours_rows(ctx, limit=PAGE_SIZE, cursor=cursor)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            page = Page(rows=[])
         return render_staff(
             request,
             "staff/hours.html",
             {
                 "admin": self,
-                "rows": rows,
+                "rows": page.rows,
+                "next_cursor": page.next_cursor,
+                "next_params": {"cursor": page.next_cursor},
+                "first_page": bool(cursor),
+                "mine": sum(1 for r in page.rows if r["mine"]),
                 "several_shops": len(ctx.shops) > 1,
                 "bulk_reject": RejectForm(prefix="reject"),
             },
@@ -203,7 +223,8 @@ class HoursAdmin(StaffAdmin):
 
     def fetch(self, ctx: StaffContext, *, filters: dict[str, str], q: str, cursor: str | None) -> Page:
         shops = None if ctx.is_staff else list(ctx.shops)
-        return Page(rows=ctx.container.volunteers.pending_hours(shops=shops, limit=100))
+        found = ctx.container.volunteers.pending_hours(shops=shops, limit=PAGE_SIZE, cursor=cursor)
+        return Page(rows=found.items, next_cursor=found.next_cursor)
 
     def row_id(self, row: HoursEntry) -> str:
         return _entry_id(row)
@@ -259,9 +280,16 @@ class RewardsPage(StaffPage):
     def post(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
         back = HttpResponseRedirect("/staff/rewards/")
         form = RewardsForm(request.POST)
+
+        def refused(text: str) -> HttpResponse:
+            # The same page with what was typed kept (a refusal never throws the edit away).
+            messages.error(request, f"Not saved: {text}")
+            config = ctx.container.volunteers.rewards()
+            context = {"title": self.title, "config": config, "form": form}
+            return render_staff(request, "staff/rewards.html", context, status=400)
+
         if not form.is_valid():
-            messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-            return back
+            return refused("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
         try:
             config = use_cases.save_rewards(
                 goal_hours=form.cleaned_data["monthly_goal_hours"],
@@ -271,8 +299,7 @@ class RewardsPage(StaffPage):
                 now=ctx.container.clock(),
             )
         except DomainError as exc:
-            messages.error(request, exc.message)
-            return back
+            return refused(exc.message)
         messages.success(request, f"Saved: {len(config.programs)} reward programs.")
         return back
 

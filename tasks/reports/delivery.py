@@ -10,7 +10,9 @@ it is queued once, and each sender is safe to run again after a timeout:
   line, matched whole and exactly (tasks/clickup_text.py), never a substring.
 - ``report.links``: writes the description and the Slack/Discourse link fields from the report
   as stored (setting the same values twice changes nothing).
-- ``report.close``: sets the list's closed status and archives the task.
+- ``report.close``: sets the list's closed status and archives the task (unless the report
+  was restored meanwhile).
+- ``report.reopen``: a restored spam mark: unarchives the task and sets the list's open status.
 - ``report.slack`` / ``report.topic``: post, then record the link (once) and queue
   ``report.links``. The forum topic is idempotent by ``external_id``.
 """
@@ -27,7 +29,7 @@ from integrations.outbox.domain import OutboxMessage
 from tasks.domain import TaskStatus
 
 from .domain import ProblemReport, ReportState, description, report_id_in, slack_permalink, task_name
-from .use_cases import ATTACH_PHOTOS, CLOSE_TASK, CREATE_TASK, WRITE_LINKS
+from .use_cases import ATTACH_PHOTOS, CLOSE_TASK, CREATE_TASK, REOPEN_TASK, WRITE_LINKS
 
 logger = logging.getLogger("voldash.reports.delivery")
 LOOKBACK_MS = 10 * 60 * 1000  # a retry looks at tasks updated since the report, less this margin
@@ -88,7 +90,13 @@ class ReportClickUpSender:
         if message.action == WRITE_LINKS:
             return self._links(message, report)
         if message.action == CLOSE_TASK:
+            if report.state is not ReportState.SPAM:
+                return "restored before delivery: not closed"
             return self._close(message.task_id, message.payload.get("list_id"))
+        if message.action == REOPEN_TASK:
+            if report.state is ReportState.SPAM:
+                return "marked as spam again before delivery: not reopened"
+            return self._reopen(message.task_id, message.payload.get("list_id"))
         if message.action == ATTACH_PHOTOS:
             return self._attach(report)
         raise IntegrationError("voldash", f"unknown action {message.action}", permanent=True)
@@ -207,6 +215,15 @@ class ReportClickUpSender:
             body["status"] = status
         self.client.update_task(task_id, body)
         return f"closed and archived {task_id}"
+
+    def _reopen(self, task_id: str, list_id: str | None) -> str:
+        lm = self.mapping.list_for(list_id or self.mapping_list())
+        status = lm.write_back.get(TaskStatus.OPEN) if lm else None
+        body: dict[str, Any] = {"archived": False}
+        if status:
+            body["status"] = status
+        self.client.update_task(task_id, body)
+        return f"reopened and unarchived {task_id}"
 
     def mapping_list(self) -> str:
         return next((lid for lid, lm in self.mapping.lists.items() if lm.task_type.value == "problem"), "")

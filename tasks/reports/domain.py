@@ -103,6 +103,8 @@ class ProblemReport:
     slack_url: str | None = None
     discourse_url: str | None = None
     photos: tuple[str, ...] = field(default_factory=tuple)  # S3 keys
+    spam_at: datetime | None = None  # when staff marked it as spam (a restore is offered for a while)
+    spam_by: str | None = None  # who marked it
 
     @property
     def provisional_task_id(self) -> str:

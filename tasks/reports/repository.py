@@ -10,6 +10,7 @@ status (written with every task write), so the status URL is one GetItem.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from pynamodb.attributes import (
@@ -48,6 +49,8 @@ class _ReportItem(TableItem, discriminator="ProblemReport"):
     discourse_url = UnicodeAttribute(null=True)
     photos = ListAttribute(of=UnicodeAttribute, null=True)
     created_at = UTCDateTimeAttribute()
+    spam_at = UTCDateTimeAttribute(null=True)
+    spam_by = UnicodeAttribute(null=True)
 
     @classmethod
     def from_report(cls, r: ProblemReport) -> _ReportItem:
@@ -74,6 +77,8 @@ class _ReportItem(TableItem, discriminator="ProblemReport"):
             discourse_url=r.discourse_url,
             photos=list(r.photos) or None,
             created_at=r.created_at,
+            spam_at=r.spam_at,
+            spam_by=r.spam_by,
         )
 
     def to_report(self) -> ProblemReport:
@@ -96,6 +101,8 @@ class _ReportItem(TableItem, discriminator="ProblemReport"):
             discourse_url=self.discourse_url,
             photos=tuple(self.photos or ()),
             created_at=self.created_at,
+            spam_at=self.spam_at,
+            spam_by=self.spam_by,
         )
 
 
@@ -123,7 +130,9 @@ class ReportRepository(Protocol):
 
     def set_link_write(self, report_id: str, *, kind: str, url: str) -> Write: ...
 
-    def spam_write(self, report_id: str) -> Write: ...
+    def spam_write(self, report_id: str, *, at: datetime | None = None, by: str | None = None) -> Write: ...
+
+    def restore_write(self, report_id: str, *, linked: bool) -> Write: ...
 
 
 class DynamoReportRepository:
@@ -180,10 +189,25 @@ class DynamoReportRepository:
             tag=f"link:{kind}",
         )
 
-    def spam_write(self, report_id: str) -> Write:
+    def spam_write(self, report_id: str, *, at: datetime | None = None, by: str | None = None) -> Write:
+        actions = [_ReportItem.state.set(ReportState.SPAM.value)]
+        if at is not None:
+            actions.append(_ReportItem.spam_at.set(at))
+        if by:
+            actions.append(_ReportItem.spam_by.set(by))
         return update(
             _key(report_id),
-            [_ReportItem.state.set(ReportState.SPAM.value)],
+            actions,
             condition=_ReportItem.pk.exists() & (_ReportItem.state != ReportState.SPAM.value),
+            tag="report",
+        )
+
+    def restore_write(self, report_id: str, *, linked: bool) -> Write:
+        """Undo a spam mark: back to IN_CLICKUP (a task exists) or RECEIVED; only from SPAM."""
+        state = ReportState.IN_CLICKUP if linked else ReportState.RECEIVED
+        return update(
+            _key(report_id),
+            [_ReportItem.state.set(state.value), _ReportItem.spam_at.remove(), _ReportItem.spam_by.remove()],
+            condition=_ReportItem.pk.exists() & (_ReportItem.state == ReportState.SPAM.value),
             tag="report",
         )

@@ -13,13 +13,22 @@ from django.utils.safestring import mark_safe
 
 from shops.catalog import SHOP_SLUGS
 from voldash_site.errors import DomainError
+from voldash_site.staff import display
 from voldash_site.staff.access import StaffContext
 from voldash_site.staff.site import StaffPage, render_staff, site
 
 from . import use_cases
-from .domain import MAX_ASSET, ReportState, clean_text, task_name
+from .domain import MAX_ASSET, clean_text, task_name
 
 MAX_CODES = 60
+
+
+def triage_message(name: str, result: use_cases.TriageResult) -> str:
+    """What happened now, and (apart) what is only queued for ClickUp."""
+    text = f"“{name}”: {', '.join(result.done)}."
+    if result.queued:
+        text += f" Queued, not done yet: {'; '.join(result.queued)} (see Sync for its delivery)."
+    return text
 
 
 class ReportsPage(StaffPage):
@@ -28,27 +37,62 @@ class ReportsPage(StaffPage):
     nav_order = 25
 
     def get(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
+        now = ctx.container.clock()
         reports = [r for r in ctx.container.reports.recent(limit=100) if ctx.can_see_shop(r.shop)]
-        rows = [(r, task_name(r), r.public_status.value) for r in reports]
-        return render_staff(request, "reports/staff_reports.html", {"title": self.title, "rows": rows})
+        rows = []
+        for r in reports:
+            until = use_cases.restorable_until(r)
+            rows.append(
+                {
+                    "report": r,
+                    "name": task_name(r),
+                    "status": r.public_status.value.replace("_", " "),
+                    "restore_until": until if until is not None and now <= until else None,
+                }
+            )
+        return render_staff(
+            request,
+            "reports/staff_reports.html",
+            {
+                "title": self.title,
+                "rows": rows,
+                "several_shops": len(ctx.shops) > 1,
+                "restore_days": use_cases.SPAM_RESTORE_WINDOW.days,
+            },
+        )
 
     def post(self, request: HttpRequest, ctx: StaffContext) -> HttpResponse:
-        report_id = request.POST.get("spam", "")
+        spam_id = request.POST.get("spam", "")[:40]
+        restore_id = request.POST.get("restore", "")[:40]
         deps = ctx.container.report_deps()
+        back = HttpResponseRedirect("/staff/reports/")
         try:
-            report = use_cases.get_report(report_id=report_id, deps=deps)
+            report = use_cases.get_report(report_id=spam_id or restore_id, deps=deps)
             if not ctx.can_see_shop(report.shop):
                 raise DomainError("You cannot act on this shop's reports.", code="forbidden")
-            if report.state is not ReportState.SPAM:
-                use_cases.mark_spam(
+            name = task_name(report)
+            if spam_id:
+                if request.POST.get("confirm") != report.id:
+                    raise DomainError(
+                        f"Not marked: confirm that “{name}” is spam with the button under it.",
+                        code="validation_error",
+                    )
+                result = use_cases.mark_spam(
                     report_id=report.id, actor_id=ctx.user.neon_id, actor_name=ctx.user.name, deps=deps
                 )
-            messages.success(
-                request, f"Marked “{task_name(report)}” as spam: out of the feeds, ClickUp task closed."
-            )
+                until = use_cases.restorable_until(result.report)
+                text = triage_message(name, result)
+                if until is not None:
+                    text += f" Wrong report? Restore it before {display.plain_time(until)}."
+                messages.success(request, text)
+            else:
+                result = use_cases.restore_report(
+                    report_id=report.id, actor_id=ctx.user.neon_id, actor_name=ctx.user.name, deps=deps
+                )
+                messages.success(request, triage_message(name, result))
         except DomainError as exc:
             messages.error(request, exc.message)
-        return HttpResponseRedirect("/staff/reports/")
+        return back
 
 
 def qr_svg(url: str) -> str:

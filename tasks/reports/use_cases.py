@@ -10,7 +10,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from integrations.outbox.domain import Channel, OutboxMessage
@@ -57,6 +57,7 @@ logger = logging.getLogger("voldash.reports")
 CREATE_TASK = "report.create_task"
 WRITE_LINKS = "report.links"
 CLOSE_TASK = "report.close"
+REOPEN_TASK = "report.reopen"
 ATTACH_PHOTOS = "report.photos"
 SLACK_POST = "report.slack"
 FORUM_TOPIC = "report.topic"
@@ -447,31 +448,60 @@ def record_link(*, report_id: str, kind: str, url: str, deps: ReportDeps) -> boo
     return True
 
 
-def mark_spam(*, report_id: str, actor_id: str, actor_name: str, deps: ReportDeps) -> ProblemReport:
-    """Staff: the report leaves the feeds; its ClickUp task (if made) is closed and archived."""
+SPAM_RESTORE_WINDOW = timedelta(days=7)  # a spam mark can be undone this long
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    """What a spam mark or a restore did at once, and what it queued (said apart to the lead)."""
+
+    report: ProblemReport
+    done: tuple[str, ...]
+    queued: tuple[str, ...]
+
+
+def restorable_until(report: ProblemReport) -> datetime | None:
+    """Until when a spam mark may be undone (None: not spam, or marked before this was kept)."""
+    if report.state is not ReportState.SPAM or report.spam_at is None:
+        return None
+    return report.spam_at + SPAM_RESTORE_WINDOW
+
+
+def _history(
+    task: Task, now: datetime, action: HistoryAction, note: str, actor_id: str, actor_name: str
+) -> Any:
+    return HistoryEntry(
+        task_id=task.id,
+        at=now,
+        action=action,
+        source=HistorySource.STAFF,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        from_status=task.status,
+        to_status=task.status if action is HistoryAction.REOPENED else None,
+        note=note,
+        event_id=uuid.uuid4().hex[:12],
+        task_title=task.title,
+        shop=task.shop,
+    )
+
+
+def mark_spam(*, report_id: str, actor_id: str, actor_name: str, deps: ReportDeps) -> TriageResult:
+    """Staff: the report leaves the feeds at once; closing its ClickUp task (if made) is queued;
+    a ClickUp task still on its way is not created (or closed as soon as it is)."""
     report = get_report(report_id=report_id, deps=deps)
     if report.state is ReportState.SPAM:
-        return report
+        return TriageResult(report, ("it was already marked as spam",), ())
     now = deps.clock()
-    writes: list[Any] = [deps.reports.spam_write(report.id)]
+    writes: list[Any] = [deps.reports.spam_write(report.id, at=now, by=actor_name)]
+    done = ["marked as spam", "taken out of the feeds"]
+    queued: list[str] = []
     stored = deps.tasks.get_stored(report.task_id)
     if stored is not None and not stored.task.deleted:
         writes += deps.tasks.retire_writes(stored.task, at=now, tag="task")
         writes.append(
             deps.tasks.history_write(
-                HistoryEntry(
-                    task_id=stored.task.id,
-                    at=now,
-                    action=HistoryAction.DELETED,
-                    source=HistorySource.STAFF,
-                    actor_id=actor_id,
-                    actor_name=actor_name,
-                    from_status=stored.task.status,
-                    note="marked as spam",
-                    event_id=uuid.uuid4().hex[:12],
-                    task_title=stored.task.title,
-                    shop=stored.task.shop,
-                )
+                _history(stored.task, now, HistoryAction.DELETED, "marked as spam", actor_id, actor_name)
             )
         )
     if report.clickup_task_id:
@@ -483,10 +513,82 @@ def mark_spam(*, report_id: str, actor_id: str, actor_name: str, deps: ReportDep
                     task_id=report.clickup_task_id,
                     created_at=now,
                     payload={"report_id": report.id, "list_id": deps.list_id},
-                    id=f"{report.id}-close",
+                    id=f"{report.id}-close-{int(now.timestamp() * 1000)}",
                 )
             ]
         )
+        queued.append(f"closing ClickUp task {report.clickup_task_id} is queued")
+    else:
+        done.append("no ClickUp task had been created yet; none will be")
     deps.uow.commit(writes)
     logger.info("report.spam", extra={"report_id": report.id})
-    return report.with_changes(state=ReportState.SPAM)
+    return TriageResult(report.with_changes(state=ReportState.SPAM, spam_at=now), tuple(done), tuple(queued))
+
+
+def restore_report(*, report_id: str, actor_id: str, actor_name: str, deps: ReportDeps) -> TriageResult:
+    """Undo a spam mark within SPAM_RESTORE_WINDOW: the report and its task are back in the
+    feeds at once; reopening the ClickUp task (or creating it, when the create was skipped
+    as spam) goes through the outbox."""
+    report = get_report(report_id=report_id, deps=deps)
+    if report.state is not ReportState.SPAM:
+        raise DomainError("This report is not marked as spam; nothing to restore.", code="conflict")
+    now = deps.clock()
+    until = restorable_until(report)
+    if until is None or now > until:
+        raise DomainError(
+            f"A spam mark can be undone for {SPAM_RESTORE_WINDOW.days} days; this one is older. "
+            "Ask the reporter to send it again.",
+            code="conflict",
+        )
+    linked = bool(report.clickup_task_id)
+    writes: list[Any] = [deps.reports.restore_write(report.id, linked=linked)]
+    done = ["restored", "back in the feeds"]
+    queued: list[str] = []
+    stored = deps.tasks.get_stored(report.task_id)
+    if stored is not None and stored.task.deleted:
+        task = stored.task.with_changes(deleted=False, updated_at=now)
+        # The task write would also mirror its status onto the report, which restore_write
+        # updates already: one transaction may touch an item once, so that mirror is left out
+        # (the status it would write is the report's unchanged task_status).
+        writes += [w for w in deps.tasks.snapshot_writes(task, previous=stored) if w.tag != "report-mirror"]
+        writes.append(
+            deps.tasks.history_write(
+                _history(task, now, HistoryAction.REOPENED, "restored: not spam", actor_id, actor_name)
+            )
+        )
+    messages: list[OutboxMessage] = []
+    stamp_ms = int(now.timestamp() * 1000)
+    if linked:
+        messages.append(
+            OutboxMessage(
+                channel=Channel.CLICKUP,
+                action=REOPEN_TASK,
+                task_id=report.clickup_task_id or "",
+                created_at=now,
+                payload={"report_id": report.id, "list_id": deps.list_id},
+                id=f"{report.id}-reopen-{stamp_ms}",
+            )
+        )
+        queued.append(f"reopening ClickUp task {report.clickup_task_id} is queued")
+    else:
+        create = deps.outbox.get(f"{report.id}-create")
+        if create is None or create.status.value == "SENT":
+            # the first create was skipped as spam (or is gone): ask again
+            messages.append(
+                OutboxMessage(
+                    channel=Channel.CLICKUP,
+                    action=CREATE_TASK,
+                    task_id=report.id,
+                    created_at=now,
+                    payload={"report_id": report.id, "list_id": deps.list_id, "created_ms": stamp_ms},
+                    id=f"{report.id}-create-{stamp_ms}",
+                )
+            )
+        queued.append("creating its ClickUp task is queued")
+    writes += deps.outbox.enqueue_writes(messages)
+    deps.uow.commit(writes)
+    logger.info("report.restored", extra={"report_id": report.id})
+    restored = report.with_changes(
+        state=ReportState.IN_CLICKUP if linked else ReportState.RECEIVED, spam_at=None, spam_by=None
+    )
+    return TriageResult(restored, tuple(done), tuple(queued))

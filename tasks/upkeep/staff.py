@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tasks.domain import DUE_SOON, Task
+from tasks.domain import DUE_SOON, Task, TaskStatus
 
 from .config import stale_policies
 from .domain import group_due_maintenance, is_tracked_claim, upcoming
@@ -19,7 +19,9 @@ HEADS_UP = timedelta(days=2)
 SHOWN = 20
 
 
-def upkeep_context(ctx: Any, active: list[Task], now: datetime) -> dict[str, Any]:
+def upkeep_context(
+    ctx: Any, active: list[Task], now: datetime, *, stale_after: timedelta = timedelta(days=7)
+) -> dict[str, Any]:
     reads = UpkeepReads()
     until = now + DUE_SOON
     if ctx.is_staff:
@@ -40,8 +42,22 @@ def upkeep_context(ctx: Any, active: list[Task], now: datetime) -> dict[str, Any
         key=lambda s: s.remind_at,
     )
     steps = [s for s in steps if now >= s.remind_at - HEADS_UP]
+    # On-hold claims (parts ordered...) are never reminded nor released: said, not silently left out.
+    on_hold = [
+        t
+        for t in active
+        if t.status is TaskStatus.ON_HOLD
+        and t.assignee is not None
+        and not t.deleted
+        and ctx.can_see_shop(t.shop)
+    ]
     return {
         "maintenance": group_due_maintenance(due, now, ctx.shops),
-        "quiet_claims": [{"step": s, "reminded": now >= s.remind_at, "task": s.task} for s in steps[:SHOWN]],
+        "quiet_claims": [
+            {"step": s, "reminded": now >= s.remind_at, "released": now >= s.release_at, "task": s.task}
+            for s in steps[:SHOWN]
+        ],
+        "on_hold_claims": len(on_hold),
+        "on_hold_long": sum(1 for t in on_hold if now - t.updated_at > stale_after),
         "quiet_more": max(0, len(steps) - SHOWN),
     }

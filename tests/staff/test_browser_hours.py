@@ -59,7 +59,10 @@ def test_staff_edit_the_rewards(sized, live_url, cast):  # noqa: F811 - the impo
     sized.get_by_label("Reward programs (JSON)").fill('[{"id": "Bad Id"}]')
     sized.get_by_role("button", name="Save").click()
     expect(sized.locator(".messages")).to_contain_text("id must be")
+    # what was typed stays in the form (issue 25), to be corrected rather than typed again
+    expect(sized.get_by_label("Reward programs (JSON)")).to_have_value('[{"id": "Bad Id"}]')
     assert c.volunteers.rewards() == ASMBLY_DEFAULTS
+    sized.goto(live_url + "/staff/rewards/")  # start again from what is stored
     # Change the goal and keep only the basic reward at 10 hours.
     basic = {
         **json.loads(sized.get_by_label("Reward programs (JSON)").input_value())[0],

@@ -235,9 +235,17 @@ def test_the_dashboard_puts_what_needs_the_lead_first(tasks):
     page = as_(JORDAN).get("/staff/").content.decode()
     order = [
         page.index(s)
-        for s in ('id="needs-someone"', 'id="held-long"', 'id="hours-review"', 'id="sync-failures"')
+        for s in (
+            'id="today"',
+            'id="needs-someone"',
+            'id="maintenance-due"',
+            'id="hours-review"',
+            'id="quiet-claims"',
+            'id="held-long"',
+            'id="sync-failures"',
+        )
     ]
-    assert order == sorted(order)
+    assert order == sorted(order)  # issue 25: unheld critical, overdue PM, hours, quiet claims
     urgent = page.split('id="needs-someone"')[1].split("</section>")[0]
     assert urgent.index("Table saw - Brake fired") < urgent.index("Drum sander - Belt")
     assert "Sweep - Dust" not in urgent and "Dorian" not in urgent

@@ -179,7 +179,9 @@ def test_staff_mark_a_delivered_report_as_spam(cast, clickup, slack):
     assert "Jointer - Fence will not lock" not in other.get("/staff/reports/").content.decode()
     other.post("/staff/reports/", {"spam": report["id"]})
     assert container.reports.get(report["id"]).state.value == "IN_CLICKUP"
-    response = lead.post("/staff/reports/", {"spam": report["id"]})
+    lead.post("/staff/reports/", {"spam": report["id"]})  # no confirmation (issue 25): nothing
+    assert container.reports.get(report["id"]).state.value == "IN_CLICKUP"
+    response = lead.post("/staff/reports/", {"spam": report["id"], "confirm": report["id"]})
     assert response.status_code == 302
     assert open_feed() == []
     assert container.shops.get("woodshop").task_counts.get("OPEN", 0) == 0
@@ -197,7 +199,7 @@ def test_spam_before_delivery_never_reaches_clickup_or_slack(cast, clickup, slac
     report = Client().post("/api/v1/problem-reports", FORM, content_type="application/json").json()
     staff = Client()
     login(staff, MORGAN)
-    staff.post("/staff/reports/", {"spam": report["id"]})
+    staff.post("/staff/reports/", {"spam": report["id"], "confirm": report["id"]})
     assert open_feed() == []
     deliver()
     assert clickup.list_task_ids(PROBLEMS) == []

@@ -112,7 +112,7 @@ def test_fifty_approved_hours_are_earned_by_the_approval(cast):
             "description": "Shift",
         }
         assert alex.post("/api/v1/me/hours", body, content_type="application/json").status_code == 201
-        [pending] = c.volunteers.pending_hours(shops=None)
+        [pending] = c.volunteers.pending_hours(shops=None).items
         response = morgan.post(
             f"/staff/volunteers/{ALEX}/review", {"key": pending.key, "decision": "approve"}
         )

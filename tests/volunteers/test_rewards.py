@@ -55,7 +55,7 @@ def report(client: Client, hours: float, kind: str = "general", shop: str = "woo
 
 def approve_all(neon_id: str = ALEX) -> None:
     morgan = member(MORGAN)
-    for e in get_container().volunteers.pending_hours(shops=None):
+    for e in get_container().volunteers.pending_hours(shops=None).items:
         response = morgan.post(f"/staff/volunteers/{neon_id}/review", {"key": e.key, "decision": "approve"})
         assert response.status_code == 302
 

@@ -75,20 +75,20 @@ def test_reported_hours_wait_for_a_lead_and_approval_moves_the_counters(at_month
     jordan = member(JORDAN)
     queue = jordan.get("/staff/hours/").content.decode()
     assert "Taught Intro to the Table Saw" in queue and "self-reported" in queue
-    [pending] = get_container().volunteers.pending_hours(shops=["woodshop"])
+    [pending] = get_container().volunteers.pending_hours(shops=["woodshop"]).items
     assert review(jordan, ALEX, pending.key, "approve").status_code == 302
     s = summary(alex)
     assert (s["hours_pending"], s["hours_approved"], s["entries"]) == (0.0, 3.0, 1)
     assert (s["lifetime_hours_pending"], s["lifetime_hours_approved"]) == (0.0, 3.0)
     [logged] = alex.get("/api/v1/me/hours").json()["items"]
     assert logged["status"] == "APPROVED" and logged["reviewed_by"] == "Jordan Lee"
-    assert get_container().volunteers.pending_hours(shops=None) == []
+    assert get_container().volunteers.pending_hours(shops=None).items == []
 
 
 def test_a_rejection_takes_the_hours_out_of_the_totals(at_month_end):
     alex = member(ALEX)
     assert report(alex, hours=2.5, kind="on_duty").status_code == 201
-    [pending] = get_container().volunteers.pending_hours(shops=["woodshop"])
+    [pending] = get_container().volunteers.pending_hours(shops=["woodshop"]).items
     assert review(member(MORGAN), ALEX, pending.key, "reject", "No shift that day").status_code == 302
     s = summary(alex)
     assert (s["hours_pending"], s["hours_approved"]) == (0.0, 0.0)
@@ -101,11 +101,11 @@ def test_only_a_lead_of_that_shop_or_staff_reviews_and_nobody_their_own(at_month
     assert report(member(JORDAN), description="Cleanup day").status_code == 201  # the lead's own
     assert report(member(ALEX), shop="woodshop").status_code == 201
     c = get_container()
-    mine = next(e for e in c.volunteers.pending_hours(shops=None) if e.neon_id == JORDAN)
-    alexs = next(e for e in c.volunteers.pending_hours(shops=None) if e.neon_id == ALEX)
+    mine = next(e for e in c.volunteers.pending_hours(shops=None).items if e.neon_id == JORDAN)
+    alexs = next(e for e in c.volunteers.pending_hours(shops=None).items if e.neon_id == ALEX)
     review(member(RILEY), ALEX, alexs.key, "approve")  # a lasers lead: not theirs to review
     review(member(JORDAN), JORDAN, mine.key, "approve")  # their own
-    assert {e.neon_id for e in c.volunteers.pending_hours(shops=None)} == {ALEX, JORDAN}
+    assert {e.neon_id for e in c.volunteers.pending_hours(shops=None).items} == {ALEX, JORDAN}
     assert member(SAM).get("/staff/hours/").status_code == 403  # a member: no staff pages
 
 
@@ -179,7 +179,7 @@ def test_the_log_searches_filters_by_month_and_status_one_request_a_page(at_mont
     assert titles(q="jointer") == ["Jointer - Knives"]
     assert titles(q="csi session") == ["Led the CSI for new ceramicists"]  # the kind's label
     assert titles(q="lathe", month="2026-11") == []
-    [pending] = [e for e in c.volunteers.pending_hours(shops=None) if e.note == "Open house greeter"]
+    [pending] = [e for e in c.volunteers.pending_hours(shops=None).items if e.note == "Open house greeter"]
     assert review(member(MORGAN), ALEX, pending.key, "approve").status_code == 302
     assert titles(status="APPROVED") == ["Open house greeter"]
     # Pages: one request each, every entry once, newest first.

@@ -1,7 +1,9 @@
-"""The lead's dashboard, attention first: what needs them now, in the order to act on it.
+"""The lead's dashboard, attention first: what needs them today, in the order to act on it.
 
-1. critical and high tasks nobody holds, 2. claims held too long with no change, 3. hours to
-review, 4. what fails in the sync (one sentence), then open tasks per shop.
+A short "today" list on top (it fits a phone's first screen), then the same in detail:
+1. critical and high tasks nobody holds, 2. overdue preventive maintenance, 3. hours to review
+(never the viewer's own), 4. quiet claims, then claims held long, the sync (staff: every tile;
+a lead: their shops' failures and what is hidden as staff-only), open tasks per shop.
 
 Reads are bounded: one Query per shop the lead leads (staff: four Queries over the status
 index), one for pending hours (one per shop for a lead), one BatchGetItem for names, and the
@@ -72,12 +74,38 @@ class DashboardPage(StaffPage):
             (t for t in active if t.status in HELD and t.assignee is not None and now - t.updated_at > limit),
             key=lambda t: t.updated_at,
         )
-        hours = hours_rows(ctx, limit=100)
-        health = scoped_health(ctx, sync_health(c))
+        hours_page = hours_rows(ctx, limit=100)
+        hours = [r for r in hours_page.rows if not r["mine"]]  # nobody reviews their own
+        own_hours = len(hours_page.rows) - len(hours)
+        health, hidden = scoped_health(ctx, sync_health(c))
         webhooks = c.sync_state.get("clickup").webhooks
         shops = [s for s in list_shops(shops=c.shops) if ctx.can_see_shop(s.slug)]
         most = max([s.open_tasks for s in shops] + [1])
         several = len(ctx.shops) > 1
+        upkeep = upkeep_context(ctx, active, now, stale_after=limit)
+        overdue = sum(len(m.overdue) for m in upkeep["maintenance"])
+        critical = [t for t in unheld if t.urgency is Urgency.CRITICAL]
+        quiet = len(upkeep["quiet_claims"]) + upkeep["quiet_more"]
+        today = [
+            (
+                "needs-someone",
+                f"{len(critical)} critical repair{'s' if len(critical) != 1 else ''} nobody holds"
+                + (f" ({len(unheld) - len(critical)} high)" if len(unheld) > len(critical) else ""),
+                len(unheld),
+            ),
+            ("maintenance-due", f"{overdue} preventive maintenance overdue", overdue),
+            (
+                "hours-review",
+                f"{len(hours)}{'+' if hours_page.next_cursor else ''} time "
+                f"entr{'y' if len(hours) == 1 else 'ies'} to review",
+                len(hours),
+            ),
+            (
+                "quiet-claims",
+                f"{quiet} quiet claim{'s' if quiet != 1 else ''} near a reminder or release",
+                quiet,
+            ),
+        ]
         return render_staff(
             request,
             "staff/dashboard.html",
@@ -91,7 +119,11 @@ class DashboardPage(StaffPage):
                 "stale_days": stale_claim_days(),
                 "hours": hours[:5],
                 "pending_hours": len(hours),
+                "pending_more": bool(hours_page.next_cursor),
+                "own_hours": own_hours,
+                "today": today,
                 "health": health,
+                "hidden": hidden,
                 # ClickUp's webhook health as the last check stored it (no secrets)
                 "webhooks": [public(w) for w in webhooks],
                 "webhooks_active": len(webhooks) - not_active(webhooks),
@@ -99,7 +131,7 @@ class DashboardPage(StaffPage):
                 "sweep_stale": health.last_sweep_at is None or now - health.last_sweep_at > STALE_SWEEP,
                 "shops": [(s, round(100 * s.open_tasks / most)) for s in shops],
                 "attention": len(unheld) + len(held_long) + len(hours) + health.failing,
-                **upkeep_context(ctx, active, now),
+                **upkeep,
             },
         )
 

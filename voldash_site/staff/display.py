@@ -21,6 +21,11 @@ def local_time(value: datetime | None, *, date_only: bool = False) -> SafeString
     return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), TIME_ZONE_LABEL, text)
 
 
+def plain_time(value: datetime) -> str:
+    """``2026-12-14 16:03 CST``: Austin time, labelled, as text (messages, sentences)."""
+    return value.astimezone(MAKERSPACE_TZ).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def age(since: datetime | None, now: datetime) -> str:
     """A short, readable duration: ``45 min``, ``5 h``, ``3 days``."""
     if since is None:

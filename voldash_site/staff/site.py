@@ -200,13 +200,18 @@ class StaffAdmin(StaffPage):
                 "next_params": {**params, "cursor": page.next_cursor} if page.next_cursor else None,
                 "first_params": params if cursor else None,
                 "bulk": [
-                    (name, a, action_form(a, name, ctx, None, bulk=True))
+                    (name, a, action_form(a, name, ctx, self.bulk_subject(ctx, page.rows), bulk=True))
                     for name, a in self.bulk_actions.items()
                 ],
                 "error": error,
                 **self.list_context(ctx, page, chosen),
             },
         )
+
+    def bulk_subject(self, ctx: StaffContext, rows: list[Any]) -> Any:
+        """What the bulk forms are about (passed as their ``obj``): by default nothing; the
+        tasks list passes the shops of the rows shown, so the people picker judges them."""
+        return None
 
     def list_context(self, ctx: StaffContext, page: Page, filters: dict[str, str]) -> dict[str, Any]:
         """More for the list template (``exports``: a list of (href, text) download links)."""

@@ -55,3 +55,8 @@ def bar_step(width: int) -> int:
 def num(value: float | int | None) -> str:
     """2.5 -> "2.5", 2.0 -> "2", 1.25 -> "1.25"."""
     return "" if value is None else f"{float(value):g}"
+
+
+@register.filter
+def get_item(mapping: dict[str, Any] | None, key: str) -> Any:
+    return (mapping or {}).get(key)
