@@ -30,6 +30,7 @@ class InboxReport:
     failed: int = 0
     busy: int = 0  # leased by another worker
     unrecorded: int = 0  # the table failed while leasing or recording them: left for a later run
+    gave_up: int = 0  # failed with no attempt left: FAILED for good, until a staff replay
     reads: int = 0  # handler calls (each one fresh read of its subject), however many events
     errors: list[str] = field(default_factory=list)
 
@@ -102,6 +103,7 @@ def _run_group(
             next_at = now + retry_delay(attempts) if attempts < MAX_ATTEMPTS else None
             inbox.fail(event, message, next_at, now)
             report.failed += 1
+            report.gave_up += next_at is None
             report.errors.append(f"{event.id}: {message}")
             logger.warning(
                 "inbox.event.failed",
