@@ -9,7 +9,7 @@ PORT ?= 8000
 DDB_PORT ?= 8001
 LOCAL_ENV := VOLDASH_ENV=local DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$(DDB_PORT) DYNAMODB_TABLE=voldash-local
 
-.PHONY: run test aws-calls-prune setup lint openapi package bench mutation ddb-start ddb-stop seed reset constraints clean checkov
+.PHONY: run test aws-calls-prune setup lint openapi package bench mutation ddb-start ddb-stop seed reset constraints clean checkov deploy-check
 
 # Seeds a fresh local table once; later runs keep whatever you did (claims, hours, edits).
 run: setup ddb-start
@@ -128,3 +128,18 @@ mutation: setup
 
 clean:
 	rm -rf $(VENV) .venv-checkov node_modules .java-ok .chromium-ok .pytest_cache .ruff_cache
+
+# Everything about a deploy that can be proven offline, in one command (README, Deployment):
+# lint, checkov, cfn-lint, SAM's own translation and the deploy/IAM tests on the rendered
+# templates, the built artifact run alone against emulators, and (best effort, reported, never
+# failing) which resource types moto's CloudFormation can create. Prints its wall time.
+DEPLOY_TESTS = $(wildcard tests/test_deploy*.py tests/test_iam*.py) tests/test_artifact_smoke.py
+deploy-check: setup .venv-checkov/.installed $(LAMBDA_OUT)/.lambda-built
+	@start=$$(date +%s); set -e; \
+	$(BIN)/ruff check .; \
+	$(BIN)/ruff format --check .; \
+	$(MAKE) --no-print-directory checkov; \
+	$(BIN)/cfn-lint template.yaml template-cicd.yaml infra/dynamodb.yaml infra/certs.yaml; \
+	VOLDASH_ARTIFACT=$(LAMBDA_OUT)/lambda.zip $(BIN)/pytest -q -p no:cacheprovider $(DEPLOY_TESTS); \
+	$(BIN)/python scripts/moto_cfn_check.py 2>/dev/null; \
+	echo "deploy-check: passed in $$(( $$(date +%s) - start )) s (plus the artifact build when its inputs changed)"

@@ -141,7 +141,6 @@ def build_reference(packager: ModuleType, work: Path, reuse: bool) -> Path:
         shutil.rmtree(target)
     target.mkdir(parents=True)
     packager.install_dependencies(target, REFERENCE_REQUIREMENTS)
-    packager.prune_botocore(target)
     for junk in list(target.rglob("tests")):
         if junk.is_dir():
             shutil.rmtree(junk, ignore_errors=True)

@@ -10,7 +10,10 @@ MAX_WEBHOOK_BYTES = 512 * 1024
 
 
 def answer(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"code": code, "message": message, "detail": None}, status=status)
+    response = JsonResponse({"code": code, "message": message, "detail": None}, status=status)
+    if status == 503:
+        response["Retry-After"] = "5"  # the sender retries (ClickUp, Neon): any non-2xx does
+    return response
 
 
 def too_large(request: HttpRequest) -> bool:

@@ -4,8 +4,15 @@ build/lambda.zip.
 
 Dependencies are installed as manylinux wheels for the runtime and architecture template.yaml
 deploys (Globals.Function: python3.11, x86_64 or arm64), pinned by constraints.txt; the app's
-packages and its collected static files are copied next to them. botocore's service models are
-pruned to the services voldash calls, which is most of the size.
+packages and its collected static files are copied next to them.
+
+botocore's service models are all kept. The artifact's botocore is the one that runs (it comes
+first on sys.path, before the runtime's own), so a model pruned here is a service the code
+cannot call: ``boto3.client("s3")`` raised UnknownServiceError in production when a hand list
+of "the services voldash calls" forgot S3 and SES (issue 22). The models are gzipped JSON,
+loaded only when a client for that service is made: they cost zip size, never cold-start time
+(measured: README, Deployment). tests/test_artifact_smoke.py runs the built artifact alone and
+creates every client the code makes.
 
 Then everything is compiled to bytecode for that Python (Lambda's code directory is read-only, so
 without it every cold start compiles the whole import graph and throws the result away). The
@@ -31,7 +38,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_PACKAGES = ("voldash_site", "tasks", "volunteers", "shops", "integrations")
-BOTOCORE_SERVICES = {"dynamodb", "dynamodbstreams", "secretsmanager", "sts", "sso", "sso-oidc"}
 # The runtime and architecture come from template.yaml (Globals.Function), so that the wheels and
 # the bytecode always match what is deployed: bytecode is only valid for the interpreter version
 # that wrote it (its magic number changes between 3.x releases), wheels for one CPU architecture.
@@ -107,14 +113,6 @@ DJANGO_UNUSED = (
 )
 
 
-def prune_botocore(target: Path) -> None:
-    data = target / "botocore" / "data"
-    if data.exists():
-        for service in data.iterdir():
-            if service.is_dir() and service.name not in BOTOCORE_SERVICES:
-                shutil.rmtree(service)
-
-
 def strip_bytecode(target: Path) -> None:
     for junk in list(target.rglob("__pycache__")):
         if junk.is_dir():
@@ -171,7 +169,6 @@ def prune(target: Path) -> None:
         shutil.rmtree(contrib_locale)
     for source_map in target.rglob("*.map"):
         source_map.unlink()
-    prune_botocore(target)
     for junk in list(target.rglob("tests")):
         if junk.is_dir():
             shutil.rmtree(junk, ignore_errors=True)

@@ -158,6 +158,56 @@ def test_alarms_reach_a_topic_cloudwatch_can_publish_to():
         assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}], name
 
 
+def test_production_refuses_alarms_that_reach_nobody():
+    rule = template()["Rules"]["AlarmsReachAPerson"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "AppEnv"}, "prod"]}
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
+    pattern = template()["Parameters"]["AlarmEmail"]["AllowedPattern"]
+    assert re.fullmatch(pattern, "") and re.fullmatch(pattern, "ops@asmbly.org")
+    assert not re.fullmatch(pattern, "ops at asmbly") and not re.fullmatch(pattern, "a@b")
+    workflow = (ROOT / ".github" / "workflows" / "backend.yml").read_text()
+    assert "AlarmEmail=${{ vars.ALARM_EMAIL }}" in workflow  # the stack CI creates is subscribed
+
+
+def test_alarms_cover_failed_items_throttles_stream_lag_and_bounces_and_never_go_blind():
+    alarms = resources(type_="AWS::CloudWatch::Alarm")
+    watched = json.dumps(alarms)
+    for metric in (
+        "OutboxMessagesFailed",
+        "InboxEventsFailed",
+        "ReadThrottleEvents",
+        "WriteThrottleEvents",
+        "IteratorAge",
+        "Reputation.BounceRate",
+    ):
+        assert metric in watched, metric
+    for name, alarm in alarms.items():
+        for query in alarm["Properties"].get("Metrics", []):
+            if "Expression" in query:
+                # A sum of metrics with no data is no data: FILL keeps the alarm seeing.
+                ids = [q["Id"] for q in alarm["Properties"]["Metrics"] if "MetricStat" in q]
+                for metric_id in ids:
+                    assert f"FILL({metric_id}, 0)" in query["Expression"], (name, metric_id)
+
+
+def test_the_workers_put_failed_counts_in_the_alarmed_metrics(table, capsys):
+    from voldash_site import lambda_workers
+
+    lambda_workers.outbox_handler({}, None)
+    lambda_workers.inbox_handler({}, None)
+    out = capsys.readouterr().out
+    assert '"OutboxMessagesFailed"' in out and '"InboxEventsFailed"' in out
+
+
+def test_deploys_are_never_cancelled_mid_flight_and_a_failed_first_create_is_cleared():
+    workflow = (ROOT / ".github" / "workflows" / "backend.yml").read_text()
+    assert "cancel-in-progress: ${{ github.event_name == 'pull_request' }}" in workflow
+    deploy = workflow[workflow.index("  deploy-dev:") :]
+    assert "cancel-in-progress: false" in deploy
+    assert deploy.index("ROLLBACK_COMPLETE") < deploy.index("sam deploy")
+    assert "aws cloudformation delete-stack" in deploy and "wait stack-delete-complete" in deploy
+
+
 def test_the_http_api_writes_access_logs_with_its_request_id():
     stage = rendered()["Resources"]["HttpApiApiGatewayDefaultStage"]["Properties"]
     settings = stage["AccessLogSettings"]

@@ -74,3 +74,32 @@ def test_the_template_wires_the_ops_function_with_table_and_secret_only():
     # s3: `deliver_outbox` attaches problem-report photos as the outbox worker does (issue 22).
     assert {a.split(":")[0] for a in actions} == {"dynamodb", "secretsmanager", "s3"}
     assert not {a for a in actions if a.startswith(("dynamodb:GetRecords", "dynamodb:Scan"))}
+
+
+def test_one_command_at_a_time_a_retried_invocation_is_refused_and_says_who_runs(table):
+    """`sam remote invoke` retries a synchronous call after 60 s: the second invocation (a new
+    request id) must not start the same long sweep again while the first still runs."""
+    from voldash_site import ops_lock
+
+    assert ops_lock.acquire("req-first", "sync_clickup --full") is None  # the first run holds it
+    second = lambda_ops.handler({"command": "process_inbox"}, SimpleNamespace(aws_request_id="req-retry"))
+    assert second["ok"] is False
+    assert "another ops command is running" in second["output"] and "sync_clickup --full" in second["output"]
+    assert "req-first" in second["output"]
+    ops_lock.release("req-retry")  # only the holder releases it
+    assert lambda_ops.handler({"command": "process_inbox"}, CONTEXT)["ok"] is False
+    ops_lock.release("req-first")
+    assert lambda_ops.handler({"command": "process_inbox"}, CONTEXT)["ok"] is True
+    # ... and each run gives the lock back, even when its command failed.
+    assert ops_lock.acquire("req-next", "sync_neon") is None
+    ops_lock.release("req-next")
+
+
+def test_a_lock_whose_holder_died_expires(table):
+    import time
+
+    from voldash_site import ops_lock
+
+    long_ago = time.time() - ops_lock.LOCK_SECONDS - 1
+    assert ops_lock.acquire("req-dead", "backfill_feed", now=long_ago) is None
+    assert lambda_ops.handler({"command": "process_inbox"}, CONTEXT)["ok"] is True

@@ -1,7 +1,15 @@
 """Operator commands in the deployed stack: template.yaml's OpsFunction.
 
     sam remote invoke OpsFunction --stack-name asmbly-backend-prod \\
+        --parameter InvocationType=Event \\
         --event '{"command": "sync_clickup", "args": ["--full"]}'
+    sam logs -n OpsFunction --stack-name asmbly-backend-prod --tail
+
+Long commands are invoked asynchronously (``InvocationType=Event``): a synchronous
+``sam remote invoke`` gives up after 60 s and invokes again. Either way, one command runs at a
+time: a second one, or a retried invocation, is refused while the lock item
+(``voldash_site.ops_lock``) is held, and says which command holds it. The output and the
+``ops.command.*`` lines are in the OpsFunction's log group (``/aws/lambda/<function name>``).
 
 Only the commands and arguments in ``ALLOWED`` run (the same ``manage.py`` commands an operator
 runs from a laptop, minus the ones that are local-only); anything else is refused before
@@ -16,6 +24,7 @@ import io
 import logging
 import os
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +36,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.core.management.base import CommandError  # noqa: E402
 
+from voldash_site import ops_lock  # noqa: E402
 from voldash_site.log_context import bind, lambda_request_id  # noqa: E402
 
 logger = logging.getLogger("voldash.ops")
@@ -51,6 +61,9 @@ ALLOWED: dict[str, dict[str, Callable[[str], bool] | None]] = {
     "send_shop_digests": {},
     "announce_pm_due": {},
 }
+# Not behind the one-at-a-time lock: creating the table runs before there is a table to lock in
+# (and is idempotent).
+UNLOCKED = frozenset({"ddb_create_table"})
 # Always added: the cloud has no terminal for a progress bar.
 QUIET = {"sync_clickup": ["--no-progress"], "sync_neon": ["--no-progress"]}
 
@@ -94,6 +107,17 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         except BadRequest as exc:
             logger.warning("ops.command.refused", extra={"reason": str(exc)})
             return {"command": None, "args": None, "ok": False, "output": str(exc)}
+        holder = lambda_request_id(context) or uuid.uuid4().hex
+        if command not in UNLOCKED:
+            busy = ops_lock.acquire(holder, " ".join([command, *args]))
+            if busy is not None:
+                since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(busy.started_at))
+                message = (
+                    f"refused: another ops command is running ({busy.command!r}, request {busy.holder}, "
+                    f"since {since}); its log is in the OpsFunction's log group. One at a time."
+                )
+                logger.warning("ops.command.busy", extra={"command": command, "running": busy.command})
+                return {"command": command, "args": args, "ok": False, "output": message}
         logger.info("ops.command.start", extra={"command": command, "command_args": args})
         out = io.StringIO()
         started = time.monotonic()
@@ -103,6 +127,9 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         except CommandError as exc:
             ok = False
             out.write(f"\nerror: {exc}\n")
+        finally:
+            if command not in UNLOCKED:
+                ops_lock.release(holder)
         duration = round(time.monotonic() - started, 1)
         logger.info(
             "ops.command.done",

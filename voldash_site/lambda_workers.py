@@ -98,6 +98,8 @@ def _outbox(event: dict[str, Any]) -> dict[str, Any]:
         "retrying": report.retrying,
         "failed": report.failed,
     }
+    # Parked as FAILED (permanent, or out of attempts): a person must look (template.yaml alarm).
+    cloud_metrics.emit("OutboxMessagesFailed", report.failed)
     logger.info("worker.outbox.done", extra=result)
     return result
 
@@ -113,6 +115,8 @@ def _inbox() -> dict[str, Any]:
     container = get_container()
     report = process_inbox(inbox=container.inbox, handlers=container.inbox_handlers(), clock=container.clock)
     result = {"done": report.done, "ignored": report.ignored, "failed": report.failed}
+    # Events that ended FAILED with no retry left: a person must replay them (template.yaml alarm).
+    cloud_metrics.emit("InboxEventsFailed", report.gave_up)
     logger.info("worker.inbox.done", extra=result)
     return result
 

@@ -77,7 +77,37 @@ class BadRequestBodyMiddleware:
                 {"code": "invalid_body", "message": "The request body could not be parsed.", "detail": None},
                 status=400,
             )
+        return storage_unavailable(request, exc)
+
+
+def storage_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse | None:
+    """DynamoDB unreachable, throttling or failing (a call site that did not wrap its call in
+    ``storage_errors``): the documented 503 with Retry-After, never a 500. A webhook sender
+    (ClickUp, Neon) retries on it."""
+    from voldash_site.dynamodb.items import is_storage_failure
+    from voldash_site.errors import OutcomeUnknown
+
+    if isinstance(exc, OutcomeUnknown):
+        from voldash_site.http_errors import json_error
+
+        return json_error(exc)
+    if not is_storage_failure(exc):
         return None
+    from django.http import JsonResponse
+
+    logging.getLogger("voldash.storage").warning(
+        "storage.unavailable", extra={"path": request.path, "error": type(exc).__name__}
+    )
+    response = JsonResponse(
+        {
+            "code": "storage_unavailable",
+            "message": "The database could not be reached; try again shortly.",
+            "detail": None,
+        },
+        status=503,
+    )
+    response["Retry-After"] = "5"
+    return response
 
 
 class OriginVerifyMiddleware:

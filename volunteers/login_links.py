@@ -16,7 +16,7 @@ from typing import Protocol
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError
 
-from voldash_site.dynamodb.items import TableItem, ensure_configured, storage_errors
+from voldash_site.dynamodb.items import TableItem, ensure_configured, response_code, storage_errors
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class DynamoLoginLinkRepository:
                     _token_key(token), range_key="LINK", condition=valid, return_values="ALL_OLD"
                 )
             except DeleteError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
+                if response_code(exc) == "ConditionalCheckFailedException":
                     return None
                 raise
         attributes = (old or {}).get("Attributes") or {}

@@ -29,6 +29,8 @@ class InboxReport:
     ignored: int = 0
     failed: int = 0
     busy: int = 0  # leased by another worker
+    unrecorded: int = 0  # the table failed while leasing or recording them: left for a later run
+    gave_up: int = 0  # failed with no attempt left: FAILED for good, until a staff replay
     reads: int = 0  # handler calls (each one fresh read of its subject), however many events
     errors: list[str] = field(default_factory=list)
 
@@ -64,13 +66,23 @@ def process_group(
     inbox query made before this read, so the newest is handled (one fresh read) and every
     event is finished with its result; a failure fails each of them, each with its own backoff.
     """
-    leased = [event for event in events if inbox.lease(event, now)]
-    report.busy += len(events) - len(leased)
-    if not leased:
-        return
-    newest = max(leased, key=lambda e: (e.received_at, e.id))
-    with bind(event_id=newest.id, events=len(leased)):
-        _run_group(leased, newest, inbox=inbox, handlers=handlers, now=now, report=report)
+    try:
+        leased = [event for event in events if inbox.lease(event, now)]
+        report.busy += len(events) - len(leased)
+        if not leased:
+            return
+        newest = max(leased, key=lambda e: (e.received_at, e.id))
+        with bind(event_id=newest.id, events=len(leased)):
+            _run_group(leased, newest, inbox=inbox, handlers=handlers, now=now, report=report)
+    except Exception as exc:  # the table failed while leasing or recording: these wait
+        # The events stay PENDING or FAILED-and-due (or leased, until the lease runs out), so a
+        # later run processes them; this run goes on with the next subject.
+        report.unrecorded += len(events)
+        report.errors.append(f"{events[0].id}: {type(exc).__name__}")
+        logger.warning(
+            "inbox.event.not_recorded",
+            extra={"event_id": events[0].id, "events": len(events), "error": type(exc).__name__},
+        )
 
 
 def _run_group(
@@ -91,6 +103,7 @@ def _run_group(
             next_at = now + retry_delay(attempts) if attempts < MAX_ATTEMPTS else None
             inbox.fail(event, message, next_at, now)
             report.failed += 1
+            report.gave_up += next_at is None
             report.errors.append(f"{event.id}: {message}")
             logger.warning(
                 "inbox.event.failed",
@@ -141,13 +154,18 @@ def process_inbox(
     report = InboxReport()
     budget = limit * rounds
     while budget > 0:
-        batch = inbox.due(clock(), limit=budget)
+        try:
+            batch = inbox.due(clock(), limit=budget)
+        except Exception as exc:  # cannot even list what is due: the next run will
+            report.errors.append(f"listing: {type(exc).__name__}")
+            logger.warning("inbox.due.unavailable", extra={"error": type(exc).__name__})
+            break
         if not batch:
             break
-        before = report.processed + report.busy
+        before = report.processed + report.busy + report.unrecorded
         for group in _by_subject(batch):
             process_group(group, inbox=inbox, handlers=handlers, now=clock(), report=report)
         budget -= len(batch)
-        if report.processed + report.busy == before:
+        if report.processed + report.busy + report.unrecorded == before:
             break
     return report

@@ -15,7 +15,7 @@ from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
 
 from integrations.queue import storage as queue
-from voldash_site.dynamodb.items import conditional_update, ensure_configured, storage_errors
+from voldash_site.dynamodb.items import conditional_update, ensure_configured, response_code, storage_errors
 
 from .domain import InboxEvent, InboxStatus, Source
 
@@ -97,7 +97,7 @@ class DynamoInboxRepository:
             try:
                 item.save(condition=_InboxItem.pk.does_not_exist())
             except PutError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
+                if response_code(exc) == "ConditionalCheckFailedException":
                     return False
                 raise
         return True

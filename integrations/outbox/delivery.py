@@ -42,6 +42,7 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
     busy: int = 0
+    unrecorded: int = 0  # the table failed while leasing or recording it: left for a later run
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -57,11 +58,20 @@ def deliver_one(
     now: datetime,
     report: DeliveryReport,
 ) -> None:
-    if not outbox.lease(message, now):
-        report.busy += 1
-        return
-    with bind(message_id=message.id):
-        _deliver(message, outbox=outbox, senders=senders, now=now, report=report)
+    try:
+        if not outbox.lease(message, now):
+            report.busy += 1
+            return
+        with bind(message_id=message.id):
+            _deliver(message, outbox=outbox, senders=senders, now=now, report=report)
+    except Exception as exc:  # the table failed us (a timeout, throttling): this one waits
+        # Whatever happened, the message is still PENDING (or leased, and the lease runs out):
+        # a later run delivers it. The worker goes on with the next one.
+        report.unrecorded += 1
+        report.errors.append(f"{message.id}: {type(exc).__name__}")
+        logger.warning(
+            "outbox.delivery.not_recorded", extra={"message_id": message.id, "error": type(exc).__name__}
+        )
 
 
 def _deliver(
@@ -146,13 +156,18 @@ def deliver_due(
 ) -> DeliveryReport:
     report = DeliveryReport()
     for _ in range(rounds):
-        batch = outbox.due(clock(), limit=limit)
+        try:
+            batch = outbox.due(clock(), limit=limit)
+        except Exception as exc:  # cannot even list what is due: the next run will
+            report.errors.append(f"listing: {type(exc).__name__}")
+            logger.warning("outbox.due.unavailable", extra={"error": type(exc).__name__})
+            break
         if not batch:
             break
-        before = report.handled + report.busy
+        before = report.handled + report.busy + report.unrecorded
         for message in batch:
             deliver_one(message, outbox=outbox, senders=senders, now=clock(), report=report)
-        if report.handled + report.busy == before:
+        if report.handled + report.busy + report.unrecorded == before:
             break
     return report
 
@@ -163,9 +178,16 @@ def deliver_ids(
     """Deliver these messages now (the stream handler: new outbox items as they are written)."""
     report = DeliveryReport()
     for message_id in ids:
-        message = outbox.get(message_id)
-        now = clock()
-        if message is not None and message.next_attempt_at is not None and message.next_attempt_at > now:
+        try:
+            message = outbox.get(message_id)
+        except Exception as exc:  # the schedule's run picks it up
+            report.unrecorded += 1
+            report.errors.append(f"{message_id}: {type(exc).__name__}")
+            logger.warning(
+                "outbox.get.unavailable", extra={"message_id": message_id, "error": type(exc).__name__}
+            )
+            continue
+        if message is not None and message.next_attempt_at is not None and message.next_attempt_at > clock():
             continue  # not due yet (a retry's backoff, a notice's coalescing window): the schedule sends it
         if message is not None and message.status is OutboxStatus.PENDING:
             deliver_one(message, outbox=outbox, senders=senders, now=clock(), report=report)

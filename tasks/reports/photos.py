@@ -28,9 +28,27 @@ class PresignedUpload:
 
 
 def _client(region: str) -> Any:
-    import boto3
+    """An S3 client on the bucket's regional, virtual-hosted endpoint.
 
-    return boto3.client("s3", region_name=region)
+    The browser posts to the URL a presigned POST names. botocore's default for presigning is
+    the global endpoint (``bucket.s3.amazonaws.com``), which a bucket outside us-east-1 answers
+    with a 307 redirect for its first hours (DNS not yet propagated), and a redirected POST
+    loses its form. The regional name (``bucket.s3.<region>.amazonaws.com``) never redirects.
+    ``AWS_ENDPOINT_URL_S3`` (or ``AWS_ENDPOINT_URL``) still wins: the tests point it at moto.
+    """
+    import os
+
+    import boto3
+    from botocore.config import Config
+
+    override = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if override:
+        config = Config(signature_version="s3v4", s3={"addressing_style": "path"})
+        return boto3.client("s3", region_name=region, config=config)
+    config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    return boto3.client(
+        "s3", region_name=region, endpoint_url=f"https://s3.{region}.amazonaws.com", config=config
+    )
 
 
 def presign_upload(*, bucket: str, content_type: str, region: str) -> PresignedUpload:

@@ -21,7 +21,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 from pynamodb.attributes import DiscriminatorAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PynamoDBException, UpdateError
+from pynamodb.exceptions import PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -174,14 +174,58 @@ def low_level_connection() -> Any:
     return conn
 
 
+# DynamoDB's answers that mean "not now" rather than "no": throttling (after botocore's own
+# retries), a server error, an item locked by a transaction in flight. Safe to retry later.
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+
+
+def response_code(exc: BaseException) -> str | None:
+    """DynamoDB's error code behind ``exc`` (a PynamoDB error or a botocore one), or None.
+
+    PynamoDB's own ``cause_response_code`` raises AttributeError when the cause is a botocore
+    timeout: those carry ``response = None``. This never raises."""
+    cause = getattr(exc, "cause", None) or exc
+    response = getattr(cause, "response", None)
+    if not isinstance(response, dict):
+        return None
+    error = response.get("Error")
+    return error.get("Code") if isinstance(error, dict) else None
+
+
+def is_storage_failure(exc: BaseException) -> bool:
+    """DynamoDB could not be reached or asked us to come back later (see ``TRANSIENT_CODES``)."""
+    if isinstance(exc, (StorageUnavailable, *_UNREACHABLE)):
+        return True
+    if isinstance(exc, PynamoDBException):
+        return isinstance(exc.cause, _UNREACHABLE) or response_code(exc) in TRANSIENT_CODES
+    return False
+
+
 @contextlib.contextmanager
 def storage_errors() -> Iterator[None]:
-    """Turn 'cannot reach DynamoDB' into ``StorageUnavailable``; let everything else through."""
+    """Turn 'cannot reach DynamoDB' and 'try again later' (throttling, a server error) into
+    ``StorageUnavailable``; let everything else (a failed condition, a refused transaction)
+    through."""
     try:
         yield
     except PynamoDBException as exc:
         if isinstance(exc.cause, _UNREACHABLE):
             raise StorageUnavailable("The database is unreachable; nothing was changed.") from exc
+        code = response_code(exc)
+        if code in TRANSIENT_CODES and not (
+            code == "TransactionConflictException" and isinstance(exc, TransactWriteError)
+        ):
+            raise StorageUnavailable(f"The database is busy ({code}); try again shortly.") from exc
         raise
     except _UNREACHABLE as exc:
         raise StorageUnavailable("The database is unreachable; nothing was changed.") from exc
@@ -253,7 +297,7 @@ def conditional_update(item: TableItem, actions: list[Any], condition: Condition
         try:
             item.update(actions=actions, condition=condition)
         except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if response_code(exc) == "ConditionalCheckFailedException":
                 return False
             raise
     return True

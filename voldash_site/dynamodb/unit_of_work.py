@@ -23,6 +23,7 @@ from .items import (
     cancellation_codes,
     ensure_configured,
     low_level_connection,
+    response_code,
     storage_errors,
     transaction,
 )
@@ -163,10 +164,11 @@ class DynamoUnitOfWork:
             codes = cancellation_codes(exc)
             failed = {w.tag for w, code in zip(sent, codes, strict=False) if code == "ConditionalCheckFailed"}
             conflict = any(code == "TransactionConflict" for code in codes)
-            if not failed and not conflict and exc.cause_response_code != "TransactionConflictException":
+            code = response_code(exc)
+            if not failed and not conflict and code != "TransactionConflictException":
                 # Not a refusal: a server error, throttling, a token still in progress... the
                 # transaction may or may not have been applied.
-                raise _LostAnswer(str(exc.cause_response_code or type(exc).__name__)) from exc
+                raise _LostAnswer(str(code or type(exc).__name__)) from exc
             raise WriteRefused(failed, conflict=conflict or not failed) from exc
 
     def _exists(self, witness: Write) -> bool:
