@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
+from voldash_site.schemas import lower_trimmed
+
+from .catalog import SHOP_SLUGS
 from .domain import Shop
+
+ShopSlug = Literal[SHOP_SLUGS]  # type: ignore[valid-type]
+# A shop in a query: case-insensitive and trimmed (README: one rule for case and spaces).
+ShopParam = Annotated[ShopSlug, BeforeValidator(lower_trimmed)]  # type: ignore[valid-type]
 
 
 class CertificationOut(Schema):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
-from shops.catalog import ASMBLY_SHOPS, SHOP_SLUGS
+from shops.catalog import ASMBLY_SHOPS
 from volunteers.domain import Viewer
 
 from .domain import (
@@ -31,7 +31,6 @@ from .domain import (
 )
 from .feed import Counts, FeedSort, FeedType, TimeBucket
 
-ShopSlug = Literal[SHOP_SLUGS]  # type: ignore[valid-type]
 TASK_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 

@@ -12,7 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from voldash_site.dynamodb.items import ping
 from voldash_site.errors import DomainError
-from voldash_site.http_errors import status_for
+from voldash_site.http_errors import error_detail, field_error, status_for
 from voldash_site.schemas import ErrorOut
 
 logger = logging.getLogger("voldash.api")
@@ -44,19 +44,33 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     status = status_for(exc)
     if status >= 500:
         logger.warning("api.dependency_unavailable", extra={"path": request.path, "code": exc.code})
-    return error_response(request, status, exc.code, exc.message, exc.detail)
+    return error_response(request, status, exc.code, exc.message, error_detail(exc))
 
 
-def _describe(error: dict) -> str:
-    where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body"))
-    return f"{where}: {error.get('msg', 'invalid value')}" if where else error.get("msg", "invalid value")
+def client_field(loc: tuple | list) -> str:
+    """The field as the client sent it: Ninja's ``loc`` starts with the source (query, path,
+    body, form) and, for a schema body, the function parameter (always ``body`` here), which
+    the client never wrote. ``body`` alone is the request body as a whole."""
+    parts = [str(p) for p in loc]
+    if parts[:1] in (["query"], ["path"], ["body"], ["form"], ["file"], ["header"], ["cookie"]):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors]
-    message = "; ".join(_describe(e) for e in errors) or "The request is invalid."
-    return error_response(request, 422, "validation_error", message, errors)
+    fields = [
+        field_error(
+            client_field(e.get("loc", ())),
+            str(e.get("type") or "invalid"),
+            str(e.get("msg") or "invalid value"),
+        )
+        for e in exc.errors
+    ]
+    message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "The request is invalid."
+    return error_response(request, 422, "validation_error", message, {"fields": fields})
 
 
 @api.exception_handler(Http404)

@@ -53,10 +53,13 @@ export interface paths {
         };
         /**
          * List tasks (the open feed by default)
-         * @description Newest first unless `sort` says otherwise. Without `shop` and `status`, the open feed.
-         *     Filters combine. Each page is one DynamoDB Query; a page filtered by something its index
-         *     key does not serve (README: The task list) may hold fewer than `limit` items and still have
-         *     a next page. When logged in, each task says whether the viewer can claim it.
+         * @description Newest first unless `sort` says otherwise. **Scope**: tasks of one status, OPEN unless
+         *     `status` names another, for every combination of filters and sorts (`shop` included);
+         *     `total` and `facets` count that same scope. Filters combine. Enumerated values are matched
+         *     case-insensitively after trimming spaces. Each page is one DynamoDB Query; a page filtered
+         *     by something its index key does not serve (README: The task list) may hold fewer than
+         *     `limit` items and still have a next page. When logged in, each task says whether the
+         *     viewer can claim it.
          */
         get: operations["tasks_api_list_tasks"];
         put?: never;
@@ -535,16 +538,46 @@ export interface components {
             env: string;
         };
         /**
+         * ErrorDetailOut
+         * @description ``fields`` on every ``validation_error`` (and ``invalid_cursor``); other codes add their
+         *     own keys (``missing_certifications``, ``allowed``, ...).
+         */
+        ErrorDetailOut: {
+            /**
+             * Fields
+             * @description Each refused field (validation errors)
+             */
+            fields?: components["schemas"]["FieldErrorOut"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * ErrorOut
          * @description The one error body: ``code`` is stable for programs, ``message`` is for people.
          */
         ErrorOut: {
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "calendar_not_found" | "validation_error" | "invalid_cursor" | "invalid_body" | "too_large" | "method_not_allowed" | "http_error" | "not_authenticated" | "csrf_failed" | "forbidden" | "profile_missing" | "membership_inactive" | "missing_certifications" | "claim_limit_reached" | "eligibility_changed" | "not_your_task" | "task_not_in_progress" | "own_hours" | "not_a_lead" | "not_found" | "task_not_open" | "task_not_claimed" | "task_changed" | "task_done" | "already_assigned" | "already_reviewed" | "conflict" | "rate_limited" | "invalid_link" | "login_failed" | "clickup_unavailable" | "photos_disabled" | "neon_unavailable" | "storage_unavailable" | "outcome_unknown" | "internal_error" | "bad_signature" | "invalid_payload" | "bad_secret" | "unsigned" | "bad_credentials" | "invalid_json" | "not_configured";
+            /** Message */
+            message: string;
+            detail?: components["schemas"]["ErrorDetailOut"] | null;
+        };
+        /**
+         * FieldErrorOut
+         * @description One refused field. ``field`` is the name the client sent (``hours``, ``status``,
+         *     ``photos.0``; ``body`` for the request body as a whole); ``code`` says what is wrong with it
+         *     (``missing``, ``enum``, ``greater_than``, ... from the schema, ``invalid`` from a rule).
+         */
+        FieldErrorOut: {
+            /** Field */
+            field: string;
             /** Code */
             code: string;
             /** Message */
             message: string;
-            /** Detail */
-            detail?: unknown;
         };
         /** CertificationOut */
         CertificationOut: {
@@ -1469,6 +1502,11 @@ export interface components {
              */
             claimed_at: string;
         };
+        /**
+         * HoursStatus
+         * @enum {string}
+         */
+        HoursStatus: "PENDING" | "APPROVED" | "REJECTED";
         /** HoursOut */
         HoursOut: {
             /**
@@ -1742,9 +1780,9 @@ export interface operations {
     tasks_api_list_tasks: {
         parameters: {
             query?: {
-                /** @description Only this shop (all statuses, open first) */
+                /** @description Only this shop */
                 shop?: ("woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general") | null;
-                /** @description OPEN, IN_PROGRESS, ON_HOLD or DONE */
+                /** @description OPEN (the default scope), IN_PROGRESS, ON_HOLD or DONE; also open, in-progress */
                 status?: components["schemas"]["TaskStatus"] | null;
                 /** @description critical, high, medium or low */
                 urgency?: components["schemas"]["Urgency"] | null;
@@ -2568,7 +2606,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description A shop slug: that shop's and the makerspace-wide announcements */
-                shop?: string | null;
+                shop?: ("woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general") | null;
                 /** @description Also list the ones the viewer dismissed */
                 include_dismissed?: boolean;
             };
@@ -3107,10 +3145,11 @@ export interface operations {
                 limit?: number;
                 cursor?: string | null;
                 /** @description json, or csv for an export */
-                format?: string;
+                format?: "json" | "csv";
                 /** @description Search in titles, descriptions, notes, shops and task ids */
                 q?: string | null;
-                status?: string | null;
+                /** @description PENDING, APPROVED or REJECTED */
+                status?: components["schemas"]["HoursStatus"] | null;
             };
             header?: never;
             path?: never;
