@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
@@ -13,7 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from voldash_site.dynamodb.items import ping
 from voldash_site.errors import DomainError
 from voldash_site.http_errors import error_detail, field_error, status_for
-from voldash_site.schemas import ErrorOut
+from voldash_site.schemas import ErrorOut, field_error_code
 
 logger = logging.getLogger("voldash.api")
 
@@ -64,7 +65,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     fields = [
         field_error(
             client_field(e.get("loc", ())),
-            str(e.get("type") or "invalid"),
+            field_error_code(str(e.get("type") or "")),
             str(e.get("msg") or "invalid value"),
         )
         for e in exc.errors
@@ -122,7 +123,7 @@ health_router = Router(tags=["health"])
 
 
 class HealthOut(Schema):
-    status: str
+    status: Literal["ok"]
     table: str
     env: str
 

@@ -54,13 +54,49 @@ ErrorCode = Literal[
 ]
 
 
+# What is wrong with one field (``detail.fields[].code``): the schema's checks, grouped, and
+# ``invalid`` for a rule of the use case (a future date, an unknown shop, ...).
+FieldErrorCode = Literal[
+    "missing",
+    "invalid_type",
+    "enum",
+    "too_short",
+    "too_long",
+    "out_of_range",
+    "pattern",
+    "invalid",
+    "invalid_cursor",
+]
+
+
+def field_error_code(pydantic_type: str) -> str:
+    """Pydantic's error ``type`` as one of ``FieldErrorCode``."""
+    if pydantic_type == "missing":
+        return "missing"
+    if pydantic_type in ("literal_error", "enum"):
+        return "enum"
+    if pydantic_type.endswith("_too_short"):
+        return "too_short"
+    if pydantic_type.endswith("_too_long"):
+        return "too_long"
+    if pydantic_type.startswith(("greater_than", "less_than")) or pydantic_type.endswith("_too_big"):
+        return "out_of_range"
+    if pydantic_type == "string_pattern_mismatch":
+        return "pattern"
+    if pydantic_type.endswith(("_parsing", "_type")) or pydantic_type in (
+        "model_attributes_type",
+        "dict_type",
+    ):
+        return "invalid_type"
+    return "invalid"
+
+
 class FieldErrorOut(Schema):
     """One refused field. ``field`` is the name the client sent (``hours``, ``status``,
-    ``photos.0``; ``body`` for the request body as a whole); ``code`` says what is wrong with it
-    (``missing``, ``enum``, ``greater_than``, ... from the schema, ``invalid`` from a rule)."""
+    ``photos.0``; ``body`` for the request body as a whole); ``code`` says what is wrong with it."""
 
     field: str
-    code: str
+    code: FieldErrorCode
     message: str
 
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 
 from shops.domain import Shop
+from shops.schemas import ShopSlug
 
 from .badges import BADGES
 from .domain import (
@@ -13,17 +14,22 @@ from .domain import (
     MAX_SELF_REPORTED_HOURS,
     Claim,
     HoursEntry,
+    HoursKind,
+    HoursStatus,
     LeaderboardRow,
     Preferences,
     Stats,
     Volunteer,
 )
 from .neon_profile import CERTIFICATION_FIELDS
+from .rewards import RewardStatus
 from .use_cases import HoursSummary, shop_access
+
+BadgeId = Literal[tuple(BADGES)]  # type: ignore[valid-type]
 
 
 class BadgeOut(Schema):
-    id: str = Field(description="first_task, ten_tasks, fifty_hours or week_streak")
+    id: BadgeId = Field(description="first_task, ten_tasks, fifty_hours or week_streak")
     name: str
     description: str
     earned_at: datetime
@@ -38,7 +44,7 @@ class CertificationOut(Schema):
 
 
 class ShopAccessOut(Schema):
-    shop: str
+    shop: ShopSlug
     name: str
     can_claim_here: bool = Field(description="True when the certifications this shop needs are held")
     missing_certifications: list[str] = Field(description="Names of what is still needed here")
@@ -153,7 +159,7 @@ class StatsOut(Schema):
 class ClaimOut(Schema):
     task_id: str
     task_title: str
-    shop: str
+    shop: ShopSlug
     claimed_at: datetime
 
     @staticmethod
@@ -168,14 +174,14 @@ class ClaimListOut(Schema):
 class HoursOut(Schema):
     task_id: str = Field(description="The task; for self-reported hours the entry's own id (SR-...)")
     task_title: str = Field(description="The task's title; for self-reported hours the kind's label")
-    shop: str
+    shop: ShopSlug
     hours: float
     points: int
     completed_at: datetime = Field(description="For self-reported hours: noon (Austin) of the day reported")
     month: str
-    status: str = Field(description="PENDING, APPROVED or REJECTED")
+    status: HoursStatus = Field(description="PENDING, APPROVED or REJECTED")
     note: str | None = Field(description="The completion note, or the self-reported description")
-    kind: str = Field(description="task, general, class, on_duty or csi_session")
+    kind: HoursKind = Field(description="task, general, class, on_duty or csi_session")
     reviewed_by: str | None = Field(description="Who approved or rejected it")
 
     @staticmethod
@@ -206,13 +212,13 @@ class ReportHoursIn(Schema):
         description="The day the work was done (Austin time; not in the future, at most 62 days ago)"
     )
     hours: float = Field(gt=0, le=MAX_SELF_REPORTED_HOURS)
-    shop: str = Field(max_length=40, description="A shop slug: its leads review the hours")
+    shop: ShopSlug = Field(description="A shop slug: its leads review the hours")
     description: str = Field(min_length=1, max_length=MAX_DESCRIPTION_LENGTH)
 
 
 class SessionProgressOut(Schema):
     label: str
-    kind: str
+    kind: HoursKind
     done: int = Field(description="Approved entries of this kind in the month")
     required: int
     met: bool
@@ -222,7 +228,7 @@ class RewardOut(Schema):
     id: str
     title: str
     subtitle: str
-    status: str = Field(
+    status: RewardStatus = Field(
         description="ACTIVE (earned this month), PENDING (earned once the pending hours are "
         "approved) or IN PROGRESS"
     )

@@ -530,8 +530,11 @@ export interface components {
     schemas: {
         /** HealthOut */
         HealthOut: {
-            /** Status */
-            status: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
             /** Table */
             table: string;
             /** Env */
@@ -568,14 +571,16 @@ export interface components {
         /**
          * FieldErrorOut
          * @description One refused field. ``field`` is the name the client sent (``hours``, ``status``,
-         *     ``photos.0``; ``body`` for the request body as a whole); ``code`` says what is wrong with it
-         *     (``missing``, ``enum``, ``greater_than``, ... from the schema, ``invalid`` from a rule).
+         *     ``photos.0``; ``body`` for the request body as a whole); ``code`` says what is wrong with it.
          */
         FieldErrorOut: {
             /** Field */
             field: string;
-            /** Code */
-            code: string;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "missing" | "invalid_type" | "enum" | "too_short" | "too_long" | "out_of_range" | "pattern" | "invalid" | "invalid_cursor";
             /** Message */
             message: string;
         };
@@ -591,6 +596,11 @@ export interface components {
              */
             unlocks?: string[];
         };
+        /**
+         * CertificationRule
+         * @enum {string}
+         */
+        CertificationRule: "any" | "all";
         /** ShopListOut */
         ShopListOut: {
             /** Items */
@@ -598,8 +608,11 @@ export interface components {
         };
         /** ShopOut */
         ShopOut: {
-            /** Slug */
-            slug: string;
+            /**
+             * Slug
+             * @enum {string}
+             */
+            slug: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Name */
             name: string;
             /** Slack Channel */
@@ -608,11 +621,8 @@ export interface components {
             color: string | null;
             /** Required Certifications */
             required_certifications: components["schemas"]["CertificationOut"][];
-            /**
-             * Certification Rule
-             * @description any: one of them suffices; all: every one is needed
-             */
-            certification_rule: string;
+            /** @description any: one of them suffices; all: every one is needed */
+            certification_rule: components["schemas"]["CertificationRule"];
             /** Open Tasks */
             open_tasks: number;
             /**
@@ -714,12 +724,19 @@ export interface components {
             /**
              * Shop
              * @description Canonical shop slug, e.g. woodshop
+             * @enum {string}
              */
-            shop: string;
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             status: components["schemas"]["TaskStatus"];
             urgency: components["schemas"]["Urgency"];
+            /** @description preventative (the PM Schedule) or problem (a problem report) */
             task_type: components["schemas"]["TaskType"];
-            /** Problem Type */
+            /** @description The `type` filter's value for this task: preventative, problem or facilities (a problem report whose problem_type is Facilities) */
+            type: components["schemas"]["FeedType"];
+            /**
+             * Problem Type
+             * @description The report's Problem Type as ClickUp names it (free text)
+             */
             problem_type: string | null;
             /**
              * Asset
@@ -839,16 +856,10 @@ export interface components {
              * @description Plain text (the frontend escapes it)
              */
             text: string;
-            /**
-             * Source
-             * @description api, staff, clickup or system
-             */
-            source: string;
-            /**
-             * Action
-             * @description History action (null for comments)
-             */
-            action: string | null;
+            /** @description api, staff, clickup, system or slack (comments: api or clickup) */
+            source: components["schemas"]["HistorySource"];
+            /** @description History action (null for comments) */
+            action: components["schemas"]["HistoryAction"] | null;
             /**
              * Note
              * @description History note, when the reader may see it
@@ -886,6 +897,11 @@ export interface components {
             /** Resolved */
             resolved: boolean;
         };
+        /**
+         * HistoryAction
+         * @enum {string}
+         */
+        HistoryAction: "created" | "updated" | "claimed" | "released" | "completed" | "reassigned" | "reopened" | "deleted" | "resynced" | "hours_approved" | "hours_rejected" | "step_checked" | "step_unchecked" | "badge_earned" | "still_on_it";
         /** HistoryOut */
         HistoryOut: {
             /**
@@ -893,16 +909,10 @@ export interface components {
              * Format: date-time
              */
             at: string;
-            /**
-             * Action
-             * @description created, updated, claimed, released, completed, reassigned, ...
-             */
-            action: string;
-            /**
-             * Source
-             * @description api, staff, clickup or system
-             */
-            source: string;
+            /** @description created, updated, claimed, released, completed, reassigned, ... */
+            action: components["schemas"]["HistoryAction"];
+            /** @description api, staff, clickup, system or slack */
+            source: components["schemas"]["HistorySource"];
             /**
              * Actor
              * @description Display name of who did it (null for ClickUp/system)
@@ -923,13 +933,19 @@ export interface components {
              */
             hours: number | null;
         };
+        /**
+         * HistorySource
+         * @enum {string}
+         */
+        HistorySource: "api" | "staff" | "clickup" | "system" | "slack";
         /** LocationOut */
         LocationOut: {
             /**
              * Shop
              * @description Shop slug
+             * @enum {string}
              */
-            shop: string;
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Shop Name */
             shop_name: string;
             /** Asset */
@@ -977,12 +993,19 @@ export interface components {
             /**
              * Shop
              * @description Canonical shop slug, e.g. woodshop
+             * @enum {string}
              */
-            shop: string;
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             status: components["schemas"]["TaskStatus"];
             urgency: components["schemas"]["Urgency"];
+            /** @description preventative (the PM Schedule) or problem (a problem report) */
             task_type: components["schemas"]["TaskType"];
-            /** Problem Type */
+            /** @description The `type` filter's value for this task: preventative, problem or facilities (a problem report whose problem_type is Facilities) */
+            type: components["schemas"]["FeedType"];
+            /**
+             * Problem Type
+             * @description The report's Problem Type as ClickUp names it (free text)
+             */
             problem_type: string | null;
             /**
              * Asset
@@ -1142,8 +1165,9 @@ export interface components {
             /**
              * Action
              * @description claimed, completed or badge_earned
+             * @enum {string}
              */
-            action: string;
+            action: "claimed" | "completed" | "badge_earned";
             /** Volunteer */
             volunteer: string | null;
             /**
@@ -1153,8 +1177,11 @@ export interface components {
             task_id: string;
             /** Task Title */
             task_title: string;
-            /** Shop */
-            shop: string;
+            /**
+             * Shop
+             * @enum {string}
+             */
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Hours */
             hours: number | null;
             /**
@@ -1163,6 +1190,11 @@ export interface components {
              */
             badge?: string | null;
         };
+        /**
+         * AnnouncementKind
+         * @enum {string}
+         */
+        AnnouncementKind: "info" | "warning" | "success";
         /** AnnouncementListOut */
         AnnouncementListOut: {
             /** Items */
@@ -1176,16 +1208,13 @@ export interface components {
             title: string;
             /** Message */
             message: string;
-            /**
-             * Type
-             * @description info, warning or success
-             */
-            type: string;
+            /** @description info, warning or success */
+            type: components["schemas"]["AnnouncementKind"];
             /**
              * Shop
              * @description null: the whole makerspace
              */
-            shop: string | null;
+            shop: ("woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general") | null;
             /**
              * Date
              * Format: date-time
@@ -1325,10 +1354,16 @@ export interface components {
             status: components["schemas"]["PublicStatus"];
             /** Title */
             title: string;
-            /** Shop */
-            shop: string;
-            /** Area */
-            area: string;
+            /**
+             * Shop
+             * @enum {string}
+             */
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
+            /**
+             * Area
+             * @enum {string}
+             */
+            area: "3D Printing" | "Electronics" | "Textiles" | "Lasers" | "Woodshop" | "Metal-Shop" | "Ceramics" | "Multi-Purpose Room" | "Lobby" | "Studios" | "Hallway" | "Bathrooms" | "HVAC" | "Education / Classes" | "General Areas";
             /**
              * Created At
              * Format: date-time
@@ -1355,8 +1390,9 @@ export interface components {
             /**
              * Id
              * @description first_task, ten_tasks, fifty_hours or week_streak
+             * @enum {string}
              */
-            id: string;
+            id: "first_task" | "ten_tasks" | "fifty_hours" | "week_streak";
             /** Name */
             name: string;
             /** Description */
@@ -1427,8 +1463,11 @@ export interface components {
         };
         /** ShopAccessOut */
         ShopAccessOut: {
-            /** Shop */
-            shop: string;
+            /**
+             * Shop
+             * @enum {string}
+             */
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Name */
             name: string;
             /**
@@ -1494,8 +1533,11 @@ export interface components {
             task_id: string;
             /** Task Title */
             task_title: string;
-            /** Shop */
-            shop: string;
+            /**
+             * Shop
+             * @enum {string}
+             */
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /**
              * Claimed At
              * Format: date-time
@@ -1507,6 +1549,13 @@ export interface components {
          * @enum {string}
          */
         HoursStatus: "PENDING" | "APPROVED" | "REJECTED";
+        /**
+         * HoursKind
+         * @description Where logged hours come from: a completed task, or reported by the member (section 1.7
+         *     of the screens: "Maintenance Task #...", "General Volunteer", "Self-Reported").
+         * @enum {string}
+         */
+        HoursKind: "task" | "general" | "class" | "on_duty" | "csi_session";
         /** HoursOut */
         HoursOut: {
             /**
@@ -1519,8 +1568,11 @@ export interface components {
              * @description The task's title; for self-reported hours the kind's label
              */
             task_title: string;
-            /** Shop */
-            shop: string;
+            /**
+             * Shop
+             * @enum {string}
+             */
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Hours */
             hours: number;
             /** Points */
@@ -1533,21 +1585,15 @@ export interface components {
             completed_at: string;
             /** Month */
             month: string;
-            /**
-             * Status
-             * @description PENDING, APPROVED or REJECTED
-             */
-            status: string;
+            /** @description PENDING, APPROVED or REJECTED */
+            status: components["schemas"]["HoursStatus"];
             /**
              * Note
              * @description The completion note, or the self-reported description
              */
             note: string | null;
-            /**
-             * Kind
-             * @description task, general, class, on_duty or csi_session
-             */
-            kind: string;
+            /** @description task, general, class, on_duty or csi_session */
+            kind: components["schemas"]["HoursKind"];
             /**
              * Reviewed By
              * @description Who approved or rejected it
@@ -1585,8 +1631,9 @@ export interface components {
             /**
              * Shop
              * @description A shop slug: its leads review the hours
+             * @enum {string}
              */
-            shop: string;
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Description */
             description: string;
         };
@@ -1643,11 +1690,8 @@ export interface components {
             title: string;
             /** Subtitle */
             subtitle: string;
-            /**
-             * Status
-             * @description ACTIVE (earned this month), PENDING (earned once the pending hours are approved) or IN PROGRESS
-             */
-            status: string;
+            /** @description ACTIVE (earned this month), PENDING (earned once the pending hours are approved) or IN PROGRESS */
+            status: components["schemas"]["RewardStatus"];
             /**
              * Progress Hours
              * @description Approved hours this month
@@ -1660,12 +1704,16 @@ export interface components {
             /** Sessions */
             sessions: components["schemas"]["SessionProgressOut"][];
         };
+        /**
+         * RewardStatus
+         * @enum {string}
+         */
+        RewardStatus: "ACTIVE" | "PENDING" | "IN PROGRESS";
         /** SessionProgressOut */
         SessionProgressOut: {
             /** Label */
             label: string;
-            /** Kind */
-            kind: string;
+            kind: components["schemas"]["HoursKind"];
             /**
              * Done
              * @description Approved entries of this kind in the month
