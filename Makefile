@@ -44,7 +44,7 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 ddb-start: setup
-	$(BIN)/python scripts/dynamodb_local.py start --port $(DDB_PORT) --db-path .data/dynamodb
+	$(BIN)/python scripts/dynamodb_local.py start --port $(DDB_PORT) --db-path .data/dynamodb-$(DDB_PORT)
 
 ddb-stop:
 	$(BIN)/python scripts/dynamodb_local.py stop --port $(DDB_PORT)
@@ -57,7 +57,7 @@ seed: setup ddb-start
 # Starts over: deletes the local table's data and seeds it afresh.
 reset: setup
 	$(BIN)/python scripts/dynamodb_local.py stop --port $(DDB_PORT)
-	rm -rf .data/dynamodb
+	rm -rf .data/dynamodb-$(DDB_PORT)
 	$(MAKE) ddb-start
 	$(LOCAL_ENV) $(BIN)/python manage.py ddb_create_table
 	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --once

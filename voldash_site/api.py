@@ -22,9 +22,17 @@ api = NinjaAPI(
     title="voldash API",
     version="1",
     description=(
-        "Backend of the Asmbly Volunteer Dashboard: the task feed mirrored from ClickUp, "
-        "shops, and (later) claims, hours and points. Errors share one body: "
-        "`{code, message, detail}`."
+        "Backend of the Asmbly Volunteer Dashboard: the task list mirrored from ClickUp (filters, "
+        "sorts, facets), task detail, claims, comments, checklists, completion with hours, "
+        "self-reported hours and their review, rewards, badges, points and the leaderboard, "
+        "announcements, problem reports and calendar feeds. **The task list's scope**: tasks of "
+        "one status, OPEN unless `status` names another, for every combination of filters and "
+        "sorts (`shop` included); `total` and `facets` count that same scope. Enumerated query "
+        "values are matched case-insensitively after trimming spaces. **Errors** share one JSON "
+        "body `{code, message, detail}` (every answer under /api/, 404/405/413 and CSRF "
+        "refusals included); a refused field is always 422 `validation_error` with "
+        "`detail.fields: [{field, code, message}]` naming the field as sent. Dates are Austin "
+        "dates (America/Chicago)."
     ),
     urls_namespace="api-v1",
     docs_url="/docs",

@@ -23,7 +23,7 @@ from .domain import (
 )
 from .neon_profile import CERTIFICATION_FIELDS
 from .rewards import RewardStatus
-from .use_cases import HoursSummary, shop_access
+from .use_cases import HoursSummary, shop_access, stamp_key
 
 BadgeId = Literal[tuple(BADGES)]  # type: ignore[valid-type]
 
@@ -142,9 +142,12 @@ class MeOut(Schema):
 
 
 class StatsOut(Schema):
-    hours_this_month: float = Field(description="Approved and pending hours this month (Austin time)")
-    hours_lifetime: float
-    pending_hours: float = Field(description="Hours waiting for a shop lead's approval")
+    hours_this_month: float = Field(
+        description="Hours logged this month (Austin): approved + pending; rejected ones are taken off. "
+        "The hours summary's hours_approved is the approved part only (README: Hours figures)"
+    )
+    hours_lifetime: float = Field(description="Hours logged ever: approved + pending (rejected taken off)")
+    pending_hours: float = Field(description="Hours waiting for a shop lead's approval (all months)")
     tasks_completed: int
     tasks_this_month: int
     points: int
@@ -172,6 +175,10 @@ class ClaimListOut(Schema):
 
 
 class HoursOut(Schema):
+    id: str = Field(
+        description="The entry's own id, unique among the volunteer's entries (a task completed "
+        "twice has two entries); the staff review page uses the same key"
+    )
     task_id: str = Field(description="The task; for self-reported hours the entry's own id (SR-...)")
     task_title: str = Field(description="The task's title; for self-reported hours the kind's label")
     shop: ShopSlug
@@ -187,6 +194,7 @@ class HoursOut(Schema):
     @staticmethod
     def from_entry(e: HoursEntry) -> HoursOut:
         return HoursOut(
+            id=e.key or f"{stamp_key(e.completed_at)}#{e.task_id}",
             task_id=e.task_id,
             task_title=e.task_title,
             shop=e.shop,

@@ -1498,14 +1498,17 @@ export interface components {
         StatsOut: {
             /**
              * Hours This Month
-             * @description Approved and pending hours this month (Austin time)
+             * @description Hours logged this month (Austin): approved + pending; rejected ones are taken off. The hours summary's hours_approved is the approved part only (README: Hours figures)
              */
             hours_this_month: number;
-            /** Hours Lifetime */
+            /**
+             * Hours Lifetime
+             * @description Hours logged ever: approved + pending (rejected taken off)
+             */
             hours_lifetime: number;
             /**
              * Pending Hours
-             * @description Hours waiting for a shop lead's approval
+             * @description Hours waiting for a shop lead's approval (all months)
              */
             pending_hours: number;
             /** Tasks Completed */
@@ -1558,6 +1561,11 @@ export interface components {
         HoursKind: "task" | "general" | "class" | "on_duty" | "csi_session";
         /** HoursOut */
         HoursOut: {
+            /**
+             * Id
+             * @description The entry's own id, unique among the volunteer's entries (a task completed twice has two entries); the staff review page uses the same key
+             */
+            id: string;
             /**
              * Task Id
              * @description The task; for self-reported hours the entry's own id (SR-...)

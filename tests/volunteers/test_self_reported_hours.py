@@ -218,11 +218,12 @@ def test_the_summary_is_one_request_from_counters(at_month_end):
 
 
 @pytest.mark.parametrize("month", ["0000-01", "9999-12", "1999-12"])
-def test_a_month_out_of_the_calendar_is_a_400(at_month_end, month):
+def test_a_month_out_of_the_calendar_is_a_422_naming_month(at_month_end, month):
     alex = member(ALEX)
     for path in ("/api/v1/me/hours", "/api/v1/me/hours/summary"):
         response = alex.get(path, {"month": month})
-        assert response.status_code == 400 and response.json()["code"] == "invalid_request", path
+        assert response.status_code == 422 and response.json()["code"] == "validation_error", path
+        assert response.json()["detail"]["fields"][0]["field"] == "month"
 
 
 def test_reported_hours_count_in_the_month_of_the_day_worked(cast, monkeypatch):
