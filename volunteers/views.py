@@ -159,7 +159,9 @@ def dev_login(request: HttpRequest) -> HttpResponse:
             except ValueError:
                 data = None
             if not isinstance(data, dict):
-                return JsonResponse(error_body("invalid_body", "The request body is not a JSON object."), status=400)
+                return JsonResponse(
+                    error_body("invalid_body", "The request body is not a JSON object."), status=400
+                )
         else:
             data = request.POST
         try:
