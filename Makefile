@@ -14,7 +14,7 @@ LOCAL_ENV := VOLDASH_ENV=local DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$(DDB_PORT
 # Seeds a fresh local table once; later runs keep whatever you did (claims, hours, edits).
 run: setup ddb-start
 	$(LOCAL_ENV) $(BIN)/python manage.py ddb_create_table
-	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --once
+	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --once --activity
 	$(LOCAL_ENV) $(BIN)/python manage.py backfill_feed
 	@echo "voldash on http://127.0.0.1:$(PORT)/api/v1/docs  (DynamoDB Local on :$(DDB_PORT); stop it with make ddb-stop)"
 	$(LOCAL_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -60,7 +60,7 @@ reset: setup
 	rm -rf .data/dynamodb-$(DDB_PORT)
 	$(MAKE) ddb-start
 	$(LOCAL_ENV) $(BIN)/python manage.py ddb_create_table
-	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --once
+	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --once --activity
 	$(LOCAL_ENV) $(BIN)/python manage.py backfill_feed
 
 # Regenerates constraints.txt from the virtualenv as plain name==version pins (never a path or URL).

@@ -91,6 +91,11 @@ class TaskOut(Schema):
         "(a problem report whose problem_type is Facilities)"
     )
     problem_type: str | None = Field(description="The report's Problem Type as ClickUp names it (free text)")
+    summary: str | None = Field(
+        description="Problem reports: the form's summary (the card's text; `description` keeps the raw "
+        "'Problem Type: ... Workspace: ...' lines); null for PM tasks"
+    )
+    details: str | None = Field(description="Problem reports: the form's Additional Info, or null")
     asset: str | None = Field(description="The equipment concerned, when ClickUp names it")
     estimate_minutes: int | None
     points: int = Field(description="Points credited on completion (see README: Points)")
@@ -121,6 +126,8 @@ class TaskOut(Schema):
             task_type=task.task_type,
             type=feed_type(task.task_type, task.problem_type),
             problem_type=task.problem_type,
+            summary=task.report_summary,
+            details=task.report_details,
             asset=task.asset,
             estimate_minutes=task.estimate_minutes,
             points=task.points,
@@ -382,6 +389,8 @@ def task_dict(
         "task_type": task.task_type.value,
         "type": feed_type(task.task_type, task.problem_type).value,
         "problem_type": task.problem_type,
+        "summary": task.report_summary,
+        "details": task.report_details,
         "asset": task.asset,
         "estimate_minutes": task.estimate_minutes,
         "points": task.points,

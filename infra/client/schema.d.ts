@@ -739,6 +739,16 @@ export interface components {
              */
             problem_type: string | null;
             /**
+             * Summary
+             * @description Problem reports: the form's summary (the card's text; `description` keeps the raw 'Problem Type: ... Workspace: ...' lines); null for PM tasks
+             */
+            summary: string | null;
+            /**
+             * Details
+             * @description Problem reports: the form's Additional Info, or null
+             */
+            details: string | null;
+            /**
              * Asset
              * @description The equipment concerned, when ClickUp names it
              */
@@ -1007,6 +1017,16 @@ export interface components {
              * @description The report's Problem Type as ClickUp names it (free text)
              */
             problem_type: string | null;
+            /**
+             * Summary
+             * @description Problem reports: the form's summary (the card's text; `description` keeps the raw 'Problem Type: ... Workspace: ...' lines); null for PM tasks
+             */
+            summary: string | null;
+            /**
+             * Details
+             * @description Problem reports: the form's Additional Info, or null
+             */
+            details: string | null;
             /**
              * Asset
              * @description The equipment concerned, when ClickUp names it
