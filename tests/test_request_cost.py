@@ -64,7 +64,7 @@ def test_following_cursors_stays_one_request_per_page(client, table):
     ]
     cursor, pages, seen = None, 0, []
     while True:
-        params = {"shop": "woodshop", "urgency": "high", "limit": 2}
+        params = {"shop": "woodshop", "urgency": "high", "limit": 1}
         if cursor:
             params["cursor"] = cursor
         with count_calls() as calls:
@@ -76,4 +76,4 @@ def test_following_cursors_stays_one_request_per_page(client, table):
         if not cursor:
             break
     assert seen == expected
-    assert pages >= 2
+    assert pages >= len(expected) >= 1
