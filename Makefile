@@ -14,7 +14,7 @@ LOCAL_ENV := VOLDASH_ENV=local DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$(DDB_PORT
 # Seeds a fresh local table once; later runs keep whatever you did (claims, hours, edits).
 run: setup ddb-start
 	$(LOCAL_ENV) $(BIN)/python manage.py ddb_create_table
-	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --once
+	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --once --activity
 	$(LOCAL_ENV) $(BIN)/python manage.py backfill_feed
 	@echo "voldash on http://127.0.0.1:$(PORT)/api/v1/docs  (DynamoDB Local on :$(DDB_PORT); stop it with make ddb-stop)"
 	$(LOCAL_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -48,7 +48,7 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 ddb-start: setup
-	$(BIN)/python scripts/dynamodb_local.py start --port $(DDB_PORT) --db-path .data/dynamodb
+	$(BIN)/python scripts/dynamodb_local.py start --port $(DDB_PORT) --db-path .data/dynamodb-$(DDB_PORT)
 
 ddb-stop:
 	$(BIN)/python scripts/dynamodb_local.py stop --port $(DDB_PORT)
@@ -61,10 +61,10 @@ seed: setup ddb-start
 # Starts over: deletes the local table's data and seeds it afresh.
 reset: setup
 	$(BIN)/python scripts/dynamodb_local.py stop --port $(DDB_PORT)
-	rm -rf .data/dynamodb
+	rm -rf .data/dynamodb-$(DDB_PORT)
 	$(MAKE) ddb-start
 	$(LOCAL_ENV) $(BIN)/python manage.py ddb_create_table
-	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --once
+	$(LOCAL_ENV) $(BIN)/python manage.py seed_demo --once --activity
 	$(LOCAL_ENV) $(BIN)/python manage.py backfill_feed
 
 # Regenerates constraints.txt from the virtualenv as plain name==version pins (never a path or URL).

@@ -11,7 +11,7 @@ from voldash_site.schemas import ErrorOut
 from volunteers import use_cases as volunteer_use_cases
 
 from . import use_cases
-from .schemas import AnnouncementListOut, AnnouncementOut, ShopListOut, ShopOut
+from .schemas import AnnouncementListOut, AnnouncementOut, ShopListOut, ShopOut, ShopParam
 
 router = Router(tags=["shops"])
 announcements_router = Router(tags=["announcements"])
@@ -31,8 +31,8 @@ def list_shops(request: HttpRequest):
 )
 def active_announcements(
     request: HttpRequest,
-    shop: str | None = Query(
-        None, max_length=40, description="A shop slug: that shop's and the makerspace-wide announcements"
+    shop: ShopParam | None = Query(
+        None, description="A shop slug: that shop's and the makerspace-wide announcements"
     ),
     include_dismissed: bool = Query(False, description="Also list the ones the viewer dismissed"),
 ):

@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import BeforeValidator
 
-from .domain import Shop
+from voldash_site.schemas import lower_trimmed
+
+from .catalog import SHOP_SLUGS
+from .domain import AnnouncementKind, CertificationRule, Shop
+
+ShopSlug = Literal[SHOP_SLUGS]  # type: ignore[valid-type]
+# A shop in a query: case-insensitive and trimmed (README: one rule for case and spaces).
+ShopParam = Annotated[ShopSlug, BeforeValidator(lower_trimmed)]  # type: ignore[valid-type]
 
 
 class CertificationOut(Schema):
@@ -13,12 +22,14 @@ class CertificationOut(Schema):
 
 
 class ShopOut(Schema):
-    slug: str
+    slug: ShopSlug
     name: str
     slack_channel: str
     color: str | None
     required_certifications: list[CertificationOut]
-    certification_rule: str = Field(description="any: one of them suffices; all: every one is needed")
+    certification_rule: CertificationRule = Field(
+        description="any: one of them suffices; all: every one is needed"
+    )
     open_tasks: int
     task_counts: dict[str, int] = Field(description="Tasks per status")
 
@@ -46,8 +57,8 @@ class AnnouncementOut(Schema):
     id: str
     title: str
     message: str
-    type: str = Field(description="info, warning or success")
-    shop: str | None = Field(description="null: the whole makerspace")
+    type: AnnouncementKind = Field(description="info, warning or success")
+    shop: ShopSlug | None = Field(description="null: the whole makerspace")
     date: datetime
     expires_at: datetime
     dismissed: bool = Field(False, description="The viewer dismissed it (only listed with include_dismissed)")

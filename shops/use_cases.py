@@ -46,15 +46,15 @@ def create_announcement(
 ) -> Announcement:
     title, message = title.strip(), message.strip()
     if not 3 <= len(title) <= 120:
-        raise InvalidInput("title must be 3 to 120 characters")
+        raise InvalidInput("title must be 3 to 120 characters", field="title")
     if not 1 <= len(message) <= 2000:
-        raise InvalidInput("message must be 1 to 2000 characters")
+        raise InvalidInput("message must be 1 to 2000 characters", field="message")
     if not 1 <= days <= MAX_DAYS:
-        raise InvalidInput(f"days must be between 1 and {MAX_DAYS}")
+        raise InvalidInput(f"days must be between 1 and {MAX_DAYS}", field="days")
     try:
         kind_value = AnnouncementKind(kind)
     except ValueError as exc:
-        raise InvalidInput("kind must be info, warning or success") from exc
+        raise InvalidInput("kind must be info, warning or success", field="kind") from exc
     announcement = Announcement(
         id=uuid.uuid4().hex[:12],
         title=title,

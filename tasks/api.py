@@ -12,6 +12,7 @@ from ninja import Path, Query, Router
 from ninja.responses import NinjaJSONEncoder
 
 from shops.catalog import SHOP_SLUGS
+from shops.schemas import ShopParam
 from voldash_site.auth import action_auth, remember, session_auth, session_ended, viewer_from_session
 from voldash_site.container import get_container
 from voldash_site.errors import SessionEnded
@@ -32,7 +33,6 @@ from .schemas import (
     CompleteIn,
     FeedTypeParam,
     ReleaseIn,
-    ShopSlug,
     SortParam,
     StatusParam,
     TaskDetailOut,
@@ -80,8 +80,10 @@ ACTION_ERRORS = {
 )
 def list_tasks(
     request: HttpRequest,
-    shop: ShopSlug | None = Query(None, description="Only this shop (all statuses, open first)"),
-    status: StatusParam | None = Query(None, description="OPEN, IN_PROGRESS, ON_HOLD or DONE"),
+    shop: ShopParam | None = Query(None, description="Only this shop"),
+    status: StatusParam | None = Query(
+        None, description="OPEN (the default scope), IN_PROGRESS, ON_HOLD or DONE; also open, in-progress"
+    ),
     urgency: UrgencyParam | None = Query(None, description="critical, high, medium or low"),
     limit: int = Query(20, ge=1, le=100, description="Page size, 1 to 100"),
     cursor: str | None = Query(None, max_length=2048, description="next_cursor of the previous page"),
@@ -99,10 +101,13 @@ def list_tasks(
     ),
     counts: bool = Query(False, description="Add `total` and `facets` (one more DynamoDB request)"),
 ):
-    """Newest first unless `sort` says otherwise. Without `shop` and `status`, the open feed.
-    Filters combine. Each page is one DynamoDB Query; a page filtered by something its index
-    key does not serve (README: The task list) may hold fewer than `limit` items and still have
-    a next page. When logged in, each task says whether the viewer can claim it."""
+    """Newest first unless `sort` says otherwise. **Scope**: tasks of one status, OPEN unless
+    `status` names another, for every combination of filters and sorts (`shop` included);
+    `total` and `facets` count that same scope. Filters combine. Enumerated values are matched
+    case-insensitively after trimming spaces. Each page is one DynamoDB Query; a page filtered
+    by something its index key does not serve (README: The task list) may hold fewer than
+    `limit` items and still have a next page. When logged in, each task says whether the
+    viewer can claim it."""
     container = get_container()
     filters = {"shop": shop, "status": status, "urgency": urgency, "type": task_type, "time": time}
 

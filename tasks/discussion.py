@@ -68,9 +68,9 @@ def post_comment(
     in the window."""
     cleaned = clean_comment(text)
     if not cleaned:
-        raise InvalidInput("A comment needs some text.", detail={"field": "text"})
+        raise InvalidInput("A comment needs some text.", field="text")
     if len(cleaned) > MAX_COMMENT_LENGTH:
-        raise InvalidInput(f"A comment is at most {MAX_COMMENT_LENGTH} characters.", detail={"field": "text"})
+        raise InvalidInput(f"A comment is at most {MAX_COMMENT_LENGTH} characters.", field="text")
     now = deps.clock()
     comment = Comment(
         task_id=task_id,

@@ -143,6 +143,19 @@ class Task:
     def points(self) -> int:
         return task_points(self.urgency, self.estimate_minutes)
 
+    @property
+    def report_summary(self) -> str | None:
+        """A problem report's "Summary:" line (the form's own words, README: Problem reports),
+        or None when the description has none (PM tasks, tasks made in ClickUp by hand)."""
+        return report_line(self.description, "Summary") if self.task_type is TaskType.PROBLEM else None
+
+    @property
+    def report_details(self) -> str | None:
+        """A problem report's "Additional Info:" line, or None."""
+        return (
+            report_line(self.description, "Additional Info") if self.task_type is TaskType.PROBLEM else None
+        )
+
     def due_state(self, now: datetime) -> DueState | None:
         """Overdue or due within DUE_SOON of ``now``; None when done, undated or later."""
         if self.due_at is None or self.status is TaskStatus.DONE or self.deleted:
@@ -453,3 +466,17 @@ def display_tags(task: Task) -> list[tuple[str, str]]:
         if t != AWAITING_CLICKUP and _fold_tag(t) not in SAFETY_TAGS:
             tags.append((t[:50], "info"))
     return tags
+
+
+_REPORT_LINE = re.compile(
+    r"^(Problem Type|Workspace|Asset|Summary|Additional Info):[ \t]*(.*?)[ \t]*$", re.MULTILINE
+)
+
+
+def report_line(description: str, name: str) -> str | None:
+    """The value of one of the problem-report form's prefixed lines ("Summary:  ..."), or None
+    when missing or empty."""
+    for match in _REPORT_LINE.finditer(description or ""):
+        if match.group(1) == name:
+            return match.group(2) or None
+    return None

@@ -186,9 +186,9 @@ MAX_SEARCH = 100
 
 @dataclass(frozen=True)
 class FeedQuery:
-    """A page request. ``status`` None means the open feed, except with ``shop`` alone (no other
-    filter but urgency, a newest/oldest sort), which lists the shop's tasks of every status as it
-    always has."""
+    """A page request. The scope rule (README: The task list): ``status`` None means OPEN, for
+    every combination of filters and sorts; ``status`` names the one status listed instead. No
+    other filter or sort changes which statuses come back, and the facets count that scope."""
 
     shop: str | None = None
     status: TaskStatus | None = None
@@ -199,20 +199,7 @@ class FeedQuery:
     sort: FeedSort = FeedSort.NEWEST
 
     @property
-    def every_status(self) -> bool:
-        return (
-            self.status is None
-            and self.shop is not None
-            and self.type is None
-            and self.time is None
-            and not self.search
-            and self.sort in (FeedSort.NEWEST, FeedSort.OLDEST)
-        )
-
-    @property
     def statuses(self) -> tuple[TaskStatus, ...]:
-        if self.every_status:
-            return tuple(TaskStatus)
         return (self.status or TaskStatus.OPEN,)
 
     @property
@@ -252,9 +239,6 @@ def plan(q: FeedQuery) -> Plan:
     a type (GSI5); sort by urgency, alone or with a shop (GSI4/GSI7); sort by due date (GSI6).
     Anything else adds a filter expression on top of the best of those."""
     forward = q.sort is FeedSort.OLDEST
-    if q.every_status:
-        urgency = frozenset({"urgency"} if q.urgency else ())
-        return Plan("GSI1", f"SHOP#{q.shop}", None, forward, urgency)
     s = (q.status or TaskStatus.OPEN).value
     rest = {n for n, v in (("type", q.type), ("time", q.time), ("search", q.search)) if v}
     if q.sort is FeedSort.DUE:

@@ -312,7 +312,7 @@ def release_task(
     auto: AutoRelease | None = None,
 ) -> ActionResult:
     if reason is not None and len(reason) > MAX_NOTE_LENGTH:
-        raise InvalidInput(f"reason is longer than {MAX_NOTE_LENGTH} characters")
+        raise InvalidInput(f"reason is longer than {MAX_NOTE_LENGTH} characters", field="reason")
     held = True  # the holder's claim record exists (as it must); flipped if DynamoDB says otherwise
     for attempt in range(CONFLICT_RETRIES):
         task, actor = _load(deps, task_id, actor_id)
@@ -373,9 +373,11 @@ def complete_task(
     source: HistorySource = HistorySource.API,
 ) -> ActionResult:
     if not 0 < hours <= MAX_HOURS_PER_TASK:
-        raise InvalidInput(f"hours must be more than 0 and at most {MAX_HOURS_PER_TASK}, got {hours}")
+        raise InvalidInput(
+            f"hours must be more than 0 and at most {MAX_HOURS_PER_TASK}, got {hours}", field="hours"
+        )
     if note is not None and len(note) > MAX_NOTE_LENGTH:
-        raise InvalidInput(f"note is longer than {MAX_NOTE_LENGTH} characters")
+        raise InvalidInput(f"note is longer than {MAX_NOTE_LENGTH} characters", field="note")
     held = True  # the holder's claim record exists (as it must); flipped if DynamoDB says otherwise
     for attempt in range(BADGE_RETRIES):
         task, actor = _load(deps, task_id, actor_id)
@@ -456,7 +458,7 @@ def reassign_task(
     unless the lead overrides, which needs a reason (recorded in the history)."""
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > MAX_NOTE_LENGTH:
-        raise InvalidInput(f"reason is longer than {MAX_NOTE_LENGTH} characters")
+        raise InvalidInput(f"reason is longer than {MAX_NOTE_LENGTH} characters", field="reason")
     task, actor, new = deps.uow.load(
         deps.tasks.load(task_id), deps.volunteers.load(actor_id), deps.volunteers.load(new_assignee_id)
     )
@@ -490,7 +492,9 @@ def reassign_task(
             },
         )
     if override and not verdict.can_claim and not reason:
-        raise InvalidInput("An override needs a reason (it is recorded in the task's history).")
+        raise InvalidInput(
+            "An override needs a reason (it is recorded in the task's history).", field="reason"
+        )
     now = deps.clock()
     previous = task.assignee
     assignee = Assignee(new.neon_id, new.name, new.clickup_user_id)
@@ -596,7 +600,9 @@ def _review_once(
     if entry.status is not HoursStatus.PENDING:
         raise Conflict(f"These hours were already {entry.status.value.lower()}.", code="already_reviewed")
     if not approve and not (reason or "").strip():
-        raise InvalidInput("Rejecting hours needs a reason (the volunteer will see it in the history).")
+        raise InvalidInput(
+            "Rejecting hours needs a reason (the volunteer will see it in the history).", field="reason"
+        )
     now = deps.clock()
     history = HistoryEntry(
         task_id=entry.task_id,

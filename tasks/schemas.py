@@ -8,7 +8,8 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator
 
-from shops.catalog import ASMBLY_SHOPS, SHOP_SLUGS
+from shops.catalog import ASMBLY_SHOPS
+from shops.schemas import ShopSlug
 from volunteers.domain import Viewer
 
 from .domain import (
@@ -18,7 +19,9 @@ from .domain import (
     ChecklistStep,
     Comment,
     DueState,
+    HistoryAction,
     HistoryEntry,
+    HistorySource,
     HistoryVisibility,
     Task,
     TaskDetail,
@@ -30,9 +33,8 @@ from .domain import (
     history_visibility,
     safety_warning,
 )
-from .feed import Counts, FeedSort, FeedType, TimeBucket
+from .feed import Counts, FeedSort, FeedType, TimeBucket, feed_type
 
-ShopSlug = Literal[SHOP_SLUGS]  # type: ignore[valid-type]
 TASK_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
@@ -81,11 +83,20 @@ class TaskOut(Schema):
     id: str = Field(description="The ClickUp task id")
     title: str
     description: str
-    shop: str = Field(description="Canonical shop slug, e.g. woodshop")
+    shop: ShopSlug = Field(description="Canonical shop slug, e.g. woodshop")
     status: TaskStatus
     urgency: Urgency
-    task_type: TaskType
-    problem_type: str | None
+    task_type: TaskType = Field(description="preventative (the PM Schedule) or problem (a problem report)")
+    type: FeedType = Field(
+        description="The `type` filter's value for this task: preventative, problem or facilities "
+        "(a problem report whose problem_type is Facilities)"
+    )
+    problem_type: str | None = Field(description="The report's Problem Type as ClickUp names it (free text)")
+    summary: str | None = Field(
+        description="Problem reports: the form's summary (the card's text; `description` keeps the raw "
+        "'Problem Type: ... Workspace: ...' lines); null for PM tasks"
+    )
+    details: str | None = Field(description="Problem reports: the form's Additional Info, or null")
     asset: str | None = Field(description="The equipment concerned, when ClickUp names it")
     estimate_minutes: int | None
     points: int = Field(description="Points credited on completion (see README: Points)")
@@ -119,7 +130,10 @@ class TaskOut(Schema):
             status=task.status,
             urgency=task.urgency,
             task_type=task.task_type,
+            type=feed_type(task.task_type, task.problem_type),
             problem_type=task.problem_type,
+            summary=task.report_summary,
+            details=task.report_details,
             asset=task.asset,
             estimate_minutes=task.estimate_minutes,
             points=task.points,
@@ -141,8 +155,10 @@ class TaskOut(Schema):
 
 class HistoryOut(Schema):
     at: datetime
-    action: str = Field(description="created, updated, claimed, released, completed, reassigned, ...")
-    source: str = Field(description="api, staff, clickup or system")
+    action: HistoryAction = Field(
+        description="created, updated, claimed, released, completed, reassigned, ..."
+    )
+    source: HistorySource = Field(description="api, staff, clickup, system or slack")
     actor: str | None = Field(description="Display name of who did it (null for ClickUp/system)")
     from_status: TaskStatus | None
     to_status: TaskStatus | None
@@ -195,7 +211,7 @@ class TagOut(Schema):
 
 
 class LocationOut(Schema):
-    shop: str = Field(description="Shop slug")
+    shop: ShopSlug = Field(description="Shop slug")
     shop_name: str
     asset: str | None
 
@@ -213,8 +229,10 @@ class ActivityItemOut(Schema):
     at: datetime
     author: str | None = Field(description="Who wrote or did it (null for ClickUp/system)")
     text: str = Field(description="Plain text (the frontend escapes it)")
-    source: str = Field(description="api, staff, clickup or system")
-    action: str | None = Field(description="History action (null for comments)")
+    source: HistorySource = Field(
+        description="api, staff, clickup, system or slack (comments: api or clickup)"
+    )
+    action: HistoryAction | None = Field(description="History action (null for comments)")
     note: str | None = Field(description="History note, when the reader may see it")
 
 
@@ -282,11 +300,13 @@ class ActionOut(Schema):
 
 class ActivityOut(Schema):
     at: datetime
-    action: str = Field(description="claimed, completed or badge_earned")
+    action: Literal["claimed", "completed", "badge_earned"] = Field(
+        description="claimed, completed or badge_earned"
+    )
     volunteer: str | None
     task_id: str = Field(description="The task (or self-reported hours entry) the event is about")
     task_title: str
-    shop: str
+    shop: ShopSlug
     hours: float | None
     badge: str | None = Field(None, description="badge_earned: the badge's name")
 
@@ -374,7 +394,10 @@ def task_dict(
         "status": task.status.value,
         "urgency": task.urgency.value,
         "task_type": task.task_type.value,
+        "type": feed_type(task.task_type, task.problem_type).value,
         "problem_type": task.problem_type,
+        "summary": task.report_summary,
+        "details": task.report_details,
         "asset": task.asset,
         "estimate_minutes": task.estimate_minutes,
         "points": task.points,

@@ -28,19 +28,18 @@ def list_tasks(
     search: str | None = None,
     sort: FeedSort = FeedSort.NEWEST,
 ) -> TaskPage:
-    """Tasks of one shop (all statuses, open first, unless ``status`` narrows it), or of one
-    status across shops; with neither, the open feed. Newest first unless ``sort`` says
-    otherwise; ``type``, ``time`` and ``search`` narrow it further (tasks/feed.py). One Query
-    per page."""
+    """Tasks of one status (OPEN unless ``status`` says otherwise: the same scope for every
+    filter and sort), of one shop or of all. Newest first unless ``sort`` says otherwise;
+    ``type``, ``time`` and ``search`` narrow it further (tasks/feed.py). One Query per page."""
     if not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}, got {limit}", field="limit")
     query = feed_query(
         shop=shop, status=status, urgency=urgency, type=type, time=time, search=search, sort=sort
     )
-    if not query.is_plain:
+    if not query.is_plain or (shop is not None and urgency is not None):  # GSI7 keys shop+urgency
         return tasks.list_feed(query, limit=limit, cursor=cursor)
     if shop is not None:
-        return tasks.list_by_shop(shop, status=status, urgency=urgency, limit=limit, cursor=cursor)
+        return tasks.list_by_shop(shop, status=status or TaskStatus.OPEN, limit=limit, cursor=cursor)
     return tasks.list_by_status(status or TaskStatus.OPEN, urgency=urgency, limit=limit, cursor=cursor)
 
 
@@ -56,7 +55,7 @@ def feed_query(
 ) -> FeedQuery:
     text = " ".join(search.split()) if search else ""
     if len(text) > 100:
-        raise InvalidInput("q: the search text is at most 100 characters.", detail={"param": "q"})
+        raise InvalidInput("q: the search text is at most 100 characters.", field="q")
     return FeedQuery(
         shop=shop, status=status, type=type, urgency=urgency, time=time, search=text or None, sort=sort
     )

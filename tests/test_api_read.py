@@ -57,7 +57,10 @@ def test_a_task_carries_what_the_frontend_shows(client, store):
         "status": "IN_PROGRESS",
         "urgency": "high",
         "task_type": "problem",
+        "type": "problem",
         "problem_type": "Equipment",
+        "summary": None,
+        "details": None,
         "asset": "Table Saw 2 - Sawstop",
         "estimate_minutes": 90,
         "points": 50,  # high (30) + 2 started hours x 10

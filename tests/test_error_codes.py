@@ -127,3 +127,14 @@ def test_domain_error_classes_map_to_the_status_in_the_table():
     ):
         assert table[cls.code] == str(status_for(cls("x"))), cls
     assert table["storage_unavailable"] == str(status_for(errors.StorageUnavailable("x"))) == "503"
+
+
+def test_the_schema_enumerates_exactly_the_error_codes_of_the_table():
+    """`ErrorOut.code` is an enum in infra/openapi.yaml (the typed client's union): the
+    table's codes that are errors (webhook acknowledgements answer 200 and are not)."""
+    from typing import get_args
+
+    from voldash_site.schemas import ErrorCode
+
+    errors = {code for code, status in readme_table().items() if not status.startswith("2")}
+    assert set(get_args(ErrorCode)) == errors

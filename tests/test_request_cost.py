@@ -55,18 +55,16 @@ def test_each_read_is_one_request(client, table, tasks):
 def test_following_cursors_stays_one_request_per_page(client, table):
     anchor = datetime(2026, 11, 26, tzinfo=UTC)
     call_command("seed_demo", tasks=150, seed=3, anchor=anchor)
-    expected = [
+    expected = [  # the list's one scope: OPEN tasks, whatever the filters (README: The task list)
         t.id
         for t in sorted(
-            build_demo_data(tasks=150, seed=3, now=anchor).tasks,
-            key=lambda t: (t.status.value, t.created_at),
-            reverse=True,
+            build_demo_data(tasks=150, seed=3, now=anchor).tasks, key=lambda t: t.created_at, reverse=True
         )
-        if t.shop == "woodshop" and t.urgency.value == "high"
+        if t.shop == "woodshop" and t.urgency.value == "high" and t.status.value == "OPEN"
     ]
     cursor, pages, seen = None, 0, []
     while True:
-        params = {"shop": "woodshop", "urgency": "high", "limit": 5}
+        params = {"shop": "woodshop", "urgency": "high", "limit": 1}
         if cursor:
             params["cursor"] = cursor
         with count_calls() as calls:
@@ -78,4 +76,4 @@ def test_following_cursors_stays_one_request_per_page(client, table):
         if not cursor:
             break
     assert seen == expected
-    assert pages >= 2
+    assert pages >= len(expected) >= 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
@@ -14,9 +14,9 @@ from ninja.parser import Parser
 
 from voldash_site.dynamodb.items import ping
 from voldash_site.errors import DomainError
-from voldash_site.http_errors import retry_after, status_for
+from voldash_site.http_errors import error_detail, field_error, retry_after, status_for
 from voldash_site.outside_json import parse_json
-from voldash_site.schemas import ErrorOut
+from voldash_site.schemas import ErrorOut, field_error_code
 
 logger = logging.getLogger("voldash.api")
 
@@ -42,9 +42,17 @@ api = NinjaAPI(
     title="voldash API",
     version="1",
     description=(
-        "Backend of the Asmbly Volunteer Dashboard: the task feed mirrored from ClickUp, "
-        "shops, and (later) claims, hours and points. Errors share one body: "
-        "`{code, message, detail}`."
+        "Backend of the Asmbly Volunteer Dashboard: the task list mirrored from ClickUp (filters, "
+        "sorts, facets), task detail, claims, comments, checklists, completion with hours, "
+        "self-reported hours and their review, rewards, badges, points and the leaderboard, "
+        "announcements, problem reports and calendar feeds. **The task list's scope**: tasks of "
+        "one status, OPEN unless `status` names another, for every combination of filters and "
+        "sorts (`shop` included); `total` and `facets` count that same scope. Enumerated query "
+        "values are matched case-insensitively after trimming spaces. **Errors** share one JSON "
+        "body `{code, message, detail}` (every answer under /api/, 404/405/413 and CSRF "
+        "refusals included); a refused field is always 422 `validation_error` with "
+        "`detail.fields: [{field, code, message}]` naming the field as sent. Dates are Austin "
+        "dates (America/Chicago)."
     ),
     urls_namespace="api-v1",
     docs_url="/docs",
@@ -65,19 +73,33 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     status = status_for(exc)
     if status >= 500:
         logger.warning("api.dependency_unavailable", extra={"path": request.path, "code": exc.code})
-    return error_response(request, status, exc.code, exc.message, exc.detail)
+    return error_response(request, status, exc.code, exc.message, error_detail(exc))
 
 
-def _describe(error: dict) -> str:
-    where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body"))
-    return f"{where}: {error.get('msg', 'invalid value')}" if where else error.get("msg", "invalid value")
+def client_field(loc: tuple | list) -> str:
+    """The field as the client sent it: Ninja's ``loc`` starts with the source (query, path,
+    body, form) and, for a schema body, the function parameter (always ``body`` here), which
+    the client never wrote. ``body`` alone is the request body as a whole."""
+    parts = [str(p) for p in loc]
+    if parts[:1] in (["query"], ["path"], ["body"], ["form"], ["file"], ["header"], ["cookie"]):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
 
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in exc.errors]
-    message = "; ".join(_describe(e) for e in errors) or "The request is invalid."
-    return error_response(request, 422, "validation_error", message, errors)
+    fields = [
+        field_error(
+            client_field(e.get("loc", ())),
+            field_error_code(str(e.get("type") or "")),
+            str(e.get("msg") or "invalid value"),
+        )
+        for e in exc.errors
+    ]
+    message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "The request is invalid."
+    return error_response(request, 422, "validation_error", message, {"fields": fields})
 
 
 @api.exception_handler(Http404)
@@ -133,7 +155,7 @@ health_router = Router(tags=["health"])
 
 
 class HealthOut(Schema):
-    status: str
+    status: Literal["ok"]
     table: str
     env: str
 

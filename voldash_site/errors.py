@@ -27,11 +27,24 @@ class NotFound(DomainError):
 
 
 class InvalidInput(DomainError):
-    code = "invalid_request"
+    """A value the client sent is refused. ``field`` names it as the client sent it (the API
+    answers 422 ``validation_error`` with ``detail.fields``, the same code and shape as a value
+    the request schema refuses; README: Error codes)."""
+
+    code = "validation_error"
+
+    def __init__(
+        self, message: str, *, field: str | None = None, detail: Any = None, code: str | None = None
+    ) -> None:
+        super().__init__(message, detail=detail, code=code)
+        self.field = field
 
 
 class InvalidCursor(InvalidInput):
     code = "invalid_cursor"
+
+    def __init__(self, message: str, *, detail: Any = None) -> None:
+        super().__init__(message, field="cursor", detail=detail)
 
 
 class Conflict(DomainError):

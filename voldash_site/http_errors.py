@@ -8,6 +8,7 @@ from voldash_site.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    InvalidCursor,
     InvalidInput,
     NotFound,
     OutcomeUnknown,
@@ -15,7 +16,8 @@ from voldash_site.errors import (
 )
 
 STATUS_FOR: list[tuple[type[DomainError], int]] = [
-    (InvalidInput, 400),
+    (InvalidCursor, 400),
+    (InvalidInput, 422),
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
@@ -32,6 +34,9 @@ STATUS_FOR_CODE: dict[str, int] = {
     "rate_limited": 429,
     "invalid_link": 400,
     "validation_error": 422,
+    "photos_disabled": 400,
+    "method_not_allowed": 405,
+    "too_large": 413,
 }
 
 
@@ -57,9 +62,75 @@ def retry_after(status: int, detail: object) -> str | None:
     return None
 
 
+def field_error(field: str, code: str, message: str) -> dict:
+    return {"field": field, "code": code, "message": message}
+
+
+def error_detail(exc: DomainError) -> object:
+    """``detail`` of a domain error: an InvalidInput always carries ``fields`` (README: Error
+    codes), one ``{field, code, message}`` naming the field as the client sent it."""
+    if not isinstance(exc, InvalidInput):
+        return exc.detail
+    extra = dict(exc.detail) if isinstance(exc.detail, dict) else {}
+    field = exc.field or extra.pop("field", None) or extra.pop("param", None) or "body"
+    return {
+        **extra,
+        "fields": [
+            field_error(field, "invalid" if exc.code == "validation_error" else exc.code, exc.message)
+        ],
+    }
+
+
 def json_error(exc: DomainError) -> JsonResponse:
     status = status_for(exc)
-    response = JsonResponse(error_body(exc.code, exc.message, exc.detail), status=status)
+    response = JsonResponse(error_body(exc.code, exc.message, error_detail(exc)), status=status)
     if (after := retry_after(status, exc.detail)) is not None:
         response["Retry-After"] = after
     return response
+
+
+# What an answer under /api/ that Django or Ninja made without our handlers (an unknown path, a
+# trailing slash, a method the operation does not take, Django's own 400/413/500 pages, DEBUG's
+# technical 404) is called, so every answer under /api/ has the one JSON shape.
+CODE_FOR_STATUS: dict[int, tuple[str, str]] = {
+    400: ("invalid_body", "The request could not be read."),
+    403: ("forbidden", "You may not do this."),
+    404: ("not_found", "Nothing at {path}: the operations are listed in /api/v1/openapi.json."),
+    405: ("method_not_allowed", "{method} is not allowed on {path}; use {allowed}."),
+    413: ("too_large", "The request body is too large (1 MB at most)."),
+    500: ("internal_error", "Something went wrong on our side."),
+}
+
+
+class ApiErrorShapeMiddleware:
+    """Under /api/, an error answer that is not JSON becomes ``{code, message, detail}``
+    (README: Errors). Answers our handlers made are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code < 400
+            or not request.path.startswith("/api/")
+            or response.get("Content-Type", "").startswith("application/json")
+        ):
+            return response
+        status = response.status_code
+        allowed = [m.strip() for m in response.get("Allow", "").split(",") if m.strip()]
+        code, template = CODE_FOR_STATUS.get(status, ("http_error", "The request failed ({status})."))
+        message = template.format(
+            path=request.path,
+            method=request.method,
+            allowed=", ".join(allowed) or "another method",
+            status=status,
+        )
+        shaped = JsonResponse(
+            error_body(code, message, {"allowed": allowed} if status == 405 else None), status=status
+        )
+        for header in ("Allow", "Retry-After", "Vary"):
+            if header in response:
+                shaped[header] = response[header]
+        shaped.cookies = response.cookies
+        return shaped

@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "voldash_site.middleware.RequestContextMiddleware",
     "voldash_site.middleware.OriginVerifyMiddleware",
     "voldash_site.middleware.SecurityHeadersMiddleware",
+    "voldash_site.http_errors.ApiErrorShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

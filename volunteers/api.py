@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from ninja import Query, Router, Status
+from pydantic import BeforeValidator
 
 from voldash_site.auth import remember, session_auth
 from voldash_site.container import get_container
 from voldash_site.escaping import csv_cell
-from voldash_site.schemas import ErrorOut
+from voldash_site.schemas import ErrorOut, lower_trimmed, upper_trimmed
 
 from . import use_cases
 from .domain import MAKERSPACE_TZ, HoursStatus
@@ -123,11 +125,15 @@ def my_hours(
     month: str | None = Query(None, pattern=MONTH, description="YYYY-MM; all months when absent"),
     limit: int = Query(50, ge=1, le=1000),
     cursor: str | None = Query(None, max_length=2048),
-    format: str = Query("json", pattern="^(json|csv)$", description="json, or csv for an export"),
+    format: Annotated[Literal["json", "csv"], BeforeValidator(lower_trimmed)] = Query(
+        "json", description="json, or csv for an export"
+    ),
     q: str | None = Query(
         None, max_length=100, description="Search in titles, descriptions, notes, shops and task ids"
     ),
-    status: str | None = Query(None, pattern="^(PENDING|APPROVED|REJECTED)$"),
+    status: Annotated[HoursStatus, BeforeValidator(upper_trimmed)] | None = Query(
+        None, description="PENDING, APPROVED or REJECTED"
+    ),
 ):
     """One Query a page (newest first). With `q` or `status` a page can come back short (even
     empty) with a `next_cursor`: keep following it until it is null."""

@@ -68,7 +68,7 @@ def private_key(secret: str, scope: str, value: str) -> str:
 def normalize_email(raw: str) -> str:
     email = (raw or "").strip()
     if len(email) > 254 or not EMAIL_PATTERN.match(email):
-        raise InvalidInput("email: enter an e-mail address like maker@example.com")
+        raise InvalidInput("email: enter an e-mail address like maker@example.com", field="email")
     local, domain = email.rsplit("@", 1)
     return f"{local}@{domain.lower()}"
 

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 
 from shops.domain import Shop
+from shops.schemas import ShopSlug
 
 from .badges import BADGES
 from .domain import (
@@ -14,6 +15,8 @@ from .domain import (
     NOTICE_LABELS,
     Claim,
     HoursEntry,
+    HoursKind,
+    HoursStatus,
     LeaderboardRow,
     NoticeChannel,
     NoticeKind,
@@ -24,11 +27,14 @@ from .domain import (
     Volunteer,
 )
 from .neon_profile import CERTIFICATION_FIELDS
-from .use_cases import HoursSummary, shop_access
+from .rewards import RewardStatus
+from .use_cases import HoursSummary, shop_access, stamp_key
+
+BadgeId = Literal[tuple(BADGES)]  # type: ignore[valid-type]
 
 
 class BadgeOut(Schema):
-    id: str = Field(description="first_task, ten_tasks, fifty_hours or week_streak")
+    id: BadgeId = Field(description="first_task, ten_tasks, fifty_hours or week_streak")
     name: str
     description: str
     earned_at: datetime
@@ -43,7 +49,7 @@ class CertificationOut(Schema):
 
 
 class ShopAccessOut(Schema):
-    shop: str
+    shop: ShopSlug
     name: str
     can_claim_here: bool = Field(description="True when the certifications this shop needs are held")
     missing_certifications: list[str] = Field(description="Names of what is still needed here")
@@ -188,9 +194,12 @@ class MeOut(Schema):
 
 
 class StatsOut(Schema):
-    hours_this_month: float = Field(description="Approved and pending hours this month (Austin time)")
-    hours_lifetime: float
-    pending_hours: float = Field(description="Hours waiting for a shop lead's approval")
+    hours_this_month: float = Field(
+        description="Hours logged this month (Austin): approved + pending; rejected ones are taken off. "
+        "The hours summary's hours_approved is the approved part only (README: Hours figures)"
+    )
+    hours_lifetime: float = Field(description="Hours logged ever: approved + pending (rejected taken off)")
+    pending_hours: float = Field(description="Hours waiting for a shop lead's approval (all months)")
     tasks_completed: int
     tasks_this_month: int
     points: int
@@ -205,7 +214,7 @@ class StatsOut(Schema):
 class ClaimOut(Schema):
     task_id: str
     task_title: str
-    shop: str
+    shop: ShopSlug
     claimed_at: datetime
 
     @staticmethod
@@ -218,21 +227,26 @@ class ClaimListOut(Schema):
 
 
 class HoursOut(Schema):
+    id: str = Field(
+        description="The entry's own id, unique among the volunteer's entries (a task completed "
+        "twice has two entries); the staff review page uses the same key"
+    )
     task_id: str = Field(description="The task; for self-reported hours the entry's own id (SR-...)")
     task_title: str = Field(description="The task's title; for self-reported hours the kind's label")
-    shop: str
+    shop: ShopSlug
     hours: float
     points: int
     completed_at: datetime = Field(description="For self-reported hours: noon (Austin) of the day reported")
     month: str
-    status: str = Field(description="PENDING, APPROVED or REJECTED")
+    status: HoursStatus = Field(description="PENDING, APPROVED or REJECTED")
     note: str | None = Field(description="The completion note, or the self-reported description")
-    kind: str = Field(description="task, general, class, on_duty or csi_session")
+    kind: HoursKind = Field(description="task, general, class, on_duty or csi_session")
     reviewed_by: str | None = Field(description="Who approved or rejected it")
 
     @staticmethod
     def from_entry(e: HoursEntry) -> HoursOut:
         return HoursOut(
+            id=e.key or f"{stamp_key(e.completed_at)}#{e.task_id}",
             task_id=e.task_id,
             task_title=e.task_title,
             shop=e.shop,
@@ -258,13 +272,13 @@ class ReportHoursIn(Schema):
         description="The day the work was done (Austin time; not in the future, at most 62 days ago)"
     )
     hours: float = Field(gt=0, le=MAX_SELF_REPORTED_HOURS)
-    shop: str = Field(max_length=40, description="A shop slug: its leads review the hours")
+    shop: ShopSlug = Field(description="A shop slug: its leads review the hours")
     description: str = Field(min_length=1, max_length=MAX_DESCRIPTION_LENGTH)
 
 
 class SessionProgressOut(Schema):
     label: str
-    kind: str
+    kind: HoursKind
     done: int = Field(description="Approved entries of this kind in the month")
     required: int
     met: bool
@@ -274,7 +288,7 @@ class RewardOut(Schema):
     id: str
     title: str
     subtitle: str
-    status: str = Field(
+    status: RewardStatus = Field(
         description="ACTIVE (earned this month), PENDING (earned once the pending hours are "
         "approved) or IN PROGRESS"
     )

@@ -176,9 +176,9 @@ def parse_month(value: str | None, *, default: str | None = None) -> str | None:
     if value is None or value == "":
         return default
     if not MONTH_PATTERN.match(value):
-        raise InvalidInput(f"month must look like YYYY-MM (e.g. 2026-11), got {value!r}")
+        raise InvalidInput(f"month must look like YYYY-MM (e.g. 2026-11), got {value!r}", field="month")
     if not 2000 <= int(value[:4]) <= 2199:  # a month the makerspace's calendar can hold
-        raise InvalidInput(f"month must be between 2000-01 and 2199-12, got {value!r}")
+        raise InvalidInput(f"month must be between 2000-01 and 2199-12, got {value!r}", field="month")
     return value
 
 
@@ -270,6 +270,7 @@ def update_preferences(
         if unknown:
             raise InvalidInput(
                 f"interest_shops has unknown shops {unknown}; use the slugs of GET /api/v1/shops",
+                field="interest_shops",
                 detail={"unknown": unknown},
             )
         chosen = replace(chosen, interest_shops=tuple(dict.fromkeys(interest_shops)))
@@ -358,19 +359,31 @@ def report_hours(
         chosen = None
     if chosen not in SELF_REPORTED_KINDS:
         kinds = [k.value for k in SELF_REPORTED_KINDS]
-        raise InvalidInput(f"kind must be one of {kinds}", detail={"kinds": kinds})
+        raise InvalidInput(f"kind must be one of {kinds}", field="kind", detail={"kinds": kinds})
     if not 0 < round(hours, 2) <= MAX_SELF_REPORTED_HOURS:  # 0.001 h would be stored as 0
-        raise InvalidInput(f"hours must be more than 0 and at most {MAX_SELF_REPORTED_HOURS}, got {hours}")
+        raise InvalidInput(
+            f"hours must be more than 0 and at most {MAX_SELF_REPORTED_HOURS}, got {hours}", field="hours"
+        )
     today = now.astimezone(tz).date()
     if day > today:
-        raise InvalidInput("date is in the future: report hours once they are done")
+        raise InvalidInput(
+            f"date: {day.isoformat()} is after today's Austin date ({today.isoformat()}); the date is an "
+            "Austin date (America/Chicago): report hours once they are done",
+            field="date",
+        )
     if day < today - timedelta(days=SELF_REPORT_MAX_AGE_DAYS):
-        raise InvalidInput(f"date is more than {SELF_REPORT_MAX_AGE_DAYS} days ago; ask a shop lead")
+        raise InvalidInput(
+            f"date: {day.isoformat()} is more than {SELF_REPORT_MAX_AGE_DAYS} days before today's "
+            f"Austin date ({today.isoformat()}); ask a shop lead",
+            field="date",
+        )
     text = description.strip()
     if not text or len(text) > MAX_DESCRIPTION_LENGTH:
-        raise InvalidInput(f"description must have 1 to {MAX_DESCRIPTION_LENGTH} characters")
+        raise InvalidInput(
+            f"description must have 1 to {MAX_DESCRIPTION_LENGTH} characters", field="description"
+        )
     if shops.get(shop) is None:
-        raise InvalidInput(f"unknown shop {shop!r}; use a slug of GET /api/v1/shops", detail={"shop": shop})
+        raise InvalidInput(f"unknown shop {shop!r}; use a slug of GET /api/v1/shops", field="shop")
     volunteer = current_profile(neon_id=neon_id, volunteers=volunteers)
     if not volunteer.membership_active:
         raise Forbidden("Reporting hours needs an active Asmbly membership.", code="membership_inactive")
@@ -463,7 +476,9 @@ def save_rewards(
 ) -> RewardsConfig:
     """Staff change the monthly goal and the reward programs (checked, then stored whole)."""
     if goal_hours is not None and not 0 < goal_hours <= MAX_GOAL_HOURS:
-        raise InvalidInput(f"the monthly goal must be more than 0 and at most {MAX_GOAL_HOURS} hours")
+        raise InvalidInput(
+            f"the monthly goal must be more than 0 and at most {MAX_GOAL_HOURS} hours", field="goal_hours"
+        )
     config = RewardsConfig(monthly_goal_hours=goal_hours, programs=parse_programs(programs_json))
     volunteers.save_rewards(config, by=by, at=now)
     return config

@@ -153,9 +153,21 @@ def dev_login(request: HttpRequest) -> HttpResponse:
         raise Http404("dev login is disabled")
     container = get_container()
     if request.method == "POST":
+        as_json = request.content_type == "application/json"
+        if as_json:  # scripts and SPAs: {"neon_id": "1001"} -> 200 {neon_id, name} and the session
+            try:
+                data = parse_json(request.body or b"{}")
+            except ValueError:
+                data = None
+            if not isinstance(data, dict):
+                return JsonResponse(
+                    error_body("invalid_body", "The request body is not a JSON object."), status=400
+                )
+        else:
+            data = request.POST
         try:
             viewer = use_cases.dev_login(
-                neon_id=request.POST.get("neon_id", ""),
+                neon_id=str(data.get("neon_id", "")),
                 volunteers=container.volunteers,
                 shops=container.shop_directory,
                 now=container.clock(),
@@ -164,7 +176,9 @@ def dev_login(request: HttpRequest) -> HttpResponse:
             return json_error(exc)
         log_in(request, viewer)
         logger.info("auth.login", extra={"neon_id": viewer.neon_id, "via": "dev"})
-        return HttpResponseRedirect(_safe_next(request, request.POST.get("next")))
+        if as_json:
+            return JsonResponse({"neon_id": viewer.neon_id, "name": viewer.name})
+        return HttpResponseRedirect(_safe_next(request, data.get("next")))
     people = container.volunteers.list_by_name(limit=100).items
     return render(
         request, "volunteers/dev_login.html", {"people": people, "next": request.GET.get("next", "")}

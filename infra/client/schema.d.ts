@@ -53,10 +53,13 @@ export interface paths {
         };
         /**
          * List tasks (the open feed by default)
-         * @description Newest first unless `sort` says otherwise. Without `shop` and `status`, the open feed.
-         *     Filters combine. Each page is one DynamoDB Query; a page filtered by something its index
-         *     key does not serve (README: The task list) may hold fewer than `limit` items and still have
-         *     a next page. When logged in, each task says whether the viewer can claim it.
+         * @description Newest first unless `sort` says otherwise. **Scope**: tasks of one status, OPEN unless
+         *     `status` names another, for every combination of filters and sorts (`shop` included);
+         *     `total` and `facets` count that same scope. Filters combine. Enumerated values are matched
+         *     case-insensitively after trimming spaces. Each page is one DynamoDB Query; a page filtered
+         *     by something its index key does not serve (README: The task list) may hold fewer than
+         *     `limit` items and still have a next page. When logged in, each task says whether the
+         *     viewer can claim it.
          */
         get: operations["tasks_api_list_tasks"];
         put?: never;
@@ -532,24 +535,59 @@ export interface components {
     schemas: {
         /** HealthOut */
         HealthOut: {
-            /** Status */
-            status: string;
+            /**
+             * Status
+             * @constant
+             */
+            status: "ok";
             /** Table */
             table: string;
             /** Env */
             env: string;
         };
         /**
+         * ErrorDetailOut
+         * @description ``fields`` on every ``validation_error`` (and ``invalid_cursor``); other codes add their
+         *     own keys (``missing_certifications``, ``allowed``, ...).
+         */
+        ErrorDetailOut: {
+            /**
+             * Fields
+             * @description Each refused field (validation errors)
+             */
+            fields?: components["schemas"]["FieldErrorOut"][] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * ErrorOut
          * @description The one error body: ``code`` is stable for programs, ``message`` is for people.
          */
         ErrorOut: {
-            /** Code */
-            code: string;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "calendar_not_found" | "validation_error" | "invalid_cursor" | "invalid_body" | "too_large" | "method_not_allowed" | "http_error" | "not_authenticated" | "csrf_failed" | "forbidden" | "profile_missing" | "membership_inactive" | "missing_certifications" | "claim_limit_reached" | "eligibility_changed" | "not_your_task" | "task_not_in_progress" | "own_hours" | "not_a_lead" | "not_found" | "task_not_open" | "task_not_claimed" | "task_changed" | "task_done" | "already_assigned" | "already_reviewed" | "conflict" | "rate_limited" | "invalid_link" | "login_failed" | "clickup_unavailable" | "photos_disabled" | "neon_unavailable" | "storage_unavailable" | "outcome_unknown" | "internal_error" | "bad_signature" | "invalid_payload" | "bad_secret" | "unsigned" | "bad_credentials" | "invalid_json" | "not_configured";
             /** Message */
             message: string;
-            /** Detail */
-            detail?: unknown;
+            detail?: components["schemas"]["ErrorDetailOut"] | null;
+        };
+        /**
+         * FieldErrorOut
+         * @description One refused field. ``field`` is the name the client sent (``hours``, ``status``,
+         *     ``photos.0``; ``body`` for the request body as a whole); ``code`` says what is wrong with it.
+         */
+        FieldErrorOut: {
+            /** Field */
+            field: string;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "missing" | "invalid_type" | "enum" | "too_short" | "too_long" | "out_of_range" | "pattern" | "invalid" | "invalid_cursor";
+            /** Message */
+            message: string;
         };
         /** CertificationOut */
         CertificationOut: {
@@ -563,6 +601,11 @@ export interface components {
              */
             unlocks?: string[];
         };
+        /**
+         * CertificationRule
+         * @enum {string}
+         */
+        CertificationRule: "any" | "all";
         /** ShopListOut */
         ShopListOut: {
             /** Items */
@@ -570,8 +613,11 @@ export interface components {
         };
         /** ShopOut */
         ShopOut: {
-            /** Slug */
-            slug: string;
+            /**
+             * Slug
+             * @enum {string}
+             */
+            slug: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Name */
             name: string;
             /** Slack Channel */
@@ -580,11 +626,8 @@ export interface components {
             color: string | null;
             /** Required Certifications */
             required_certifications: components["schemas"]["CertificationOut"][];
-            /**
-             * Certification Rule
-             * @description any: one of them suffices; all: every one is needed
-             */
-            certification_rule: string;
+            /** @description any: one of them suffices; all: every one is needed */
+            certification_rule: components["schemas"]["CertificationRule"];
             /** Open Tasks */
             open_tasks: number;
             /**
@@ -686,13 +729,30 @@ export interface components {
             /**
              * Shop
              * @description Canonical shop slug, e.g. woodshop
+             * @enum {string}
              */
-            shop: string;
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             status: components["schemas"]["TaskStatus"];
             urgency: components["schemas"]["Urgency"];
+            /** @description preventative (the PM Schedule) or problem (a problem report) */
             task_type: components["schemas"]["TaskType"];
-            /** Problem Type */
+            /** @description The `type` filter's value for this task: preventative, problem or facilities (a problem report whose problem_type is Facilities) */
+            type: components["schemas"]["FeedType"];
+            /**
+             * Problem Type
+             * @description The report's Problem Type as ClickUp names it (free text)
+             */
             problem_type: string | null;
+            /**
+             * Summary
+             * @description Problem reports: the form's summary (the card's text; `description` keeps the raw 'Problem Type: ... Workspace: ...' lines); null for PM tasks
+             */
+            summary: string | null;
+            /**
+             * Details
+             * @description Problem reports: the form's Additional Info, or null
+             */
+            details: string | null;
             /**
              * Asset
              * @description The equipment concerned, when ClickUp names it
@@ -817,16 +877,10 @@ export interface components {
              * @description Plain text (the frontend escapes it)
              */
             text: string;
-            /**
-             * Source
-             * @description api, staff, clickup or system
-             */
-            source: string;
-            /**
-             * Action
-             * @description History action (null for comments)
-             */
-            action: string | null;
+            /** @description api, staff, clickup, system or slack (comments: api or clickup) */
+            source: components["schemas"]["HistorySource"];
+            /** @description History action (null for comments) */
+            action: components["schemas"]["HistoryAction"] | null;
             /**
              * Note
              * @description History note, when the reader may see it
@@ -864,6 +918,11 @@ export interface components {
             /** Resolved */
             resolved: boolean;
         };
+        /**
+         * HistoryAction
+         * @enum {string}
+         */
+        HistoryAction: "created" | "updated" | "claimed" | "released" | "completed" | "reassigned" | "reopened" | "deleted" | "resynced" | "hours_approved" | "hours_rejected" | "step_checked" | "step_unchecked" | "badge_earned" | "still_on_it";
         /** HistoryOut */
         HistoryOut: {
             /**
@@ -871,16 +930,10 @@ export interface components {
              * Format: date-time
              */
             at: string;
-            /**
-             * Action
-             * @description created, updated, claimed, released, completed, reassigned, ...
-             */
-            action: string;
-            /**
-             * Source
-             * @description api, staff, clickup or system
-             */
-            source: string;
+            /** @description created, updated, claimed, released, completed, reassigned, ... */
+            action: components["schemas"]["HistoryAction"];
+            /** @description api, staff, clickup, system or slack */
+            source: components["schemas"]["HistorySource"];
             /**
              * Actor
              * @description Display name of who did it (null for ClickUp/system)
@@ -901,13 +954,19 @@ export interface components {
              */
             hours: number | null;
         };
+        /**
+         * HistorySource
+         * @enum {string}
+         */
+        HistorySource: "api" | "staff" | "clickup" | "system" | "slack";
         /** LocationOut */
         LocationOut: {
             /**
              * Shop
              * @description Shop slug
+             * @enum {string}
              */
-            shop: string;
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Shop Name */
             shop_name: string;
             /** Asset */
@@ -955,13 +1014,30 @@ export interface components {
             /**
              * Shop
              * @description Canonical shop slug, e.g. woodshop
+             * @enum {string}
              */
-            shop: string;
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             status: components["schemas"]["TaskStatus"];
             urgency: components["schemas"]["Urgency"];
+            /** @description preventative (the PM Schedule) or problem (a problem report) */
             task_type: components["schemas"]["TaskType"];
-            /** Problem Type */
+            /** @description The `type` filter's value for this task: preventative, problem or facilities (a problem report whose problem_type is Facilities) */
+            type: components["schemas"]["FeedType"];
+            /**
+             * Problem Type
+             * @description The report's Problem Type as ClickUp names it (free text)
+             */
             problem_type: string | null;
+            /**
+             * Summary
+             * @description Problem reports: the form's summary (the card's text; `description` keeps the raw 'Problem Type: ... Workspace: ...' lines); null for PM tasks
+             */
+            summary: string | null;
+            /**
+             * Details
+             * @description Problem reports: the form's Additional Info, or null
+             */
+            details: string | null;
             /**
              * Asset
              * @description The equipment concerned, when ClickUp names it
@@ -1126,8 +1202,9 @@ export interface components {
             /**
              * Action
              * @description claimed, completed or badge_earned
+             * @enum {string}
              */
-            action: string;
+            action: "claimed" | "completed" | "badge_earned";
             /** Volunteer */
             volunteer: string | null;
             /**
@@ -1137,8 +1214,11 @@ export interface components {
             task_id: string;
             /** Task Title */
             task_title: string;
-            /** Shop */
-            shop: string;
+            /**
+             * Shop
+             * @enum {string}
+             */
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Hours */
             hours: number | null;
             /**
@@ -1147,6 +1227,11 @@ export interface components {
              */
             badge?: string | null;
         };
+        /**
+         * AnnouncementKind
+         * @enum {string}
+         */
+        AnnouncementKind: "info" | "warning" | "success";
         /** AnnouncementListOut */
         AnnouncementListOut: {
             /** Items */
@@ -1160,16 +1245,13 @@ export interface components {
             title: string;
             /** Message */
             message: string;
-            /**
-             * Type
-             * @description info, warning or success
-             */
-            type: string;
+            /** @description info, warning or success */
+            type: components["schemas"]["AnnouncementKind"];
             /**
              * Shop
              * @description null: the whole makerspace
              */
-            shop: string | null;
+            shop: ("woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general") | null;
             /**
              * Date
              * Format: date-time
@@ -1309,10 +1391,16 @@ export interface components {
             status: components["schemas"]["PublicStatus"];
             /** Title */
             title: string;
-            /** Shop */
-            shop: string;
-            /** Area */
-            area: string;
+            /**
+             * Shop
+             * @enum {string}
+             */
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
+            /**
+             * Area
+             * @enum {string}
+             */
+            area: "3D Printing" | "Electronics" | "Textiles" | "Lasers" | "Woodshop" | "Metal-Shop" | "Ceramics" | "Multi-Purpose Room" | "Lobby" | "Studios" | "Hallway" | "Bathrooms" | "HVAC" | "Education / Classes" | "General Areas";
             /**
              * Created At
              * Format: date-time
@@ -1339,8 +1427,9 @@ export interface components {
             /**
              * Id
              * @description first_task, ten_tasks, fifty_hours or week_streak
+             * @enum {string}
              */
-            id: string;
+            id: "first_task" | "ten_tasks" | "fifty_hours" | "week_streak";
             /** Name */
             name: string;
             /** Description */
@@ -1459,8 +1548,11 @@ export interface components {
         };
         /** ShopAccessOut */
         ShopAccessOut: {
-            /** Shop */
-            shop: string;
+            /**
+             * Shop
+             * @enum {string}
+             */
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Name */
             name: string;
             /**
@@ -1505,14 +1597,17 @@ export interface components {
         StatsOut: {
             /**
              * Hours This Month
-             * @description Approved and pending hours this month (Austin time)
+             * @description Hours logged this month (Austin): approved + pending; rejected ones are taken off. The hours summary's hours_approved is the approved part only (README: Hours figures)
              */
             hours_this_month: number;
-            /** Hours Lifetime */
+            /**
+             * Hours Lifetime
+             * @description Hours logged ever: approved + pending (rejected taken off)
+             */
             hours_lifetime: number;
             /**
              * Pending Hours
-             * @description Hours waiting for a shop lead's approval
+             * @description Hours waiting for a shop lead's approval (all months)
              */
             pending_hours: number;
             /** Tasks Completed */
@@ -1540,16 +1635,36 @@ export interface components {
             task_id: string;
             /** Task Title */
             task_title: string;
-            /** Shop */
-            shop: string;
+            /**
+             * Shop
+             * @enum {string}
+             */
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /**
              * Claimed At
              * Format: date-time
              */
             claimed_at: string;
         };
+        /**
+         * HoursStatus
+         * @enum {string}
+         */
+        HoursStatus: "PENDING" | "APPROVED" | "REJECTED";
+        /**
+         * HoursKind
+         * @description Where logged hours come from: a completed task, or reported by the member (section 1.7
+         *     of the screens: "Maintenance Task #...", "General Volunteer", "Self-Reported").
+         * @enum {string}
+         */
+        HoursKind: "task" | "general" | "class" | "on_duty" | "csi_session";
         /** HoursOut */
         HoursOut: {
+            /**
+             * Id
+             * @description The entry's own id, unique among the volunteer's entries (a task completed twice has two entries); the staff review page uses the same key
+             */
+            id: string;
             /**
              * Task Id
              * @description The task; for self-reported hours the entry's own id (SR-...)
@@ -1560,8 +1675,11 @@ export interface components {
              * @description The task's title; for self-reported hours the kind's label
              */
             task_title: string;
-            /** Shop */
-            shop: string;
+            /**
+             * Shop
+             * @enum {string}
+             */
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Hours */
             hours: number;
             /** Points */
@@ -1574,21 +1692,15 @@ export interface components {
             completed_at: string;
             /** Month */
             month: string;
-            /**
-             * Status
-             * @description PENDING, APPROVED or REJECTED
-             */
-            status: string;
+            /** @description PENDING, APPROVED or REJECTED */
+            status: components["schemas"]["HoursStatus"];
             /**
              * Note
              * @description The completion note, or the self-reported description
              */
             note: string | null;
-            /**
-             * Kind
-             * @description task, general, class, on_duty or csi_session
-             */
-            kind: string;
+            /** @description task, general, class, on_duty or csi_session */
+            kind: components["schemas"]["HoursKind"];
             /**
              * Reviewed By
              * @description Who approved or rejected it
@@ -1626,8 +1738,9 @@ export interface components {
             /**
              * Shop
              * @description A shop slug: its leads review the hours
+             * @enum {string}
              */
-            shop: string;
+            shop: "woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general";
             /** Description */
             description: string;
         };
@@ -1684,11 +1797,8 @@ export interface components {
             title: string;
             /** Subtitle */
             subtitle: string;
-            /**
-             * Status
-             * @description ACTIVE (earned this month), PENDING (earned once the pending hours are approved) or IN PROGRESS
-             */
-            status: string;
+            /** @description ACTIVE (earned this month), PENDING (earned once the pending hours are approved) or IN PROGRESS */
+            status: components["schemas"]["RewardStatus"];
             /**
              * Progress Hours
              * @description Approved hours this month
@@ -1701,12 +1811,16 @@ export interface components {
             /** Sessions */
             sessions: components["schemas"]["SessionProgressOut"][];
         };
+        /**
+         * RewardStatus
+         * @enum {string}
+         */
+        RewardStatus: "ACTIVE" | "PENDING" | "IN PROGRESS";
         /** SessionProgressOut */
         SessionProgressOut: {
             /** Label */
             label: string;
-            /** Kind */
-            kind: string;
+            kind: components["schemas"]["HoursKind"];
             /**
              * Done
              * @description Approved entries of this kind in the month
@@ -1821,9 +1935,9 @@ export interface operations {
     tasks_api_list_tasks: {
         parameters: {
             query?: {
-                /** @description Only this shop (all statuses, open first) */
+                /** @description Only this shop */
                 shop?: ("woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general") | null;
-                /** @description OPEN, IN_PROGRESS, ON_HOLD or DONE */
+                /** @description OPEN (the default scope), IN_PROGRESS, ON_HOLD or DONE; also open, in-progress */
                 status?: components["schemas"]["TaskStatus"] | null;
                 /** @description critical, high, medium or low */
                 urgency?: components["schemas"]["Urgency"] | null;
@@ -2656,7 +2770,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description A shop slug: that shop's and the makerspace-wide announcements */
-                shop?: string | null;
+                shop?: ("woodshop" | "metal-shop" | "electronics" | "lasers" | "3d-printing" | "textiles" | "ceramics" | "general") | null;
                 /** @description Also list the ones the viewer dismissed */
                 include_dismissed?: boolean;
             };
@@ -3204,10 +3318,11 @@ export interface operations {
                 limit?: number;
                 cursor?: string | null;
                 /** @description json, or csv for an export */
-                format?: string;
+                format?: "json" | "csv";
                 /** @description Search in titles, descriptions, notes, shops and task ids */
                 q?: string | null;
-                status?: string | null;
+                /** @description PENDING, APPROVED or REJECTED */
+                status?: components["schemas"]["HoursStatus"] | null;
             };
             header?: never;
             path?: never;

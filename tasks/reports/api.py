@@ -10,7 +10,7 @@ from ninja.utils import check_csrf
 from tasks.api import render_json
 from voldash_site.auth import viewer_from_session
 from voldash_site.container import get_container
-from voldash_site.errors import Forbidden, InvalidInput
+from voldash_site.errors import DomainError, Forbidden
 from voldash_site.schemas import ErrorOut
 
 from . import use_cases
@@ -96,7 +96,7 @@ def photo_upload(request: HttpRequest, body: PhotoIn):
     from .photos import presign_upload
 
     if not settings.UPLOADS_BUCKET:
-        raise InvalidInput("Photos are not enabled here.", code="photos_disabled")
+        raise DomainError("Photos are not enabled here.", code="photos_disabled")
     container = get_container()
     use_cases.allow_photo_upload(
         client_address=client_address(request), deps=container.report_deps(), hit=container.rate_limiter

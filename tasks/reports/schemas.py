@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import StrictBool, StringConstraints
 
+from shops.schemas import ShopSlug
+
 from .domain import (
     AREAS,
     MAX_ASSET,
@@ -56,8 +58,8 @@ class ReportStatusOut(Schema):
     id: str
     status: PublicStatus = Field(description="received, in_clickup, in_progress, fixed or closed")
     title: str
-    shop: str
-    area: str
+    shop: ShopSlug
+    area: Area
     created_at: datetime
     task_id: str | None = Field(description="The task in the feeds (null once closed)")
     clickup_url: str | None

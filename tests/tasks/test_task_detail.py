@@ -253,7 +253,7 @@ def test_a_replayed_comment_event_stores_nothing_new(pm_task, clickup):
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"text": "   \n\t "}, 400, "invalid_request"),
+        ({"text": "   \n\t "}, 422, "validation_error"),
         ({"text": ""}, 422, "validation_error"),
         ({"text": "x" * 4001}, 422, "validation_error"),
         ({"text": 5}, 422, "validation_error"),

@@ -109,7 +109,8 @@ def test_requests_are_limited_per_address_and_per_client(neon):
 
 def test_bad_input_is_a_4xx_and_needs_csrf(neon):
     bad = ask(Client(), "not-an-address")
-    assert bad.status_code == 400 and bad.json()["message"].startswith("email:")
+    assert bad.status_code == 422 and bad.json()["message"].startswith("email:")
+    assert bad.json()["detail"]["fields"][0]["field"] == "email"
     assert Client().post("/auth/magic-link", b"[1]", content_type="application/json").status_code == 400
     strict = Client(enforce_csrf_checks=True)
     assert ask(strict, "ada@example.org").status_code == 403

@@ -70,7 +70,8 @@ def test_a_neon_refresh_keeps_the_preferences(cast):
 def test_bad_preferences_are_refused_and_change_nothing(cast):
     alex = as_(ALEX)
     unknown = patch(alex, {"slack_direct_messages": False, "interest_shops": ["woodshop", "moon-base"]})
-    assert unknown.status_code == 400 and unknown.json()["detail"] == {"unknown": ["moon-base"]}
+    assert unknown.status_code == 422 and unknown.json()["detail"]["unknown"] == ["moon-base"]
+    assert [f["field"] for f in unknown.json()["detail"]["fields"]] == ["interest_shops"]
     wrong_type = patch(alex, {"slack_direct_messages": "sometimes"})
     assert wrong_type.status_code == 422
     unchanged = {"slack_direct_messages": True, "interest_shops": []}

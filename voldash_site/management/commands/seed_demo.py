@@ -34,6 +34,11 @@ class Command(BaseCommand):
             default=None,
             help="Timestamps are spread over the 90 days before this moment (default: today 00:00 UTC)",
         )
+        parser.add_argument(
+            "--activity",
+            action="store_true",
+            help="Also claims, completions, hours, comments, extras and announcements (make run)",
+        )
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument(
             "--once",
@@ -54,6 +59,7 @@ class Command(BaseCommand):
         anchor: datetime | None,
         once: bool = False,
         missing_only: bool = False,
+        activity: bool = False,
         **options,
     ) -> str:
         if tasks < 0:
@@ -90,6 +96,11 @@ class Command(BaseCommand):
             container.tasks.upsert(task)
             if i % 500 == 0:
                 self.stdout.write(f"  {i} tasks...")
+        if activity and not missing_only:
+            from voldash_site.demo.activity import seed_activity
+
+            written = seed_activity(container, data.tasks, datetime.now(UTC))
+            self.stdout.write("Demo activity: " + ", ".join(f"{n} {k}" for k, n in written.items()))
         mark_seeded(datetime.now(UTC), seed=seed, tasks=tasks)
         if missing_only:
             self.stdout.write(
