@@ -117,3 +117,45 @@ def test_a_signed_in_read_still_costs_the_session_check_and_the_read(reported):
     with count_calls() as calls:
         assert jordan.get(f"/api/v1/tasks/{T}/activity").status_code == 200
     assert dict(calls.by_operation) == {"GetItem": 1, "Query": 1}
+
+
+def test_authority_comes_from_the_profile_read_now():
+    """The rule itself, without a database (also what the mutation run checks)."""
+    from voldash_site.auth import with_current_authority
+    from volunteers.domain import Viewer, Volunteer
+
+    snapshot = Viewer(
+        neon_id=JORDAN,
+        name="Jordan Lee",
+        roles=frozenset({Role.VOLUNTEER, Role.SHOP_LEAD}),
+        lead_of=("woodshop",),
+        membership_active=True,
+        open_claims=1,
+        missing_by_shop={"lasers": ("Laser",)},
+        refreshed_at=datetime(2026, 11, 1, tzinfo=UTC),
+        session_epoch=3,
+        dismissed_announcements=frozenset({"a1"}),
+    )
+    now = Volunteer(
+        neon_id=JORDAN,
+        name="Jordan Lee",
+        membership_active=False,
+        roles=frozenset({Role.VOLUNTEER}),
+        lead_of=("lasers",),
+        session_epoch=3,
+    )
+    current = with_current_authority(snapshot, now)
+    assert current.roles == frozenset({Role.VOLUNTEER})
+    assert current.lead_of == ("lasers",)
+    assert current.membership_active is False
+    assert current.leads_shop("lasers") and not current.leads_shop("woodshop")
+    # What only the session knows stays as it was.
+    assert (current.neon_id, current.name, current.open_claims, current.session_epoch) == (
+        JORDAN,
+        "Jordan Lee",
+        1,
+        3,
+    )
+    assert current.missing_by_shop == {"lasers": ("Laser",)} and current.dismissed_announcements == {"a1"}
+    staff = with_current_authority(snapshot, replace(now, roles=frozenset({Role.STAFF}), lead_of=()))
+    assert staff.is_staff and staff.leads_shop("woodshop")
