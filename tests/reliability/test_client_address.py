@@ -124,6 +124,7 @@ def test_the_template_sets_the_header_only_with_the_origin_secret():
         ("2001:db8:1:2::9", "2001:db8:1:2::/64"),  # no port
         ("::ffff:203.0.113.9:80", "203.0.113.9"),  # IPv4-mapped: its IPv4 address
         ("a, b, 203.0.113.8:9", "203.0.113.8"),
+        ("198.51.100.1,203.0.113.8", "203.0.113.8"),  # no spaces after the commas
         ("203.0.113.8:9, nonsense", "192.0.2.44"),  # the last value is no address: the connection
         ("not-an-address", "192.0.2.44"),
         ("[2001:db8::1", "192.0.2.44"),
