@@ -33,6 +33,15 @@ class ShopDirectory:
     def get(self, slug: str) -> Shop | None:
         return self._load().get(slug)
 
+    def current(self) -> list[Shop]:
+        """The shops as stored now (one Query), refreshing the cache: for what decides authority
+        (who leads which shop), where a copy up to ``ttl_seconds`` old would do harm."""
+        shops = self._shops.list_all()
+        with self._lock:
+            self._cached = {s.slug: s for s in shops}
+            self._loaded_at = self._clock()
+        return shops
+
     def invalidate(self) -> None:
         with self._lock:
             self._cached = None

@@ -14,6 +14,7 @@ from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute
 
 from voldash_site.dynamodb.counters import SHOPS_PK, ShopTaskCountsItem
 from voldash_site.dynamodb.items import TableItem, ensure_configured, query_page, storage_errors
+from voldash_site.dynamodb.unit_of_work import Write, put
 
 from .domain import Certification, CertificationRule, Shop
 
@@ -24,6 +25,8 @@ class ShopRepository(Protocol):
     def get(self, slug: str) -> Shop | None: ...
 
     def save(self, shop: Shop) -> None: ...
+
+    def save_writes(self, shop: Shop) -> list[Write]: ...
 
 
 class _CertificationMap(MapAttribute):
@@ -96,6 +99,10 @@ class DynamoShopRepository:
         """Write the configuration; counters are separate items and are never clobbered."""
         with storage_errors():
             _ShopItem.from_shop(shop).save()
+
+    def save_writes(self, shop: Shop) -> list[Write]:
+        """``save`` as a write for a transaction (with the profiles of the leads it changes)."""
+        return [put(_ShopItem.from_shop(shop))]
 
 
 def _assemble(items: list[TableItem]) -> list[Shop]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -20,6 +20,9 @@ from volunteers.neon_profile import CERTIFICATION_FIELDS
 from . import use_cases
 from .catalog import SHOP_SLUGS
 from .domain import Certification, CertificationRule, Shop
+
+if TYPE_CHECKING:
+    from voldash_site.dynamodb.unit_of_work import Write
 
 
 class ShopForm(forms.Form):
@@ -81,18 +84,21 @@ def run_edit(ctx: StaffContext, shop: Shop, data: dict) -> str:
             Certification(c, CERTIFICATION_FIELDS[c]) for c in data.get("required_certifications") or []
         ),
     )
-    ctx.container.shops.save(updated)
-    ctx.container.shop_directory.invalidate()
-    _sync_lead_profiles(ctx, shop, updated)
+    c = ctx.container
+    c.uow.commit([*c.shops.save_writes(updated), *_lead_profile_writes(ctx, shop, updated)])
+    c.shop_directory.invalidate()
     return f"Saved {updated.name}. Changes to its leads take effect at once."
 
 
-def _sync_lead_profiles(ctx: StaffContext, before: Shop, after: Shop) -> None:
-    """The profiles of added and removed leads follow at once, so that every check that reads a
-    profile (the API's release and complete, the staff actions) agrees with the shop."""
+def _lead_profile_writes(ctx: StaffContext, before: Shop, after: Shop) -> list[Write]:
+    """The profiles of added and removed leads, written in the shop's own transaction, so that
+    every check that reads a profile (each signed-in request's authority, reads included; the
+    API's release and complete) agrees with the shop from the moment it is saved."""
     volunteers = ctx.container.volunteers
-    for neon_id in set(before.leads) ^ set(after.leads):
-        person = volunteers.get(neon_id)
+    changed = sorted(set(before.leads) ^ set(after.leads))
+    people = ctx.container.uow.load(*[volunteers.load(i) for i in changed]) if changed else []
+    writes = []
+    for neon_id, person in zip(changed, people, strict=True):
         if person is None:
             continue
         if neon_id in after.leads:
@@ -101,7 +107,8 @@ def _sync_lead_profiles(ctx: StaffContext, before: Shop, after: Shop) -> None:
         else:
             lead_of = tuple(s for s in person.lead_of if s != after.slug)
             roles = person.roles
-        volunteers.save(replace(person, lead_of=lead_of, roles=roles))
+        writes.append(volunteers.leadership_writes(replace(person, lead_of=lead_of, roles=roles)))
+    return writes
 
 
 def _certifications(shop: Shop) -> str:

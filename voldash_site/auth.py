@@ -4,12 +4,15 @@ The session cookie is signed with DJANGO_SECRET_KEY, HttpOnly, SameSite=Lax and 
 local mode. It carries the profile's session epoch from when it started: reading an
 authenticated session reads the profile (one GetItem, once per request; anonymous requests
 read nothing) and a session from an older epoch (logged out, or signed out everywhere by
-staff) is over. ``SessionAuth`` is the Ninja auth for endpoints that act; being a cookie auth,
+staff) is over. What decides authority and visibility (roles, the shops a lead leads, the
+membership) is taken from that profile, not from the snapshot, on every request, reads
+included. ``SessionAuth`` is the Ninja auth for endpoints that act; being a cookie auth,
 Ninja enforces CSRF (header ``X-CSRFToken``) on its unsafe methods.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from django.http import HttpRequest
@@ -53,8 +56,23 @@ def viewer_from_session(request: HttpRequest) -> Viewer | None:
             viewer = None
         else:
             setattr(request, _PROFILE, profile)
+            viewer = with_current_authority(viewer, profile)
     setattr(request, _CHECKED, viewer)
     return viewer
+
+
+def with_current_authority(viewer: Viewer, profile: Volunteer) -> Viewer:
+    """``viewer`` with what decides authority and visibility taken from the profile as read now
+    (the same GetItem that checks the session), not from the session's snapshot: a lead removed
+    from a shop (the shop edit updates the profile's ``lead_of`` with the shop, in one
+    transaction), staff demoted or a membership lapsed in Neon stops seeing contact details and
+    people's notes on the next request, reads included."""
+    return replace(
+        viewer,
+        roles=profile.roles,
+        lead_of=profile.lead_of,
+        membership_active=profile.membership_active,
+    )
 
 
 def checked_profile(request: HttpRequest) -> Volunteer | None:

@@ -272,6 +272,18 @@ REPORT_RATE_WINDOW_SECONDS = int(os.environ.get("REPORT_RATE_WINDOW_SECONDS", "3
 # The request header that carries the client's address (e.g. CloudFront-Viewer-Address, when
 # the origin request policy forwards it); empty: the connection's address (REMOTE_ADDR).
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+# A client address header is only as good as the guarantee that requests come through the edge
+# that sets it: without ORIGIN_VERIFY_SECRET anyone calling the API Gateway URL picks their own
+# address per request (voldash_site/client_ip.py ignores the header then). The cloud refuses the
+# combination, except in the workers (they serve no requests and wait for their secrets).
+_WORKER = env_bool("VOLDASH_WAIT_FOR_SECRETS", False)
+if not IS_LOCAL and CLIENT_IP_HEADER and not ORIGIN_VERIFY_SECRET and not _WORKER:
+    raise ImproperlyConfigured(
+        f"voldash ({VOLDASH_ENV}) cannot start: CLIENT_IP_HEADER={CLIENT_IP_HEADER!r} is set but "
+        "ORIGIN_VERIFY_SECRET is empty, so anyone could set that header by calling the API "
+        "directly. Set ORIGIN_VERIFY_SECRET (the OriginVerifySecret parameter's value) or unset "
+        "CLIENT_IP_HEADER."
+    )
 # S3 bucket for problem-report photos (presigned POST uploads); empty: photos are off.
 UPLOADS_BUCKET = os.environ.get("UPLOADS_BUCKET", "")
 

@@ -116,6 +116,8 @@ class VolunteerRepository(Protocol):
 
     def end_sessions(self, neon_id: str) -> int: ...
 
+    def leadership_writes(self, volunteer: Volunteer) -> Write: ...
+
     def list_by_name(
         self, *, prefix: str = "", limit: int = 50, cursor: str | None = None
     ) -> VolunteerPage: ...
@@ -600,6 +602,19 @@ class DynamoVolunteerRepository:
         key = _VolunteerItem(pk=f"VOLUNTEER#{neon_id}", sk=PROFILE_SK)
         return conditional_update(
             key, [_VolunteerItem.dismissed_announcements.add({announcement_id})], _VolunteerItem.pk.exists()
+        )
+
+    def leadership_writes(self, volunteer: Volunteer) -> Write:
+        """Set the profile's ``roles`` and ``lead_of`` (an existing profile only), for a
+        transaction with the shop edit that changed them."""
+        return update(
+            _VolunteerItem(pk=f"VOLUNTEER#{volunteer.neon_id}", sk=PROFILE_SK),
+            [
+                _VolunteerItem.roles.set(sorted(r.value for r in volunteer.roles)),
+                _VolunteerItem.lead_of.set(list(volunteer.lead_of)),
+            ],
+            condition=_VolunteerItem.pk.exists(),
+            tag=f"profile:{volunteer.neon_id}",
         )
 
     def end_sessions(self, neon_id: str) -> int:

@@ -93,11 +93,13 @@ class VolunteerAdmin(StaffAdmin):
         volunteers = ctx.container.volunteers
         hours = volunteers.hours(obj.neon_id, limit=50).items
         claims = volunteers.claims(obj.neon_id)
+        own_page = obj.neon_id == ctx.user.neon_id
         return {
             "certifications": [
                 (c, CERTIFICATION_FIELDS.get(c, f"Neon field {c}"))
                 for c in sorted(obj.certifications, key=int)
             ],
+            # Another shop's task page would be a 404 for a lead: its title, without a link.
             "claims": [(c, ctx.can_see_shop(c.shop)) for c in claims],
             "hours": [
                 (
@@ -105,7 +107,10 @@ class VolunteerAdmin(StaffAdmin):
                     h.status is HoursStatus.PENDING
                     and ctx.user.leads_shop(h.shop)
                     and h.neon_id != ctx.user.neon_id,  # nobody reviews their own hours
-                    ctx.can_see_shop(h.shop),  # a link only where the task page opens
+                    ctx.can_see_shop(h.shop),  # the task links to a page this reader may open
+                    # README, "Who sees what": what a person wrote (completion note, description
+                    # of self-reported hours) for the person, leads of the shop and staff.
+                    own_page or ctx.can_see_shop(h.shop),
                 )
                 for h in hours
             ],

@@ -65,6 +65,8 @@ class ShopLookup(Protocol):
 
     def get(self, slug: str) -> Shop | None: ...
 
+    def current(self) -> list[Shop]: ...
+
 
 def build_viewer(volunteer: Volunteer, shops: list[Shop], *, now: datetime) -> Viewer:
     return Viewer(
@@ -104,7 +106,9 @@ def refresh_from_neon(
         raise NeonUnavailable("Neon CRM could not be reached; try again in a minute.") from exc
     if data is None:
         raise NotFound(f"Neon has no account {account_id}.", detail={"neon_id": account_id})
-    led = tuple(s.slug for s in shops.all() if account_id in s.leads)
+    # Who leads which shop from the shops as stored now, not a cached copy: a login or a Neon
+    # refresh on another instance must not give a lead removed minutes ago their shop back.
+    led = tuple(s.slug for s in shops.current() if account_id in s.leads)
     known = volunteers.get(account_id)
     profile = profile_from_neon(
         data.account,

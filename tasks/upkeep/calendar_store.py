@@ -1,9 +1,11 @@
-"""Calendar feed storage. Each feed is one Query:
+"""Calendar feed storage. A shop's feed is one Query; a member's one Query and a BatchGetItem:
 
 - a member's feed URL carries their Neon id and a secret token; the token's SHA-256 is kept at
   ``PK=VOLUNTEER#{id} SK=CALENDAR``, beside their ``CLAIM#{task}`` records, so one Query
   (``SK BETWEEN "CALENDAR" AND "CLAIM#~"``) reads the token's hash and what they hold.
   Creating a URL again replaces the hash (the old URL stops working at once); revoking deletes it.
+  The claim records give the held tasks' ids; their titles and due dates are read from the
+  tasks themselves (one BatchGetItem), since ClickUp may have moved them since the claim.
 - a shop's feed: GSI1 ``SHOP#{shop}``, the not-done statuses, PM tasks with a due date.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 
@@ -64,16 +66,8 @@ class CalendarStore:
         stored = next((item["token_hash"]["S"] for kind, item in kinds if kind == "CalendarToken"), None)
         if stored is None or not hmac.compare_digest(stored, _hash(token)):
             return None
-        return [
-            DueItem(
-                task_id=item["task_id"]["S"],
-                title=item["task_title"]["S"],
-                shop=item["shop"]["S"],
-                due_at=datetime.fromisoformat(item["due_at"]["S"]),
-            )
-            for kind, item in kinds
-            if kind == "VolunteerClaim" and "S" in item.get("due_at", {})
-        ]
+        held = [item["task_id"]["S"] for kind, item in kinds if kind == "VolunteerClaim"]
+        return _current(held, neon_id)
 
     def shop_pm(self, shop: str) -> list[DueItem]:
         page = query_page(
@@ -98,3 +92,23 @@ class CalendarStore:
             for t in sorted(tasks, key=lambda t: (t.due_at, t.id))
             if t.due_at is not None
         ]
+
+
+def _current(task_ids: list[str], neon_id: str) -> list[DueItem]:
+    """The held tasks as they are now (one consistent BatchGetItem): ClickUp owns the title and
+    the due date, and a sync changes the task, not the claim's copy taken when it was claimed.
+    A task no longer held by ``neon_id`` (released, reassigned, done) or without a due date is
+    left out."""
+    if not task_ids:
+        return []
+    with storage_errors():
+        found = list(_TaskItem.batch_get([(f"TASK#{t}", "TASK") for t in task_ids], consistent_read=True))
+    tasks = [item.to_task() for item in found if isinstance(item, _TaskItem)]
+    return [
+        DueItem(task_id=t.id, title=t.title, shop=t.shop, due_at=t.due_at)
+        for t in sorted(tasks, key=lambda t: (t.due_at or datetime.max.replace(tzinfo=UTC), t.id))
+        if t.due_at is not None
+        and t.assignee is not None
+        and t.assignee.neon_id == neon_id
+        and t.status is not TaskStatus.DONE
+    ]

@@ -1,6 +1,7 @@
 """The calendar feeds: ``/calendar/{neon_id}/{token}.ics`` (a member's, secret) and
-``/calendar/shops/{shop}.ics`` (a shop's PM due dates, public like the task feed). Each one
-DynamoDB Query; an unknown or revoked URL is a 404 that says nothing more."""
+``/calendar/shops/{shop}.ics`` (a shop's PM due dates, public like the task feed). A shop's is one
+DynamoDB Query; a member's one Query and one BatchGetItem of the tasks they hold (as they are
+now); an unknown or revoked URL is a 404 that says nothing more."""
 
 from __future__ import annotations
 

@@ -16,12 +16,22 @@ SLOW_TARGET = "DynamoDB_20120810.TransactWriteItems"
 
 class SlowTransactionsProxy:
     """``delay`` seconds before each TransactWriteItems answer (only the first ``times`` when
-    given); ``swallow=True`` never forwards them at all (the transaction is lost in transit)."""
+    given); ``swallow=True`` never forwards them at all (the transaction is lost in transit);
+    ``hold`` seconds before forwarding them (DynamoDB applies the transaction late, after the
+    client has given up waiting: a loaded table still working on it)."""
 
-    def __init__(self, upstream: str, *, delay: float, times: int | None = None, swallow: bool = False):
+    def __init__(
+        self,
+        upstream: str,
+        *,
+        delay: float = 0.0,
+        times: int | None = None,
+        swallow: bool = False,
+        hold: float = 0.0,
+    ):
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
-        self.delay, self.times, self.swallow = delay, times, swallow
+        self.delay, self.times, self.swallow, self.hold = delay, times, swallow, hold
         self.transactions = 0  # TransactWriteItems requests received
         self.delayed = 0
         self._lock = threading.Lock()
@@ -42,6 +52,8 @@ class SlowTransactionsProxy:
                     proxy._stopping.wait(proxy.delay)
                     self.close_connection = True
                     return
+                if slow and proxy.hold:
+                    proxy._stopping.wait(proxy.hold)
                 conn = http.client.HTTPConnection(*proxy.upstream, timeout=30)
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
                 conn.request("POST", self.path, body=body, headers=headers)

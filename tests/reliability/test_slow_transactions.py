@@ -111,3 +111,18 @@ def test_a_transaction_lost_in_transit_is_outcome_unknown_not_nothing_changed(th
     assert "nothing was changed" not in body["message"]
     detail, alex, claims = _state(task.id)
     assert detail.task.status is TaskStatus.OPEN and alex.open_claims == 0 and claims == []
+
+
+def test_a_claim_dynamodb_applies_after_two_lost_answers_is_settled_by_the_witness(through, task):
+    """Issue 23, finding 14: under contention DynamoDB may still be working on a transaction when
+    the client gives up, and past the second look. The witness settles it (the claim was made)
+    instead of answering outcome_unknown."""
+    alex = as_(ALEX)
+    proxy = through(hold=8.0)  # every TransactWriteItems reaches DynamoDB 8 s late
+    response = alex.post(f"/api/v1/tasks/{task.id}/claim")
+    assert proxy.transactions >= 4  # the first send and the resend both lost their answers
+    assert response.status_code == 200, response.content
+    assert response.json()["task"]["assignee"]["id"] == ALEX
+    detail, alex, claims = _state(task.id)
+    assert detail.task.status is TaskStatus.IN_PROGRESS and alex.open_claims == 1 and len(claims) == 1
+    assert [h.action.value for h in detail.history] == ["claimed"]  # applied once

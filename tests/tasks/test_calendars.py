@@ -110,7 +110,8 @@ def test_a_member_gets_a_secret_feed_of_what_they_hold_with_due_dates(alex_holds
     url = created.json()["url"]
     with count_calls() as calls:
         cal = parse(Client().get(path_of(url)))
-    assert dict(calls.by_operation) == {"Query": 1}
+    # The token and the claims (one Query), then the held tasks as they are now (issue 23, 11).
+    assert dict(calls.by_operation) == {"Query": 1, "BatchGetItem": 1}
     [event] = cal.walk("VEVENT")
     assert str(event["SUMMARY"]) == 'Due: Table saw; blade, "cleaning"\nstep 2'  # escaped and back
     assert event["DTSTART"].dt == DUE.astimezone(MAKERSPACE_TZ).date()
@@ -249,3 +250,23 @@ def test_the_text_writer_says_what_the_icalendar_object_model_said():
 
     # Control characters the object model wrote as they are (an invalid TEXT) are dropped now.
     assert props(new) == [(k, v.replace("\x07", "").replace("\x00", "")) for k, v in props(old)]
+
+
+def test_the_personal_feed_follows_the_task_when_clickup_moves_it(alex_holds):
+    """Issue 23, finding 11: the feed shows the task's current due date and title, not the copy
+    taken when it was claimed; a task no longer held leaves the feed."""
+    url = path_of(alex_holds.post("/api/v1/me/calendar").json()["url"])
+    store = get_container().tasks
+    moved = DUE + timedelta(days=9)
+    held = store.get("86pmcal1")
+    store.upsert(held.with_changes(title="Table saw - blade and fence", due_at=moved))  # a ClickUp sync
+    repair = store.get("86repair")
+    store.upsert(repair.with_changes(due_at=DUE + timedelta(days=1)))  # a due date added later
+    events = {str(e["UID"]): e for e in parse(Client().get(url)).walk("VEVENT")}
+    assert set(events) == {"86pmcal1-due@voldash", "86repair-due@voldash"}
+    assert str(events["86pmcal1-due@voldash"]["SUMMARY"]) == "Due: Table saw - blade and fence"
+    assert events["86pmcal1-due@voldash"]["DTSTART"].dt == moved.astimezone(MAKERSPACE_TZ).date()
+    released = alex_holds.post("/api/v1/tasks/86repair/release", "{}", content_type="application/json")
+    assert released.status_code == 200, released.content
+    events = [str(e["UID"]) for e in parse(Client().get(url)).walk("VEVENT")]
+    assert events == ["86pmcal1-due@voldash"]

@@ -9,6 +9,8 @@ writes whose conditions failed, so the use case can say why in domain terms.
 from __future__ import annotations
 
 import logging
+import random
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -86,11 +88,29 @@ def check(item: Any, condition: Any, *, tag: str = "") -> Write:
     return Write("check", item, condition=condition, tag=tag)
 
 
+# After a lost answer, how long the unit of work keeps asking (the witness, then the same
+# transaction again) before it says "unknown". A transaction DynamoDB is still working on when
+# the answer is lost (a loaded table, contention) settles within this; the Lambda's 20 s timeout
+# bounds it from above.
+SETTLE_SECONDS = 8.0
+_PAUSE_FIRST, _PAUSE_MAX = 0.1, 1.0
+
+
 class DynamoUnitOfWork:
-    def __init__(self, collect: Callable[[list[Any]], list[Write]] | None = None) -> None:
+    def __init__(
+        self,
+        collect: Callable[[list[Any]], list[Write]] | None = None,
+        *,
+        settle_seconds: float = SETTLE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         # The events of a transaction's writes -> more writes for the same transaction (the
         # notices they cause go out through the outbox, exactly when the change is applied).
         self.collect = collect
+        self._settle_seconds = settle_seconds
+        self._clock = clock
+        self._sleep = sleep
 
     def load(self, *loads: Load) -> list[Any]:
         """One strongly consistent BatchGetItem; ``None`` where an item does not exist."""
@@ -112,15 +132,20 @@ class DynamoUnitOfWork:
         """One TransactWriteItems. Raises ``WriteRefused`` when a condition fails or another
         transaction touched the same items at the same moment (``conflict``).
 
-        When the answer is lost (a read timeout, a dropped connection, a server error), DynamoDB
-        may have applied the transaction anyway, so "nothing was changed" would be a guess. Every
-        transaction carries a ClientRequestToken (botocore's own retries resend the same one) and
+        When the answer is lost (a read timeout, a dropped connection, a server error, a
+        transaction still in progress), DynamoDB may have applied the transaction anyway, or may
+        still be applying it, so "nothing was changed" would be a guess. Every transaction
+        carries a ClientRequestToken (botocore's own retries resend the same one) and
         ``witness``, a put of a new item with a key no one else writes (the history entry),
         proves it: a transaction is all or nothing, so the witness exists exactly when the
-        transaction was applied. After a lost answer the witness is read; if it is not there
-        the transaction is sent once more with the same token (DynamoDB applies a token at most
-        once); a refusal of the witness's own condition also means an earlier attempt of ours
-        was applied. What still cannot be told raises ``OutcomeUnknown``."""
+        transaction was applied. After a lost answer the answer is *settled*, for up to
+        ``settle_seconds``: the witness is read (consistent GetItem); if it is not there (or
+        cannot be read) the transaction is sent again with the same token (DynamoDB applies a
+        token at most once, and answers an applied one with success); an answer lost again, a
+        token still in progress or a conflict with our own earlier attempt means "not settled
+        yet": pause (growing, capped) and look again. A refusal of the witness's own condition,
+        or any refusal while the witness is there, means an earlier attempt of ours was applied.
+        Only what is still not settled at the deadline raises ``OutcomeUnknown``."""
         events = [w.event for w in writes if w.event is not None]
         if events and self.collect is not None:
             writes = [*writes, *self.collect(events)]
@@ -137,21 +162,38 @@ class DynamoUnitOfWork:
             if witness is None:
                 raise OutcomeUnknown(_UNKNOWN) from lost.__cause__
             first = lost
-        if self._exists(witness):
-            logger.info("dynamodb.transaction.confirmed", extra={"after": "lost answer", "how": "witness"})
-            return
-        try:
-            self._send(sent, token)
-        except WriteRefused as refused:
-            if _witnessed(refused, witness):
-                return
-            raise
-        except _LostAnswer as lost:
+        self._settle(sent, token, witness, first)
+
+    def _settle(self, sent: list[Write], token: str, witness: Write, first: _LostAnswer) -> None:
+        deadline = self._clock() + self._settle_seconds
+        pause, rounds, reason = _PAUSE_FIRST, 0, first.reason
+        while True:
+            rounds += 1
             if self._exists(witness):
+                _confirmed("witness", rounds)
                 return
-            logger.warning("dynamodb.transaction.outcome_unknown", extra={"error": lost.reason})
-            raise OutcomeUnknown(_UNKNOWN, detail={"retry": "check the current state first"}) from first
-        logger.info("dynamodb.transaction.confirmed", extra={"after": "lost answer", "how": "resent"})
+            try:
+                self._send(sent, token)
+                _confirmed("resent", rounds)
+                return
+            except WriteRefused as refused:
+                if _witnessed(refused, witness) or self._exists(witness):
+                    _confirmed("witness", rounds)
+                    return
+                if not refused.conflict:
+                    raise  # a condition failed, and our witness is not there: not applied
+                reason = "conflict"  # perhaps with our own earlier attempt, still in flight
+            except _LostAnswer as lost:
+                reason = lost.reason
+            if self._clock() + pause > deadline:
+                break
+            self._sleep(pause * (0.5 + random.random()))  # noqa: S311 - jitter, not a secret
+            pause = min(pause * 2, _PAUSE_MAX)
+        if self._exists(witness):
+            _confirmed("witness", rounds)
+            return
+        logger.warning("dynamodb.transaction.outcome_unknown", extra={"error": reason, "rounds": rounds})
+        raise OutcomeUnknown(_UNKNOWN, detail={"retry": "check the current state first"}) from first.__cause__
 
     def _send(self, sent: list[Write], token: str) -> None:
         try:
@@ -173,7 +215,8 @@ class DynamoUnitOfWork:
 
     def _exists(self, witness: Write) -> bool:
         """Whether the witness item is there (one consistent GetItem); False if that cannot be
-        read either (the caller then reports the outcome as unknown, never as nothing)."""
+        read either (the caller then keeps settling, and in the end reports the outcome as
+        unknown, never as nothing)."""
         try:
             with storage_errors():
                 found = low_level_connection().get_item(
@@ -182,6 +225,11 @@ class DynamoUnitOfWork:
         except (StorageUnavailable, PynamoDBException):
             return False
         return bool(found.get("Item"))
+
+
+def _confirmed(how: str, rounds: int) -> None:
+    extra = {"after": "lost answer", "how": how, "rounds": rounds}
+    logger.info("dynamodb.transaction.confirmed", extra=extra)
 
 
 _UNKNOWN = (
