@@ -21,6 +21,7 @@ from tests.integrations.helpers import (
     post_webhook,
     process,
 )
+from tests.tasks.test_lifecycle_api import JsonClient as LifecycleClient
 from voldash_site.container import get_container
 from voldash_site.dynamodb.metrics import count_calls
 
@@ -29,11 +30,7 @@ U_ALEX, U_JORDAN = "U0ALEX001", "U0JORD001"
 TITLE = "Bandsaw <b>tires</b> & *guides*"
 
 
-class JsonClient(Client):
-    def post(self, path, data=None, **kw):
-        kw.setdefault("content_type", "application/json")
-        return super().post(path, data, **kw)
-
+class JsonClient(LifecycleClient):
     def patch(self, path, data=None, **kw):
         kw.setdefault("content_type", "application/json")
         return super().patch(path, data, **kw)
