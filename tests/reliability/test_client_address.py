@@ -15,7 +15,7 @@ from tests.test_deploy_templates import template
 from voldash_site.client_ip import client_address, normalize
 from voldash_site.container import set_container
 
-SECRET = "origin-secret-from-cloudfront"
+SECRET = "fake-origin-secret"
 HEADER = "CloudFront-Viewer-Address"
 REPORT = {"problem_type": "Equipment", "area": "Woodshop", "summary": "Fence will not lock"}
 
