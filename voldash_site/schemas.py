@@ -13,6 +13,7 @@ ErrorCode = Literal[
     "invalid_cursor",
     "invalid_body",
     "too_large",
+    "unsupported_media_type",
     "method_not_allowed",
     "http_error",
     "not_authenticated",
