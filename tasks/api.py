@@ -245,19 +245,7 @@ def recent_activity(request: HttpRequest, limit: int = Query(20, ge=1, le=50)):
 
 
 def _discussion():
-    from voldash_site.dynamodb.rate_limit import count_write
-
-    from .discussion import DiscussionDeps
-
-    c = get_container()
-    return DiscussionDeps(
-        tasks=c.tasks,
-        outbox=c.outbox,
-        uow=c.uow,
-        clock=c.clock,
-        volunteers=c.volunteers,
-        rate_write=count_write,
-    )
+    return get_container().discussion()
 
 
 @router.get(

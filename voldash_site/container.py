@@ -347,6 +347,20 @@ class Container:
             held_by_check=held_by_check,
         )
 
+    def discussion(self) -> Any:
+        """Comments and checklist ticks (tasks/discussion.py)."""
+        from tasks.discussion import DiscussionDeps
+        from voldash_site.dynamodb.rate_limit import count_write
+
+        return DiscussionDeps(
+            tasks=self.tasks,
+            outbox=self.outbox,
+            uow=self.uow,
+            clock=self.clock,
+            volunteers=self.volunteers,
+            rate_write=count_write,
+        )
+
     def lifecycle(self) -> LifecycleDeps:
         return LifecycleDeps(
             tasks=self.tasks,

@@ -32,7 +32,7 @@ PM_STEPS = ("Unplug the machine", "Clean and inspect", "Lubricate moving parts",
 def seed_activity(container: Any, tasks: list[Task], now: datetime) -> dict[str, int]:
     """Adds the demo activity; returns how many of each thing were written."""
     from tasks import lifecycle
-    from tasks.discussion import DiscussionDeps, post_comment
+    from tasks.discussion import post_comment
     from volunteers.domain import MAKERSPACE_TZ
     from volunteers.use_cases import report_hours
 
@@ -40,9 +40,7 @@ def seed_activity(container: Any, tasks: list[Task], now: datetime) -> dict[str,
         ("extras", "comments", "claims", "completions", "approvals", "self_reported", "announcements"), 0
     )
     deps = container.lifecycle()
-    discussion = DiscussionDeps(
-        tasks=container.tasks, outbox=container.outbox, uow=container.uow, clock=container.clock
-    )
+    discussion = container.discussion()
 
     def attempt(kind: str, action: Any) -> Any:
         try:
