@@ -15,7 +15,7 @@ import pytest
 
 from voldash_site.dynamodb.connection import TableConfig
 
-pytest_plugins = ["tests.fakes.fixtures", "tests.aws_recorder"]
+pytest_plugins = ["tests.fakes.fixtures", "tests.aws_recorder", "tests.browser_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_TABLE = "voldash-test"

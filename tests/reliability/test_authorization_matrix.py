@@ -97,7 +97,8 @@ MEMBER_ONLY = {
     "staff": 200,
 }
 EVERYONE = dict.fromkeys(ROLES, 200)
-MEMBER_WRITE = {**MEMBER_ONLY, **{r: 201 for r in ROLES if r != "anonymous"}}
+# Commenting needs an active membership (issue 23, finding 9): a lapsed member is refused.
+MEMBER_WRITE = {**MEMBER_ONLY, **{r: 201 for r in ROLES if r != "anonymous"}, "non_member": 403}
 HOLDER_ONLY = {
     "anonymous": 401,
     "non_member": 403,
