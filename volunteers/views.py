@@ -146,6 +146,21 @@ def logout(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(settings.FRONTEND_URL)
 
 
+def _posted(request: HttpRequest) -> Any:
+    """A JSON body's object, or the form's fields; None for JSON that is not an object."""
+    if request.content_type != "application/json":
+        return request.POST
+    try:
+        data = parse_json(request.body or b"{}")
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _not_an_object() -> JsonResponse:
+    return JsonResponse(error_body("invalid_body", "The request body is not a JSON object."), status=400)
+
+
 @require_http_methods(["GET", "POST"])
 def dev_login(request: HttpRequest) -> HttpResponse:
     """Local only: pick a demo volunteer without Neon. 404 everywhere else."""
@@ -153,18 +168,11 @@ def dev_login(request: HttpRequest) -> HttpResponse:
         raise Http404("dev login is disabled")
     container = get_container()
     if request.method == "POST":
+        # scripts and SPAs post JSON: {"neon_id": "1001"} -> 200 {neon_id, name} and the session
         as_json = request.content_type == "application/json"
-        if as_json:  # scripts and SPAs: {"neon_id": "1001"} -> 200 {neon_id, name} and the session
-            try:
-                data = parse_json(request.body or b"{}")
-            except ValueError:
-                data = None
-            if not isinstance(data, dict):
-                return JsonResponse(
-                    error_body("invalid_body", "The request body is not a JSON object."), status=400
-                )
-        else:
-            data = request.POST
+        data = _posted(request)
+        if data is None:
+            return _not_an_object()
         try:
             viewer = use_cases.dev_login(
                 neon_id=str(data.get("neon_id", "")),
@@ -195,17 +203,9 @@ def _link_url(request: HttpRequest, token: str) -> str:
 def magic_link_request(request: HttpRequest) -> HttpResponse:
     """POST ``{email, next?}`` (JSON or a form; CSRF header or field). The answer is the same
     whether or not the address is known: 202."""
-    if request.content_type == "application/json":
-        try:
-            data = parse_json(request.body or b"{}")
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            return JsonResponse(
-                error_body("invalid_body", "The request body is not a JSON object."), status=400
-            )
-    else:
-        data = request.POST
+    data = _posted(request)
+    if data is None:
+        return _not_an_object()
     email = data.get("email")
     container = get_container()
     try:
